@@ -1,0 +1,181 @@
+"""tapegrad: reverse-mode automatic differentiation and neural networks on
+NumPy, with PyTorch's names and semantics.
+
+    import tapegrad as tg
+    x = tg.tensor(2.0, dtype=tg.float64, requires_grad=True, name="x")
+    z = tg.tensor(3.0, dtype=tg.float64, requires_grad=True, name="z")
+    y = tg.exp(x * z) + x * z / tg.log(x) + tg.sin(tg.log(x)) / (x * z)
+    y.backward()
+    x.grad, z.grad        # 1208.38..., 809.707...
+"""
+
+from tapegrad import _methods  # noqa: F401  (binds the Tensor methods)
+from tapegrad import autograd
+from tapegrad.autograd.check import GradcheckError, gradcheck, gradcheck_report
+from tapegrad.autograd.graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tapegrad.backend import Generator
+from tapegrad.dtypes import (
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    uint8,
+)
+from tapegrad.factories import (
+    arange,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    get_rng_state,
+    initial_seed,
+    linspace,
+    logspace,
+    manual_seed,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+    zeros,
+    zeros_like,
+)
+from tapegrad._methods import clone
+from tapegrad.ops.elementwise import (
+    abs,
+    add,
+    allclose,
+    clamp,
+    clip,
+    cos,
+    div,
+    elu,
+    eq,
+    equal,
+    erf,
+    exp,
+    expm1,
+    ge,
+    gelu,
+    gt,
+    hardtanh,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    leaky_relu,
+    log,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    logsigmoid,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,
+    reciprocal,
+    relu,
+    rsqrt,
+    sigmoid,
+    sign,
+    silu,
+    sin,
+    softplus,
+    sqrt,
+    square,
+    sub,
+    tan,
+    tanh,
+    true_divide,
+    where,
+)
+from tapegrad.ops.index import (
+    gather,
+    index_put,
+    index_select,
+    masked_fill,
+    nonzero,
+    scatter_add,
+    take_along_dim,
+)
+from tapegrad.ops.linalg import bmm, dot, einsum, inner, linear, matmul, mm, mv, outer
+from tapegrad.ops.reduce import (
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    count_nonzero,
+    cumsum,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    softmax,
+    std,
+    std_mean,
+    sum,
+    var,
+    var_mean,
+)
+from tapegrad.ops.registry import PRIMITIVES, ShapeError
+from tapegrad.ops.shape import (
+    broadcast_tensors,
+    broadcast_to,
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    expand,
+    flatten,
+    flip,
+    hstack,
+    movedim,
+    narrow,
+    permute,
+    repeat,
+    reshape,
+    select,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    t,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+    vstack,
+)
+from tapegrad.tensor import Tensor, as_tensor, from_numpy, is_tensor, tensor
+
+__version__ = "0.1.0"
+
+multiply, subtract, divide, negative = mul, sub, div, neg

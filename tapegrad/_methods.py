@@ -1,0 +1,309 @@
+"""Bind the ops as ``Tensor`` methods and operators, as in PyTorch
+(``tg.exp(x)`` and ``x.exp()``, ``x + y``, ``x[idx]``), and define the
+in-place methods.
+
+In-place rules (PyTorch's): a leaf that requires grad may change in place
+only under ``no_grad``; every in-place change bumps the version counter (shared
+with views), so ``backward()`` fails clearly if a saved tensor changed; in
+grad mode an in-place op on a non-leaf is recorded like its out-of-place form
+and the tensor's ``grad_fn`` moves to the new node.
+"""
+
+from __future__ import annotations
+
+from tapegrad import backend as B
+from tapegrad import dtypes
+from tapegrad.autograd.graph import GradMode, no_grad
+from tapegrad.ops import elementwise as E
+from tapegrad.ops import index as I
+from tapegrad.ops import linalg as L
+from tapegrad.ops import reduce as R
+from tapegrad.ops import shape as S
+from tapegrad.ops.registry import CLONE, apply, as_tensor_arg, to_dtype
+from tapegrad.tensor import Tensor, _make
+
+xp = B.xp
+
+
+# --------------------------------------------------------------- conversions
+def to(self: Tensor, *args, **kwargs) -> Tensor:
+    """``x.to(dtype)``, ``x.to(other)`` (its dtype) or ``x.to('cpu')``;
+    differentiable between floating dtypes."""
+    dtype = kwargs.get("dtype")
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, str) and a in ("cpu",) or a is None:
+            continue
+        else:
+            dtype = a
+    if dtype is None:
+        return self
+    dtype = dtypes.as_dtype(dtype)
+    if dtype == self.data.dtype:
+        return self
+    if self.requires_grad and dtype.kind != "f":
+        return _make(self.data.astype(dtype))
+    return to_dtype(self, dtype)
+
+
+def _caster(dtype):
+    def method(self: Tensor) -> Tensor:
+        return to(self, dtype)
+
+    return method
+
+
+def clone(input: Tensor) -> Tensor:
+    """A copy with its own memory; the gradient flows through."""
+    return apply(CLONE, input if type(input) is Tensor else as_tensor_arg(input))
+
+
+def contiguous(self: Tensor) -> Tensor:
+    return self if self.data.flags.c_contiguous else clone(self)
+
+
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    return to(self, other.dtype)
+
+
+# ------------------------------------------------------------------ in-place
+def _write(t: Tensor, arr, op: str) -> None:
+    if arr.shape != t.data.shape:
+        raise RuntimeError(
+            f"{op}: the result has shape {tuple(arr.shape)} but the tensor changed in place has "
+            f"shape {tuple(t.shape)} (an in-place op cannot broadcast its target)"
+        )
+    if arr.dtype != t.data.dtype and not xp.can_cast(arr.dtype, t.data.dtype, "same_kind"):
+        raise RuntimeError(f"{op}: result type {arr.dtype} can't be cast to the tensor's dtype {t.dtype}")
+    if not t.data.flags.writeable:
+        raise RuntimeError(
+            f"{op}: this tensor is a broadcast (expanded) view whose elements share memory; "
+            "clone() it before changing it in place"
+        )
+    t.data[...] = arr
+
+
+def inplace(t: Tensor, outplace, op: str, *args, **kwargs) -> Tensor:
+    """Apply ``outplace(t, *args)`` and store the result in ``t`` itself."""
+    record = GradMode.enabled and (
+        t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    )
+    if record:
+        if t.grad_fn is None and t.requires_grad:
+            raise RuntimeError(
+                f"{op}: a leaf tensor that requires grad is being changed in place; do it inside "
+                "`with tg.no_grad():` (as optimisers do) or work on a copy"
+            )
+        if t.data.dtype.kind != "f":
+            raise RuntimeError(f"{op}: an integer tensor cannot take a result that requires grad")
+        old = _make(t.data.copy(), t.grad_fn)
+        old.requires_grad = t.requires_grad
+        out = outplace(old, *args, **kwargs)
+        _write(t, out.data, op)
+        t.grad_fn = out.grad_fn
+        t.requires_grad = True
+    else:
+        with no_grad():
+            out = outplace(t, *args, **kwargs)
+        _write(t, out.data, op)
+    t._vc[0] += 1
+    return t
+
+
+def _inplace_method(outplace, op):
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        return inplace(self, outplace, op, *args, **kwargs)
+
+    method.__name__ = op
+    method.__doc__ = f"In-place form of ``{outplace.__name__}``."
+    return method
+
+
+def _fill(x, value):
+    return I.index_put(x, Ellipsis, value)
+
+
+def _zero(x):
+    return I.index_put(x, Ellipsis, 0.0 if x.data.dtype.kind == "f" else 0)
+
+
+def _copy(x, src):
+    src = src if isinstance(src, Tensor) else Tensor(src)
+    if src.data.dtype != x.data.dtype:
+        src = to(src, x.data.dtype)
+    return I.index_put(x, Ellipsis, src)
+
+
+def _setitem(self: Tensor, key, value) -> None:
+    inplace(self, I.index_put, "__setitem__", key, value)
+
+
+def _random_inplace(draw):
+    def method(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
+        if GradMode.enabled and self.requires_grad:
+            raise RuntimeError(
+                f"{draw.__name__}: a tensor that requires grad is being changed in place; use "
+                "`with tg.no_grad():`"
+            )
+        arr = draw(B.rng(generator), self.data.shape, *args, **kwargs)
+        _write(self, xp.asarray(arr).astype(self.data.dtype), draw.__name__)
+        self._vc[0] += 1
+        return self
+
+    method.__name__ = draw.__name__
+    return method
+
+
+def uniform_(rng, shape, a=0.0, b=1.0):
+    return rng.uniform(a, b, size=shape)
+
+
+def normal_(rng, shape, mean=0.0, std=1.0):
+    return rng.normal(mean, std, size=shape)
+
+
+def bernoulli_(rng, shape, p=0.5):
+    return rng.random(shape) < p
+
+
+# ------------------------------------------------------------------ misc
+def _T(self: Tensor) -> Tensor:
+    return S.permute(self, tuple(reversed(range(self.ndim)))) if self.ndim >= 2 else self
+
+
+def _mT(self: Tensor) -> Tensor:
+    return L.mT(self)
+
+
+def _where_method(self: Tensor, condition, other) -> Tensor:
+    return E.where(condition, self, other)
+
+
+def _new(fill):
+    def method(self: Tensor, *size, dtype=None, requires_grad=False):
+        from tapegrad import factories as Fa
+
+        d = dtype or self.dtype
+        if fill == "tensor":
+            return Tensor(size[0], dtype=d, requires_grad=requires_grad)
+        if fill == "full":
+            return Fa.full(size[0], size[1], dtype=d, requires_grad=requires_grad)
+        return getattr(Fa, fill)(*size, dtype=d, requires_grad=requires_grad)
+
+    return method
+
+
+def _sub_method(self, other, alpha=1):
+    return E.sub(self, other, alpha=alpha)
+
+
+def _add_method(self, other, alpha=1):
+    return E.add(self, other, alpha=alpha)
+
+
+def _rsub(self, other):
+    return E.sub(other, self)
+
+
+def _rdiv(self, other):
+    return E.div(other, self)
+
+
+def _rpow(self, other):
+    return E.pow(other, self)
+
+
+def _rmatmul(self, other):
+    return L.matmul(other, self)
+
+
+def _bitwise(fn, name):
+    def op(self, other):
+        a = self.data
+        b = other.data if isinstance(other, Tensor) else other
+        return Tensor(fn(a, b))
+
+    op.__name__ = name
+    return op
+
+
+def _invert(self):
+    if self.data.dtype == B.bool_:
+        return Tensor(xp.logical_not(self.data))
+    return Tensor(xp.invert(self.data))
+
+
+_METHODS = {
+    # elementwise
+    "add": _add_method, "sub": _sub_method, "mul": E.mul, "div": E.div, "pow": E.pow,
+    "true_divide": E.div, "multiply": E.mul, "subtract": _sub_method, "divide": E.div,
+    "neg": E.neg, "negative": E.neg, "exp": E.exp, "log": E.log, "log1p": E.log1p,
+    "expm1": E.expm1, "sqrt": E.sqrt, "rsqrt": E.rsqrt, "abs": E.abs, "sign": E.sign,
+    "sin": E.sin, "cos": E.cos, "tan": E.tan, "tanh": E.tanh, "sigmoid": E.sigmoid,
+    "relu": E.relu, "clamp": E.clamp, "clip": E.clamp, "maximum": E.maximum,
+    "minimum": E.minimum, "reciprocal": E.reciprocal, "square": E.square, "erf": E.erf,
+    "where": _where_method, "eq": E.eq, "ne": E.ne, "lt": E.lt, "le": E.le, "gt": E.gt,
+    "ge": E.ge, "logical_not": E.logical_not, "logical_and": E.logical_and,
+    "logical_or": E.logical_or, "isnan": E.isnan, "isinf": E.isinf, "isfinite": E.isfinite,
+    "allclose": E.allclose, "equal": E.equal, "softplus": E.softplus,
+    # reductions
+    "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
+    "amax": R.amax, "amin": R.amin, "prod": R.prod, "logsumexp": R.logsumexp, "norm": R.norm,
+    "argmax": R.argmax, "argmin": R.argmin, "any": R.any, "all": R.all, "cumsum": R.cumsum,
+    "softmax": R.softmax, "log_softmax": R.log_softmax, "count_nonzero": R.count_nonzero,
+    # shape
+    "reshape": S.reshape, "view": S.view, "flatten": S.flatten, "unflatten": S.unflatten,
+    "transpose": S.transpose, "swapaxes": S.transpose, "permute": S.permute,
+    "unsqueeze": S.unsqueeze, "squeeze": S.squeeze, "expand": S.expand,
+    "expand_as": S.expand_as, "broadcast_to": S.broadcast_to, "repeat": S.repeat,
+    "split": S.split, "chunk": S.chunk, "flip": S.flip, "narrow": S.narrow,
+    "unbind": S.unbind, "select": S.select, "t": S.t, "movedim": S.movedim,
+    "sum_to_size": S.sum_to_size,
+    # index
+    "gather": I.gather, "scatter_add": I.scatter_add, "index_select": I.index_select,
+    "masked_fill": I.masked_fill, "take_along_dim": I.take_along_dim, "nonzero": I.nonzero,
+    # linalg
+    "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "outer": L.outer,
+    "inner": L.dot,
+    # conversion
+    "to": to, "float": _caster(dtypes.float32), "double": _caster(dtypes.float64),
+    "half": _caster(dtypes.float16), "long": _caster(dtypes.int64),
+    "int": _caster(dtypes.int32), "bool": _caster(dtypes.bool), "clone": clone,
+    "contiguous": contiguous, "type_as": type_as, "cpu": lambda self: self,
+    "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
+    "new_full": _new("full"), "new_tensor": _new("tensor"),
+    # in-place
+    "add_": _inplace_method(_add_method, "add_"), "sub_": _inplace_method(_sub_method, "sub_"),
+    "mul_": _inplace_method(E.mul, "mul_"), "div_": _inplace_method(E.div, "div_"),
+    "pow_": _inplace_method(E.pow, "pow_"), "clamp_": _inplace_method(E.clamp, "clamp_"),
+    "fill_": _inplace_method(_fill, "fill_"), "zero_": _inplace_method(_zero, "zero_"),
+    "copy_": _inplace_method(_copy, "copy_"), "neg_": _inplace_method(E.neg, "neg_"),
+    "exp_": _inplace_method(E.exp, "exp_"), "relu_": _inplace_method(E.relu, "relu_"),
+    "masked_fill_": _inplace_method(I.masked_fill, "masked_fill_"),
+    "uniform_": _random_inplace(uniform_), "normal_": _random_inplace(normal_),
+    "bernoulli_": _random_inplace(bernoulli_),
+    # operators
+    "__add__": E.add, "__radd__": E.add, "__sub__": E.sub, "__rsub__": _rsub,
+    "__mul__": E.mul, "__rmul__": E.mul, "__truediv__": E.div, "__rtruediv__": _rdiv,
+    "__pow__": E.pow, "__rpow__": _rpow, "__matmul__": L.matmul, "__rmatmul__": _rmatmul,
+    "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
+    "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt,
+    "__ge__": E.ge, "__getitem__": I.getitem, "__setitem__": _setitem,
+    "__and__": _bitwise(xp.bitwise_and, "__and__"), "__or__": _bitwise(xp.bitwise_or, "__or__"),
+    "__xor__": _bitwise(xp.bitwise_xor, "__xor__"), "__invert__": _invert,
+    "__iadd__": _inplace_method(E.add, "__iadd__"),
+    "__isub__": _inplace_method(E.sub, "__isub__"),
+    "__imul__": _inplace_method(E.mul, "__imul__"),
+    "__itruediv__": _inplace_method(E.div, "__itruediv__"),
+    "__floordiv__": lambda self, other: E.div(self, other, rounding_mode="floor"),
+    "__mod__": lambda self, other: Tensor(xp.mod(self.data, other.data if isinstance(other, Tensor) else other)),
+}  # fmt: skip
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _fn)
+
+Tensor.__hash__ = object.__hash__
+Tensor.T = property(_T)
+Tensor.mT = property(_mT)
+Tensor.H = property(_T)

@@ -1,0 +1,274 @@
+"""The backward pass: reverse-mode accumulation over the recorded graph.
+
+From the output, the nodes are put in one topological order (an iterative
+depth-first walk: no recursion, so a 10,000-op chain is fine).  Walking that
+order, each node receives the *sum* of the gradients its consumers sent it,
+the lecture's ``g_b = g_e (de/db) + g_c (dc/db)``, runs its vjps for the
+inputs that need a gradient, and passes the results on.  Leaves collect their
+total in ``.grad``.  Without ``retain_graph`` the saved tensors are released
+at the end, and a second backward through the same nodes raises.
+"""
+
+from __future__ import annotations
+
+from tapegrad import backend as B
+from tapegrad.autograd.graph import GradMode, Node
+from tapegrad.tensor import Tensor, _make
+
+
+class GraphFreedError(RuntimeError):
+    """A backward pass reached nodes whose saved values were released."""
+
+
+class InPlaceError(RuntimeError):
+    """A tensor saved for backward was changed in place before backward."""
+
+
+def topological_order(roots) -> list:
+    """Nodes reachable from ``roots``, each before the nodes it consumes
+    (reverse post-order of an iterative depth-first walk)."""
+    post, seen = [], set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            post.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for p in node.parents:
+            if type(p) is Node and p not in seen:
+                stack.append((p, False))
+    post.reverse()
+    return post
+
+
+def _seed(out: Tensor, grad, what: str) -> Tensor:
+    if grad is None:
+        if out.data.size != 1:
+            raise RuntimeError(
+                f"{what}: the output has shape {tuple(out.shape)}; grad can be implicitly created "
+                "only for scalar outputs: pass `gradient` (a tensor of the output's shape, the "
+                "vector of the vector-Jacobian product)"
+            )
+        return _make(B.xp.ones(out.data.shape, dtype=out.data.dtype))
+    if not isinstance(grad, Tensor):
+        grad = Tensor(grad, dtype=out.data.dtype)
+    if grad.data.shape != out.data.shape:
+        raise RuntimeError(
+            f"{what}: gradient of shape {tuple(grad.shape)} does not fit the output of shape "
+            f"{tuple(out.shape)}"
+        )
+    return grad
+
+
+def _check_versions(node: Node) -> None:
+    prim = node.prim
+    saved = [node.inputs[i] for i in prim.saves]
+    labels = [f"input {i}" for i in prim.saves]
+    if prim.uses_ans:
+        ans = node.ans_ref()
+        saved.append(ans)
+        labels.append("its output")
+    for t, label, v in zip(saved, labels, node.versions):
+        if t is not None and t._vc[0] != v:
+            raise InPlaceError(
+                f"one of the tensors needed to compute gradients was changed by an in-place "
+                f"operation: {label} (shape {tuple(t.shape)}) of `{prim.name}` "
+                f"({node.name()}) is at version {t._vc[0]}, but `{prim.name}` saved it at "
+                f"version {v}. Use an out-of-place op (x = x + 1 instead of x += 1) or .clone()"
+            )
+
+
+def _freed_error(node: Node) -> GraphFreedError:
+    return GraphFreedError(
+        f"trying to backward through the graph a second time: the values `{node.prim.name}` "
+        f"({node.name()}) saved were freed after the first backward. Call backward("
+        "retain_graph=True) (or autograd.grad(..., retain_graph=True)) the first time if you "
+        "need to backward through the same graph again"
+    )
+
+
+def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, targets=None,
+                 accumulate=True):  # fmt: skip
+    """Backpropagate from ``outputs`` (seeded with ``grad_outputs``).
+
+    ``targets=None`` and ``accumulate``: add into the ``.grad`` of every leaf.
+    With ``targets`` (tensors): compute only what reaches them, and either add
+    into their ``.grad`` (``accumulate``) or return their gradients in a list.
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    prev_mode = GradMode.enabled
+    GradMode.enabled = bool(create_graph)
+    order: list = []
+    try:
+        node_grads: dict = {}
+        leaf_grads: dict = {}
+        handed: set = set()
+        roots = []
+        for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+            if not out.requires_grad:
+                raise RuntimeError(
+                    f"element {i} of the outputs does not require grad and has no grad_fn: "
+                    "nothing to differentiate (did you compute it under no_grad, or from "
+                    "tensors without requires_grad=True?)"
+                )
+            handed.add(id(g.data))
+            bucket, key = (node_grads, out.grad_fn) if out.grad_fn is not None else (leaf_grads, out)
+            bucket[key] = bucket[key] + g if key in bucket else g
+            if out.grad_fn is not None:
+                roots.append(out.grad_fn)
+        order = topological_order(roots)
+
+        target_nodes, target_leaves, needed = {}, set(), None
+        if targets is not None:
+            for t in targets:
+                if t.grad_fn is not None:
+                    target_nodes[t.grad_fn] = t
+                else:
+                    target_leaves.add(t)
+            needed = _nodes_reaching(order, target_nodes, target_leaves)
+            wanted = needed | set(target_nodes)
+        else:
+            wanted = None
+        captured: dict = {}
+
+        for node in order:
+            g = node_grads.pop(node, None)
+            if g is None:
+                continue
+            if node.freed:
+                raise _freed_error(node)
+            if node.hooks:
+                for hook in node.hooks:
+                    r = hook(g)
+                    if r is not None:
+                        g = r
+            if node.retained is not None:
+                t = node.retained()
+                if t is not None:
+                    _store_grad(t, g, create_graph, handed)
+            if node in target_nodes:
+                captured[node] = g
+            if needed is not None and node not in needed:
+                continue
+            if node.versions:
+                _check_versions(node)
+            _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves)
+
+        for leaf, g in leaf_grads.items():
+            if leaf._hooks:
+                for hook in leaf._hooks:
+                    r = hook(g)
+                    if r is not None:
+                        g = r
+            leaf_grads[leaf] = g
+        if targets is None:
+            for leaf, g in leaf_grads.items():
+                _store_grad(leaf, g, create_graph, handed)
+            return None
+        results = [
+            captured.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(t)
+            for t in targets
+        ]
+        if accumulate:
+            for t, g in zip(targets, results):
+                if g is not None:
+                    _store_grad(t, g, create_graph, handed)
+            return None
+        return results
+    finally:
+        GradMode.enabled = prev_mode
+        if not retain_graph:
+            for node in order:
+                node.release()
+
+
+def _nodes_reaching(order, target_nodes, target_leaves) -> set:
+    """The nodes from which some target can be reached (the rest is pruned)."""
+    needed = set()
+    for node in reversed(order):
+        for p in node.parents:
+            if p is None:
+                continue
+            if type(p) is Node:
+                if p in needed or p in target_nodes:
+                    needed.add(node)
+                    break
+            elif p in target_leaves:
+                needed.add(node)
+                break
+    return needed
+
+
+def _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves) -> None:
+    """Run ``node``'s vjps and hand each input its share of the gradient."""
+    prim = node.prim
+    inputs = node.inputs
+    parents = node.parents
+    ans = node.ans_ref() if node.ans_ref is not None else None
+    params = node.params
+    if prim.vjp_all is not None:
+        needs = tuple(_wanted(p, wanted, target_leaves) for p in parents)
+        grads = prim.vjp_all(g, ans, *inputs, needs=needs, **params)
+    else:
+        vjps = prim.vjps
+        grads = [
+            vjps[i](g, ans, *inputs, **params) if _wanted(p, wanted, target_leaves) else None
+            for i, p in enumerate(parents)
+        ]
+    for i, p in enumerate(parents):
+        gi = grads[i]
+        if gi is None or p is None:
+            continue
+        x = inputs[i]
+        if gi.data.shape != x.data.shape:
+            raise RuntimeError(
+                f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
+                f"{tuple(gi.shape)} for input {i} of shape {tuple(x.shape)}"
+            )
+        if gi.data.dtype != x.data.dtype:
+            gi = gi.to(x.data.dtype)
+        bucket = node_grads if type(p) is Node else leaf_grads
+        prev = bucket.get(p)
+        bucket[p] = gi if prev is None else prev + gi
+
+
+def _wanted(p, wanted, target_leaves) -> bool:
+    """Whether the edge to parent ``p`` needs a gradient (all edges when no
+    targets prune the graph)."""
+    if p is None:
+        return False
+    if wanted is None:
+        return True
+    return p in wanted if type(p) is Node else p in target_leaves
+
+
+def _store_grad(t: Tensor, g: Tensor, create_graph: bool, handed: set) -> None:
+    """``t.grad += g``, keeping the graph of ``g`` only with ``create_graph``.
+    Without it, the array is adopted when nobody else holds it, else copied."""
+    if create_graph:
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    arr = g.data
+    if t.grad is None:
+        if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
+            arr = arr.copy()
+        handed.add(id(arr))
+        t.grad = _make(arr)
+    elif t.grad.grad_fn is None and t.grad.data.flags.writeable:
+        t.grad.data += arr
+    else:
+        t.grad = _make(t.grad.data + arr)
+
+
+def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """``tensor.backward(...)``: see ``Tensor.backward``."""
+    g = _seed(tensor, gradient, "backward")
+    targets = None
+    if inputs is not None:
+        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    run_backward([tensor], [g], retain_graph, create_graph, targets=targets, accumulate=True)

@@ -1,0 +1,188 @@
+"""The recorded graph: one ``Node`` per op applied to tensors that need grad,
+and the grad mode that decides whether nodes are recorded at all.
+
+A node keeps what the backward pass needs and nothing more:
+
+* ``prim``     the primitive (or user ``Function``) that produced the output;
+* ``inputs``   the input tensors, in argument order (``a*a`` holds ``a`` twice);
+* ``parents``  one edge per argument: the input's own node, the input itself
+               when it is a leaf that requires grad, or ``None`` (no gradient
+               flows there);
+* ``params``   the op's static arguments (``dim``, ``shape``, ...);
+* ``ans_ref``  a weak reference to the output, for vjps written in terms of it
+               (``d exp(a) = exp(a) da``);
+* ``versions`` the version counters of the saved tensors at record time, so an
+               in-place change before ``backward()`` is caught.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+class GradMode:
+    """Whether ops record a graph (``tg.is_grad_enabled()``)."""
+
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return GradMode.enabled
+
+
+class _GradModeContext:
+    """Base of ``no_grad``/``enable_grad``/``set_grad_enabled``: a context
+    manager that is also a decorator, as in PyTorch."""
+
+    mode = True
+
+    def __enter__(self):
+        self._prev = GradMode.enabled
+        GradMode.enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        GradMode.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Inside ``with tg.no_grad():`` (or a function decorated with it) no
+    graph is recorded: results have ``requires_grad=False``."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Turn recording back on inside a ``no_grad`` region."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """``with tg.set_grad_enabled(flag):`` records exactly when ``flag`` is true."""
+
+    def __init__(self, mode: bool = True):
+        self._prev = GradMode.enabled
+        self.mode = bool(mode)
+        GradMode.enabled = self.mode  # takes effect at once, as in PyTorch
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = GradMode.enabled
+            GradMode.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                GradMode.enabled = prev
+
+        return wrapper
+
+
+class Node:
+    """One recorded application of a primitive (PyTorch's ``grad_fn``)."""
+
+    __slots__ = (
+        "prim",
+        "inputs",
+        "parents",
+        "params",
+        "ans_ref",
+        "versions",
+        "hooks",
+        "retained",
+        "freed",
+        "__weakref__",
+    )
+
+    def __init__(self, prim, inputs, parents, params, ans_ref, versions):
+        self.prim = prim
+        self.inputs = inputs
+        self.parents = parents
+        self.params = params
+        self.ans_ref = ans_ref
+        self.versions = versions
+        self.hooks = None
+        self.retained = None
+        self.freed = False
+
+    def name(self) -> str:
+        """PyTorch-style name of the backward function, e.g. ``MulBackward``."""
+        return self.prim.backward_name
+
+    @property
+    def op(self) -> str:
+        return self.prim.name
+
+    @property
+    def next_functions(self):
+        """``((parent, 0), ...)`` in argument order, as PyTorch shows it: the
+        parent's node, an ``AccumulateGrad`` for a leaf, or ``None``."""
+        out = []
+        for p in self.parents:
+            if p is None or isinstance(p, Node):
+                out.append((p, 0))
+            else:
+                out.append((AccumulateGrad(p), 0))
+        return tuple(out)
+
+    def register_hook(self, fn):
+        """``fn(grad) -> grad or None`` runs on the gradient arriving here."""
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(fn)
+        return _RemovableHandle(self.hooks, fn)
+
+    def release(self) -> None:
+        """Drop everything saved for backward (after a backward without
+        ``retain_graph``); the structure (parents) stays for error messages."""
+        self.inputs = None
+        self.ans_ref = None
+        self.params = None
+        self.freed = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+
+class AccumulateGrad:
+    """The edge into a leaf tensor, as PyTorch shows it in ``next_functions``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad object>"
+
+
+class _RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` unregisters it."""
+
+    def __init__(self, hooks: list, fn):
+        self._hooks = hooks
+        self._fn = fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)

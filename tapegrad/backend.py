@@ -1,0 +1,101 @@
+"""The one place that knows which array library runs the math.
+
+Every array operation of tapegrad goes through this module: ``xp`` is the
+array namespace (NumPy today), and the few things the array API lacks live
+here as functions: scatter-add with repeated indices, the random generator,
+copying to the host, and ``erf``.  A CuPy backend only has to provide the same
+names; no op imports NumPy itself.
+
+``host`` is always NumPy: it reads and writes files (``.npz``, IDX) and hands
+arrays to plotting code, whatever ``xp`` computes on.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy
+
+xp = numpy
+host = numpy
+name = "numpy"
+ndarray = numpy.ndarray
+
+float16 = numpy.dtype("float16")
+float32 = numpy.dtype("float32")
+float64 = numpy.dtype("float64")
+int8 = numpy.dtype("int8")
+int16 = numpy.dtype("int16")
+int32 = numpy.dtype("int32")
+int64 = numpy.dtype("int64")
+uint8 = numpy.dtype("uint8")
+bool_ = numpy.dtype("bool")
+
+
+def scatter_add(target, index, values) -> None:
+    """``target[index] += values`` where repeated indices add up (unbuffered)."""
+    xp.add.at(target, index, values)
+
+
+def to_host(array):
+    """The array as a host NumPy array (no copy on the NumPy backend)."""
+    return numpy.asarray(array)
+
+
+def is_array(obj) -> bool:
+    return isinstance(obj, ndarray)
+
+
+# ----------------------------------------------------------------- randomness
+class Generator:
+    """One stream of random numbers; ``tg.manual_seed`` reseeds the default one.
+
+    Mirrors ``torch.Generator``: ``manual_seed(n)`` returns the generator,
+    ``initial_seed()`` tells the seed, ``get_state``/``set_state`` save and
+    restore the stream exactly.
+    """
+
+    def __init__(self, seed: int | None = None):
+        self.manual_seed(seed if seed is not None else int(numpy.random.SeedSequence().entropy % 2**63))
+
+    def manual_seed(self, seed: int) -> Generator:
+        if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)):
+            raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+        self._seed = int(seed)
+        self.rng = xp.random.default_rng(self._seed % 2**64)
+        return self
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return {"seed": self._seed, "state": self.rng.bit_generator.state}
+
+    def set_state(self, state: dict) -> Generator:
+        self._seed = state["seed"]
+        self.rng.bit_generator.state = state["state"]
+        return self
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Reseed the default generator that every random factory, initialiser,
+    dropout mask and shuffling data loader draws from."""
+    return default_generator.manual_seed(seed)
+
+
+def rng(generator: Generator | None = None):
+    """The NumPy ``Generator`` behind ``generator`` (the default when None)."""
+    return (generator or default_generator).rng
+
+
+# ---------------------------------------------------------------- special fns
+_erf_scalar = numpy.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x):
+    """The error function, elementwise, to the precision of the C library."""
+    x = xp.asarray(x)
+    return _erf_scalar(x).astype(x.dtype if x.dtype.kind == "f" else float64)

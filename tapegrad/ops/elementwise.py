@@ -1,0 +1,526 @@
+"""Elementwise primitives: arithmetic, functions of one variable, activations.
+
+Each entry: the forward on arrays, the vjp in tapegrad ops, the local partial.
+Binary ops broadcast as NumPy does; their vjps undo it with ``sum_to_shape``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from tapegrad import backend as B
+from tapegrad.ops.registry import apply, as_tensor_arg, binary_args, defprim, sum_to_shape
+from tapegrad.tensor import Tensor
+
+xp = B.xp
+
+
+def _t(x) -> Tensor:
+    return x if type(x) is Tensor else as_tensor_arg(x)
+
+
+# ================================================================== binary
+def _add_a(g, ans, a, b):
+    return sum_to_shape(g, a.data.shape)
+
+
+def _add_b(g, ans, a, b):
+    return sum_to_shape(g, b.data.shape)
+
+
+def _sub_b(g, ans, a, b):
+    return sum_to_shape(neg(g), b.data.shape)
+
+
+def _mul_a(g, ans, a, b):
+    return sum_to_shape(g * b, a.data.shape)
+
+
+def _mul_b(g, ans, a, b):
+    return sum_to_shape(g * a, b.data.shape)
+
+
+def _div_a(g, ans, a, b):
+    return sum_to_shape(g / b, a.data.shape)
+
+
+def _div_b(g, ans, a, b):
+    return sum_to_shape(neg(g) * a / (b * b), b.data.shape)
+
+
+def _pow_a(g, ans, a, b):
+    d = b * a ** (b - 1)
+    return sum_to_shape(where(b == 0, 0.0, g * d), a.data.shape)
+
+
+def _pow_b(g, ans, a, b):
+    d = ans * log(where(a == 0, 1.0, a))
+    return sum_to_shape(where((a == 0) & (b >= 0), 0.0, g * d), b.data.shape)
+
+
+def _maximum_a(g, ans, a, b):
+    share = where(a == b, g * 0.5, where(a > b, g, 0.0))
+    return sum_to_shape(share, a.data.shape)
+
+
+def _maximum_b(g, ans, a, b):
+    share = where(a == b, g * 0.5, where(b > a, g, 0.0))
+    return sum_to_shape(share, b.data.shape)
+
+
+def _minimum_a(g, ans, a, b):
+    share = where(a == b, g * 0.5, where(a < b, g, 0.0))
+    return sum_to_shape(share, a.data.shape)
+
+
+def _minimum_b(g, ans, a, b):
+    share = where(a == b, g * 0.5, where(b < a, g, 0.0))
+    return sum_to_shape(share, b.data.shape)
+
+
+ADD = defprim("add", xp.add, (_add_a, _add_b), partials=("1", "1"), doc="out = a + b")
+SUB = defprim("sub", xp.subtract, (_add_a, _sub_b), partials=("1", "-1"), doc="out = a - b")
+MUL = defprim(
+    "mul", xp.multiply, (_mul_a, _mul_b), partials=("b", "a"), saves=(0, 1), doc="out = a * b"
+)
+DIV = defprim(
+    "div", xp.true_divide, (_div_a, _div_b), partials=("1/b", "-a/b**2"), saves=(0, 1),
+    doc="out = a / b",
+)  # fmt: skip
+POW = defprim(
+    "pow", xp.power, (_pow_a, _pow_b), partials=("b*a**(b-1)", "a**b*log(a)"), saves=(0, 1),
+    uses_ans=True, doc="out = a ** b",
+)  # fmt: skip
+MAXIMUM = defprim(
+    "maximum", xp.maximum, (_maximum_a, _maximum_b), partials=("[a>b]", "[b>a]"), saves=(0, 1),
+    doc="out = max(a, b) elementwise; ties share the gradient equally",
+)  # fmt: skip
+MINIMUM = defprim(
+    "minimum", xp.minimum, (_minimum_a, _minimum_b), partials=("[a<b]", "[b<a]"), saves=(0, 1),
+    doc="out = min(a, b) elementwise; ties share the gradient equally",
+)  # fmt: skip
+
+
+def _where_fwd(cond, a, b):
+    return xp.where(cond, a, b)
+
+
+def _where_a(g, ans, cond, a, b):
+    return sum_to_shape(where(cond, g, 0.0), a.data.shape)
+
+
+def _where_b(g, ans, cond, a, b):
+    return sum_to_shape(where(cond, 0.0, g), b.data.shape)
+
+
+def _no_grad_vjp(g, ans, *args, **params):
+    raise RuntimeError("this argument has no gradient")
+
+
+WHERE = defprim(
+    "where", _where_fwd, (_no_grad_vjp, _where_a, _where_b), partials=("0", "[c]", "[not c]"),
+    saves=(0,), doc="out = a where c else b",
+)  # fmt: skip
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """``input + alpha * other`` with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = binary_args(input, other)
+    return apply(ADD, a, b)
+
+
+def sub(input, other, *, alpha=1) -> Tensor:
+    """``input - alpha * other`` with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = binary_args(input, other)
+    return apply(SUB, a, b)
+
+
+def mul(input, other) -> Tensor:
+    """``input * other`` elementwise, with broadcasting."""
+    a, b = binary_args(input, other)
+    return apply(MUL, a, b)
+
+
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    """``input / other`` (true division; ``rounding_mode`` 'trunc' or 'floor'
+    gives an integer-valued result without gradient, as in PyTorch)."""
+    a, b = binary_args(input, other)
+    if rounding_mode is None:
+        if a.data.dtype.kind != "f":
+            from tapegrad.dtypes import get_default_dtype
+            from tapegrad.ops.registry import to_dtype
+
+            a, b = to_dtype(a, get_default_dtype()), to_dtype(b, get_default_dtype())
+        return apply(DIV, a, b)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    q = xp.trunc(a.data / b.data) if rounding_mode == "trunc" else xp.floor_divide(a.data, b.data)
+    return Tensor(q.astype(a.data.dtype) if a.data.dtype.kind in "iu" else q)
+
+
+def pow(input, exponent) -> Tensor:
+    """``input ** exponent`` with broadcasting; either may be a number."""
+    a, b = binary_args(input, exponent)
+    return apply(POW, a, b)
+
+
+def maximum(input, other) -> Tensor:
+    a, b = binary_args(input, other)
+    return apply(MAXIMUM, a, b)
+
+
+def minimum(input, other) -> Tensor:
+    a, b = binary_args(input, other)
+    return apply(MINIMUM, a, b)
+
+
+def where(condition, input=None, other=None) -> Tensor:
+    """``input`` where ``condition`` holds, else ``other`` (broadcast together).
+    With only ``condition``, the indices where it holds (``nonzero``)."""
+    cond = _t(condition)
+    if input is None and other is None:
+        return tuple(Tensor(i) for i in xp.nonzero(cond.data))
+    if cond.data.dtype != B.bool_:
+        cond = Tensor(cond.data.astype(bool))
+    a, b = binary_args(input, other)
+    return apply(WHERE, cond, a, b)
+
+
+def true_divide(input, other) -> Tensor:
+    return div(input, other)
+
+
+def rsub(input, other, alpha=1) -> Tensor:
+    return sub(other, input, alpha=alpha)
+
+
+# ================================================================== unary
+def _unary(name, fwd, vjp, partial, doc, *, saves=(0,), uses_ans=False, float_only=True):
+    prim = defprim(
+        name, fwd, vjp, partials=partial, saves=() if uses_ans else saves, uses_ans=uses_ans,
+        doc=doc,
+    )  # fmt: skip
+
+    if float_only:
+
+        def op(input) -> Tensor:
+            x = input if type(input) is Tensor else as_tensor_arg(input)
+            if x.data.dtype.kind != "f":
+                x = _to_default_float(x)
+            return apply(prim, x)
+
+    else:
+
+        def op(input) -> Tensor:
+            return apply(prim, input if type(input) is Tensor else as_tensor_arg(input))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    op.prim = prim
+    return op
+
+
+def _to_default_float(x: Tensor) -> Tensor:
+    from tapegrad.dtypes import get_default_dtype
+
+    return Tensor(x.data.astype(get_default_dtype()))
+
+
+neg = _unary("neg", xp.negative, lambda g, ans, a: neg(g), "-1", "out = -a", saves=(),
+             float_only=False)  # fmt: skip
+exp = _unary("exp", xp.exp, lambda g, ans, a: g * ans, "exp(a)", "out = e^a", uses_ans=True)
+log = _unary("log", xp.log, lambda g, ans, a: g / a, "1/a", "out = ln(a)")
+log1p = _unary("log1p", xp.log1p, lambda g, ans, a: g / (a + 1), "1/(1+a)", "out = ln(1 + a)")
+expm1 = _unary(
+    "expm1", xp.expm1, lambda g, ans, a: g * (ans + 1), "exp(a)", "out = e^a - 1", uses_ans=True
+)
+sqrt = _unary(
+    "sqrt", xp.sqrt, lambda g, ans, a: g / (ans * 2), "1/(2*sqrt(a))", "out = a^(1/2)",
+    uses_ans=True,
+)  # fmt: skip
+
+
+def _rsqrt_fwd(a):
+    return 1 / xp.sqrt(a)
+
+
+rsqrt = _unary(
+    "rsqrt", _rsqrt_fwd, lambda g, ans, a: g * ans * ans * ans * -0.5, "-1/(2*a**1.5)",
+    "out = a^(-1/2)", uses_ans=True,
+)  # fmt: skip
+reciprocal = _unary(
+    "reciprocal", xp.reciprocal, lambda g, ans, a: neg(g * ans * ans), "-1/a**2", "out = 1/a",
+    uses_ans=True,
+)  # fmt: skip
+abs = _unary("abs", xp.abs, lambda g, ans, a: g * sign(a), "sign(a)", "out = |a|",
+             float_only=False)  # fmt: skip
+sin = _unary("sin", xp.sin, lambda g, ans, a: g * cos(a), "cos(a)", "out = sin(a)")
+cos = _unary("cos", xp.cos, lambda g, ans, a: neg(g * sin(a)), "-sin(a)", "out = cos(a)")
+tan = _unary(
+    "tan", xp.tan, lambda g, ans, a: g * (ans * ans + 1), "1 + tan(a)**2", "out = tan(a)",
+    uses_ans=True,
+)  # fmt: skip
+tanh = _unary(
+    "tanh", xp.tanh, lambda g, ans, a: g * (1 - ans * ans), "1 - tanh(a)**2", "out = tanh(a)",
+    uses_ans=True,
+)  # fmt: skip
+
+
+def _sigmoid_fwd(a):
+    # exp of a non-positive number only: no overflow for large |a|
+    e = xp.exp(-xp.abs(a))
+    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+sigmoid = _unary(
+    "sigmoid", _sigmoid_fwd, lambda g, ans, a: g * ans * (1 - ans),
+    "sigmoid(a)*(1-sigmoid(a))", "out = 1/(1 + e^-a)", uses_ans=True,
+)  # fmt: skip
+
+
+def _relu_fwd(a):
+    return xp.maximum(a, 0)
+
+
+relu = _unary(
+    "relu", _relu_fwd, lambda g, ans, a: where(ans > 0, g, 0.0), "[a>0]", "out = max(a, 0)",
+    uses_ans=True, float_only=False,
+)  # fmt: skip
+
+
+def _erf_vjp(g, ans, a):
+    return g * exp(neg(a * a)) * (2.0 / math.sqrt(math.pi))
+
+
+erf = _unary("erf", B.erf, _erf_vjp, "2/sqrt(pi)*exp(-a**2)", "out = erf(a)")
+
+
+def _sign_fwd(a):
+    return xp.sign(a)
+
+
+sign = _unary(
+    "sign", _sign_fwd, lambda g, ans, a: g * 0.0, "0", "out = sign(a)", saves=(),
+    float_only=False,
+)  # fmt: skip
+
+
+def square(input) -> Tensor:
+    return mul(input, input)
+
+
+# ---------------------------------------------------------- with parameters
+def _clamp_fwd(a, min, max):
+    if min is not None:
+        a = xp.maximum(a, xp.asarray(min, dtype=a.dtype))
+    if max is not None:
+        a = xp.minimum(a, xp.asarray(max, dtype=a.dtype))
+    return a
+
+
+def _clamp_vjp(g, ans, a, min, max):
+    keep = None
+    if min is not None:
+        keep = a >= min
+    if max is not None:
+        keep = (a <= max) if keep is None else keep & (a <= max)
+    return g if keep is None else where(keep, g, 0.0)
+
+
+CLAMP = defprim(
+    "clamp", _clamp_fwd, _clamp_vjp, partials="[min<=a<=max]", saves=(0,),
+    doc="out = min(max(a, min), max)",
+)  # fmt: skip
+
+
+def clamp(input, min=None, max=None) -> Tensor:
+    """Limit every element to ``[min, max]`` (either may be None); gradient 1
+    inside the closed interval, 0 outside, as PyTorch."""
+    x = _t(input)
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return apply(CLAMP, x, min=min, max=max)
+
+
+clip = clamp
+
+
+def _leaky_fwd(a, negative_slope):
+    return xp.where(a > 0, a, a * xp.asarray(negative_slope, dtype=a.dtype))
+
+
+def _leaky_vjp(g, ans, a, negative_slope):
+    return where(a > 0, g, g * negative_slope)
+
+
+LEAKY_RELU = defprim(
+    "leaky_relu", _leaky_fwd, _leaky_vjp, partials="[a>0] + slope*[a<=0]", saves=(0,),
+    doc="out = a if a > 0 else slope * a",
+)  # fmt: skip
+
+
+def leaky_relu(input, negative_slope: float = 0.01) -> Tensor:
+    return apply(LEAKY_RELU, _t(input), negative_slope=negative_slope)
+
+
+def _elu_fwd(a, alpha):
+    return xp.where(a > 0, a, xp.expm1(xp.minimum(a, 0)) * xp.asarray(alpha, dtype=a.dtype))
+
+
+def _elu_vjp(g, ans, a, alpha):
+    return where(a > 0, g, g * (ans + alpha))
+
+
+ELU = defprim(
+    "elu", _elu_fwd, _elu_vjp, partials="[a>0] + alpha*exp(a)*[a<=0]", saves=(0,),
+    uses_ans=True, doc="out = a if a > 0 else alpha * (e^a - 1)",
+)  # fmt: skip
+
+
+def elu(input, alpha: float = 1.0) -> Tensor:
+    return apply(ELU, _t(input), alpha=alpha)
+
+
+def _hardtanh_fwd(a, min_val, max_val):
+    return xp.clip(a, xp.asarray(min_val, dtype=a.dtype), xp.asarray(max_val, dtype=a.dtype))
+
+
+def _hardtanh_vjp(g, ans, a, min_val, max_val):
+    return where((a > min_val) & (a < max_val), g, 0.0)
+
+
+HARDTANH = defprim(
+    "hardtanh", _hardtanh_fwd, _hardtanh_vjp, partials="[min<a<max]", saves=(0,),
+    doc="out = clamp(a, min_val, max_val); gradient 0 at and beyond the limits",
+)  # fmt: skip
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return apply(HARDTANH, _t(input), min_val=min_val, max_val=max_val)
+
+
+def _softplus_fwd(a, beta, threshold):
+    z = a * xp.asarray(beta, dtype=a.dtype)
+    soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / xp.asarray(beta, dtype=a.dtype)
+    return xp.where(z > threshold, a, soft)
+
+
+def _softplus_vjp(g, ans, a, beta, threshold):
+    z = a * beta
+    return where(z > threshold, g, g * sigmoid(z))
+
+
+SOFTPLUS = defprim(
+    "softplus", _softplus_fwd, _softplus_vjp, partials="sigmoid(beta*a)", saves=(0,),
+    doc="out = ln(1 + e^(beta a)) / beta; linear above `threshold`",
+)  # fmt: skip
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return apply(SOFTPLUS, _t(input), beta=beta, threshold=threshold)
+
+
+def silu(input) -> Tensor:
+    """``x * sigmoid(x)`` (composite: its gradient follows from the table)."""
+    x = _t(input)
+    return x * sigmoid(x)
+
+
+def _gelu_fwd(a, approximate):
+    if approximate == "tanh":
+        c = math.sqrt(2.0 / math.pi)
+        return 0.5 * a * (1 + xp.tanh(c * (a + 0.044715 * a**3)))
+    return (0.5 * a * (1 + B.erf(a / math.sqrt(2.0)))).astype(a.dtype, copy=False)
+
+
+def _gelu_vjp(g, ans, a, approximate):
+    if approximate == "tanh":
+        c = math.sqrt(2.0 / math.pi)
+        inner = (a + a * a * a * 0.044715) * c
+        t = tanh(inner)
+        dinner = (a * a * (3 * 0.044715) + 1) * c
+        return g * ((t + 1) * 0.5 + a * 0.5 * (1 - t * t) * dinner)
+    cdf = (erf(a * (1 / math.sqrt(2.0))) + 1) * 0.5
+    pdf = exp(a * a * -0.5) * (1 / math.sqrt(2 * math.pi))
+    return g * (cdf + a * pdf)
+
+
+GELU = defprim(
+    "gelu", _gelu_fwd, _gelu_vjp, partials="Phi(a) + a*phi(a)", saves=(0,),
+    doc="out = a * Phi(a), Phi the standard normal CDF ('tanh': its tanh approximation)",
+)  # fmt: skip
+
+
+def gelu(input, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return apply(GELU, _t(input), approximate=approximate)
+
+
+def logsigmoid(input) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for large |x|."""
+    return neg(softplus(neg(_t(input))))
+
+
+# ============================================================ comparisons
+def _compare(fn, name):
+    def op(input, other) -> Tensor:
+        a, b = binary_args(input, other)
+        try:
+            return Tensor(fn(a.data, b.data))
+        except ValueError:
+            raise ValueError(
+                f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit"
+            ) from None
+
+    op.__name__ = name
+    op.__doc__ = f"Elementwise ``{name}`` (a boolean tensor, no gradient)."
+    return op
+
+
+eq = _compare(xp.equal, "eq")
+ne = _compare(xp.not_equal, "ne")
+lt = _compare(xp.less, "lt")
+le = _compare(xp.less_equal, "le")
+gt = _compare(xp.greater, "gt")
+ge = _compare(xp.greater_equal, "ge")
+logical_and = _compare(xp.logical_and, "logical_and")
+logical_or = _compare(xp.logical_or, "logical_or")
+logical_xor = _compare(xp.logical_xor, "logical_xor")
+
+
+def logical_not(input) -> Tensor:
+    return Tensor(xp.logical_not(_t(input).data))
+
+
+def isnan(input) -> Tensor:
+    return Tensor(xp.isnan(_t(input).data))
+
+
+def isinf(input) -> Tensor:
+    return Tensor(xp.isinf(_t(input).data))
+
+
+def isfinite(input) -> Tensor:
+    return Tensor(xp.isfinite(_t(input).data))
+
+
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
+    return bool(xp.allclose(_t(input).data, _t(other).data, rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))  # fmt: skip
+
+
+def equal(input, other) -> bool:
+    a, b = _t(input), _t(other)
+    return a.shape == b.shape and bool(xp.array_equal(a.data, b.data))

@@ -1,0 +1,253 @@
+"""Indexing primitives: ``x[key]``, the scatter that is its gradient,
+``x[key] = v`` as an op, ``gather`` and ``scatter_add``.
+
+Keys follow NumPy (and PyTorch): ints, slices, ``None``, ``...``, boolean
+masks and integer arrays.  The gradient of an indexed read scatters back and
+adds up at repeated indices (``x[[0, 0]]`` sends twice the gradient to
+``x[0]``)."""
+
+from __future__ import annotations
+
+from tapegrad import backend as B
+from tapegrad.ops.registry import apply, as_tensor_arg, binary_args, defprim, sum_to_shape
+from tapegrad.tensor import Tensor, _wrap_dim
+
+xp = B.xp
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
+def _t(x) -> Tensor:
+    return x if type(x) is Tensor else as_tensor_arg(x)
+
+
+def normalize_key(key):
+    """A user's index as a tuple of NumPy index items, and whether it is basic
+    (ints, slices, None, ...), which gives a view."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    items, basic = [], True
+    for k in key:
+        if isinstance(k, Tensor):
+            k = k.data
+            basic = False
+        elif isinstance(k, (list, B.ndarray)):
+            k = xp.asarray(k)
+            basic = False
+        elif isinstance(k, bool):
+            k = xp.asarray(k)
+            basic = False
+        elif isinstance(k, B.xp.integer):
+            k = int(k)
+        elif not isinstance(k, _BASIC):
+            raise TypeError(f"index: unsupported index item {k!r} of type {type(k).__name__}")
+        if isinstance(k, B.ndarray) and k.dtype.kind not in "iub":
+            raise TypeError(f"index: tensors used as indices must be integer or bool, got {k.dtype}")
+        items.append(k)
+    return tuple(items), basic
+
+
+def _getitem_fwd(a, key):
+    try:
+        return a[key]
+    except IndexError as e:
+        raise IndexError(f"index: {e} (indexing a tensor of shape {tuple(a.shape)})") from None
+
+
+def _getitem_vjp(g, ans, a, key):
+    return apply(INDEX_SCATTER, g, shape=a.data.shape, key=key)
+
+
+GETITEM = defprim(
+    "getitem", _getitem_fwd, _getitem_vjp, partials="1", view=True,
+    doc="out = a[key] with a basic key (ints, slices, None, ...): a view",
+)  # fmt: skip
+INDEX = defprim(
+    "index", _getitem_fwd, _getitem_vjp, partials="1",
+    doc="out = a[key] with integer arrays or boolean masks: a copy",
+)  # fmt: skip
+
+
+def _is_basic_key(key) -> bool:
+    return all(isinstance(k, _BASIC) for k in key)
+
+
+def _scatter_fwd(g, shape, key):
+    out = xp.zeros(shape, dtype=g.dtype)
+    if _is_basic_key(key):
+        out[key] = g
+    else:
+        B.scatter_add(out, key, g)
+    return out
+
+
+INDEX_SCATTER = defprim(
+    "index_scatter",
+    _scatter_fwd,
+    lambda g, ans, a, shape, key: getitem(g, key),
+    partials="1",
+    doc="out = zeros(shape) with a added at [key] (repeated indices add up)",
+)
+
+
+def getitem(input, key) -> Tensor:
+    """``input[key]`` with NumPy's (and PyTorch's) indexing rules."""
+    x = _t(input)
+    items, basic = normalize_key(key)
+    return apply(GETITEM if basic else INDEX, x, key=items)
+
+
+# ----------------------------------------------------------------- setitem
+def _index_put_fwd(a, v, key):
+    out = a.copy()
+    try:
+        out[key] = v
+    except (ValueError, IndexError) as e:
+        raise ValueError(f"setitem: value of shape {v.shape} does not fit a[{key}] ({e})") from None
+    return out
+
+
+def _index_put_a(g, ans, a, v, key):
+    keep = xp.ones(a.data.shape, dtype=bool)
+    keep[key] = False
+    from tapegrad.ops.elementwise import where
+
+    return where(Tensor(keep), g, 0.0)
+
+
+def _index_put_v(g, ans, a, v, key):
+    part = getitem(g, key)
+    if part.data.shape != v.data.shape:
+        part = sum_to_shape(part, v.data.shape)
+    return part
+
+
+INDEX_PUT = defprim(
+    "index_put", _index_put_fwd, (_index_put_a, _index_put_v), partials=("[not key]", "1"),
+    doc="out = a copy of a with out[key] = b",
+)  # fmt: skip
+
+
+def index_put(input, key, value) -> Tensor:
+    """A copy of ``input`` with ``out[key] = value`` (``value`` broadcast)."""
+    x = _t(input)
+    items, _ = normalize_key(key)
+    x, v = binary_args(x, value)
+    if v.data.dtype != x.data.dtype:
+        from tapegrad.ops.registry import to_dtype
+
+        v = to_dtype(v, x.data.dtype)
+    return apply(INDEX_PUT, x, v, key=items)
+
+
+# ------------------------------------------------------- gather / scatter
+def _full_index(index, dim):
+    """The index tuple that places ``index`` along ``dim`` and the identity
+    along every other dimension (for take/put along an axis)."""
+    grids = list(xp.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return tuple(grids)
+
+
+def _gather_fwd(a, index, dim):
+    if index.ndim != a.ndim:
+        raise ValueError(
+            f"gather: index has {index.ndim} dims but input has {a.ndim} (shapes {index.shape} "
+            f"and {a.shape})"
+        )
+    for d in range(a.ndim):
+        if d != dim and index.shape[d] > a.shape[d]:
+            raise ValueError(
+                f"gather: index shape {index.shape} exceeds input shape {a.shape} in dim {d}"
+            )
+    return a[_full_index(index, dim)]
+
+
+def _gather_vjp(g, ans, a, index, dim):
+    zeros = Tensor(xp.zeros(a.data.shape, dtype=g.data.dtype))
+    return scatter_add(zeros, dim, index, g)
+
+
+GATHER = defprim(
+    "gather", _gather_fwd, (_gather_vjp, None), partials=("1", "0"),
+    doc="out[i][j] = a[index[i][j]][j] (dim 0): values picked along `dim`",
+)  # fmt: skip
+
+
+def gather(input, dim: int, index) -> Tensor:
+    """``out[...,i,...] = input[..., index[...,i,...], ...]`` along ``dim``."""
+    x = _t(input)
+    idx = _t(index)
+    if idx.data.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer tensor, got {idx.dtype}")
+    return apply(GATHER, x, idx, dim=_wrap_dim(dim, x.ndim, "gather"))
+
+
+def _scatter_add_fwd(a, index, src, dim):
+    if index.ndim != a.ndim or src.ndim != a.ndim:
+        raise ValueError(
+            f"scatter_add: input, index and src need the same number of dims, got shapes "
+            f"{a.shape}, {index.shape} and {src.shape}"
+        )
+    out = a.copy()
+    src_part = src[tuple(slice(0, n) for n in index.shape)]
+    B.scatter_add(out, _full_index(index, dim), src_part)
+    return out
+
+
+def _scatter_add_src(g, ans, a, index, src, dim):
+    part = gather(g, dim, index)
+    if part.data.shape != src.data.shape:
+        from tapegrad.ops.shape import pad
+
+        widths = []
+        for n, m in reversed(list(zip(part.data.shape, src.data.shape))):
+            widths += [0, m - n]
+        part = pad(part, widths)
+    return part
+
+
+SCATTER_ADD = defprim(
+    "scatter_add",
+    _scatter_add_fwd,
+    (lambda g, ans, a, index, src, dim: g, None, _scatter_add_src),
+    partials=("1", "0", "1"),
+    doc="out = a with src[i][j] added at out[index[i][j]][j] (dim 0)",
+)
+
+
+def scatter_add(input, dim: int, index, src) -> Tensor:
+    """A copy of ``input`` with ``src`` added at the positions ``index`` names
+    along ``dim`` (repeated positions add up)."""
+    x, s = binary_args(input, src)
+    idx = _t(index)
+    return apply(SCATTER_ADD, x, idx, s, dim=_wrap_dim(dim, x.ndim, "scatter_add"))
+
+
+def index_select(input, dim: int, index) -> Tensor:
+    """The slices at ``index`` (1-D integer tensor) along ``dim``."""
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim, "index_select")
+    idx = _t(index)
+    return getitem(x, (slice(None),) * d + (idx.data.reshape(-1),))
+
+
+def masked_fill(input, mask, value) -> Tensor:
+    """``value`` where ``mask`` is true, ``input`` elsewhere."""
+    from tapegrad.ops.elementwise import where
+
+    x = _t(input)
+    return where(mask, value if isinstance(value, Tensor) else as_tensor_arg(value, x), x)
+
+
+def take_along_dim(input, indices, dim: int) -> Tensor:
+    return gather(input, dim, indices)
+
+
+def nonzero(input, *, as_tuple: bool = False):
+    """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or a
+    tuple of 1-D index tensors with ``as_tuple=True``."""
+    x = _t(input)
+    idx = xp.nonzero(x.data)
+    if as_tuple:
+        return tuple(Tensor(i.astype(B.int64)) for i in idx)
+    return Tensor(xp.stack(idx, axis=-1).astype(B.int64))

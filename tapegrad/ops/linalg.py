@@ -1,0 +1,283 @@
+"""Linear algebra primitives: ``matmul`` (batched, 1-D cases as NumPy),
+``einsum``, ``outer``, ``dot``, and the fused affine map ``linear``."""
+
+from __future__ import annotations
+
+from tapegrad import backend as B
+from tapegrad.ops.registry import apply, as_tensor_arg, cast_common, defprim, sum_to_shape
+from tapegrad.ops.shape import permute, reshape, unsqueeze
+from tapegrad.tensor import Tensor
+
+xp = B.xp
+
+
+def _t(x) -> Tensor:
+    return x if type(x) is Tensor else as_tensor_arg(x)
+
+
+def mT(x: Tensor) -> Tensor:
+    """Transpose of the last two dimensions."""
+    n = x.ndim
+    return permute(x, tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+# ------------------------------------------------------------------ matmul
+def _matmul_fwd(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("both arguments need at least one dimension")
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if ka != kb:
+        raise ValueError(f"inner sizes {ka} and {kb} differ")
+    return xp.matmul(a, b)
+
+
+def _promoted(g, a, b):
+    """The gradient with the dimensions that 1-D operands dropped put back,
+    and the operands as matrices: ``(g2, a2, b2)``."""
+    a2 = unsqueeze(a, 0) if a.ndim == 1 else a
+    b2 = unsqueeze(b, -1) if b.ndim == 1 else b
+    g2 = g
+    if a.ndim == 1:
+        g2 = unsqueeze(g2, -2 if b.ndim > 1 else 0)
+    if b.ndim == 1:
+        g2 = unsqueeze(g2, -1)
+    return g2, a2, b2
+
+
+def _matmul_a(g, ans, a, b):
+    g2, a2, b2 = _promoted(g, a, b)
+    ga = matmul(g2, mT(b2))
+    return reshape(sum_to_shape(ga, a2.data.shape), a.data.shape)
+
+
+def _matmul_b(g, ans, a, b):
+    g2, a2, b2 = _promoted(g, a, b)
+    gb = matmul(mT(a2), g2)
+    return reshape(sum_to_shape(gb, b2.data.shape), b.data.shape)
+
+
+MATMUL = defprim(
+    "matmul", _matmul_fwd, (_matmul_a, _matmul_b), partials=("b^T", "a^T"), saves=(0, 1),
+    doc="out = a @ b (matrix product; batched over leading dims; 1-D as in NumPy)",
+)  # fmt: skip
+
+
+def matmul(input, other) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands are vectors, leading
+    dimensions are batch dimensions and broadcast."""
+    a, b = cast_common(_t(input), _t(other))
+    return apply(MATMUL, a, b)
+
+
+def mm(input, mat2) -> Tensor:
+    a, b = _t(input), _t(mat2)
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"mm: expects two matrices, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def bmm(input, mat2) -> Tensor:
+    a, b = _t(input), _t(mat2)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ValueError(f"bmm: expects two batches of matrices, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def mv(input, vec) -> Tensor:
+    a, b = _t(input), _t(vec)
+    if a.ndim != 2 or b.ndim != 1:
+        raise ValueError(f"mv: expects a matrix and a vector, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+# ---------------------------------------------------------------- dot/outer
+def _vectors(a, b, op):
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"expects two 1-D tensors, got {a.ndim}-D and {b.ndim}-D")
+
+
+def _dot_fwd(a, b):
+    _vectors(a, b, "dot")
+    if a.shape != b.shape:
+        raise ValueError("lengths differ")
+    return xp.dot(a, b)
+
+
+DOT = defprim(
+    "dot", _dot_fwd, (lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a),
+    partials=("b", "a"), saves=(0, 1), doc="out = sum_i a_i b_i",
+)  # fmt: skip
+
+
+def dot(input, other) -> Tensor:
+    """Inner product of two 1-D tensors."""
+    a, b = cast_common(_t(input), _t(other))
+    return apply(DOT, a, b)
+
+
+inner = dot
+
+
+def _outer_fwd(a, b):
+    _vectors(a, b, "outer")
+    return xp.outer(a, b)
+
+
+OUTER = defprim(
+    "outer", _outer_fwd,
+    (lambda g, ans, a, b: matmul(g, b), lambda g, ans, a, b: matmul(mT(g), a)),
+    partials=("b^T", "a"), saves=(0, 1), doc="out_ij = a_i b_j",
+)  # fmt: skip
+
+
+def outer(input, vec2) -> Tensor:
+    """Outer product ``out[i, j] = input[i] * vec2[j]``."""
+    a, b = cast_common(_t(input), _t(vec2))
+    return apply(OUTER, a, b)
+
+
+ger = outer
+
+
+# ------------------------------------------------------------------ einsum
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _normalize_equation(equation: str, shapes) -> tuple[list[str], str]:
+    """Explicit input and output subscripts, with ``...`` spelled out."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: equation {equation!r} names {len(ins)} operands, got {len(shapes)}")
+    used = set(eq) - set(".,->")
+    spare = [c for c in _LETTERS if c not in used]
+    n_ell = max((len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes) if "..." in sub), default=0)
+    ell = "".join(spare[:n_ell])
+    out_ins = []
+    for sub, shape in zip(ins, shapes):
+        if "..." in sub:
+            k = len(shape) - (len(sub) - 3)
+            sub = sub.replace("...", ell[n_ell - k :] if k else "")
+        if len(sub) != len(shape):
+            raise ValueError(
+                f"einsum: subscripts {sub!r} do not fit an operand of shape {tuple(shape)}"
+            )
+        out_ins.append(sub)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts = {}
+        for c in "".join(out_ins):
+            counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    return out_ins, out
+
+
+def _einsum_fwd(*arrays, ins, out):
+    return xp.einsum(",".join(ins) + "->" + out, *arrays, optimize=len(arrays) > 2)
+
+
+def _einsum_grad(g, inputs, ins, out, i):
+    """d(einsum)/d(operand i) contracted with ``g``: an einsum of ``g`` and the
+    other operands, broadcast over letters only operand ``i`` has, and spread
+    onto the diagonal where operand ``i`` repeats a letter."""
+    target = ins[i]
+    others = [(s, x) for j, (s, x) in enumerate(zip(ins, inputs)) if j != i]
+    present = set(out).union(*[set(s) for s, _ in others]) if others else set(out)
+    unique = "".join(dict.fromkeys(c for c in target if c in present))
+    subs = [out] + [s for s, _ in others]
+    ops = [g] + [x for _, x in others]
+    grad = einsum(",".join(subs) + "->" + unique, *ops) if unique or ops else g
+    # letters of the target missing from `unique` are broadcast (ones);
+    # a repeated letter gets a fresh name tied to the first by an identity
+    sizes = dict(zip(target, inputs[i].data.shape))
+    taken = set(target) | set(out) | set("".join(ins))
+    spare = iter(c for c in _LETTERS if c not in taken)
+    seen, full = set(), ""
+    terms, arrays = [unique], [grad]
+    for c in target:
+        if c in seen:
+            fresh = next(spare)
+            terms.append(c + fresh)
+            arrays.append(Tensor(xp.eye(sizes[c], dtype=g.data.dtype)))
+            full += fresh
+        else:
+            seen.add(c)
+            full += c
+            if c not in unique:
+                terms.append(c)
+                arrays.append(Tensor(xp.ones(sizes[c], dtype=g.data.dtype)))
+    if len(arrays) == 1 and unique == full:
+        return grad
+    return einsum(",".join(terms) + "->" + full, *arrays)
+
+
+def _einsum_vjp(g, ans, *inputs, ins, out, needs):
+    return tuple(_einsum_grad(g, inputs, ins, out, i) if need else None
+                 for i, need in enumerate(needs))  # fmt: skip
+
+
+EINSUM = defprim(
+    "einsum", _einsum_fwd, vjp_all=_einsum_vjp, partials=("others", "others"),
+    saves=(), doc="out = the sum over repeated subscripts of the operands' products",
+)  # fmt: skip
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation (``'ij,jk->ik'``; ``...`` and implicit output as NumPy)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ts = cast_common(*[_t(x) for x in operands])
+    ins, out = _normalize_equation(equation, [x.shape for x in ts])
+    sizes: dict[str, int] = {}
+    for sub, x in zip(ins, ts):
+        for c, n in zip(sub, x.shape):
+            if sizes.setdefault(c, n) != n:
+                shapes = " and ".join(str(x.shape) for x in ts)
+                raise ValueError(f"einsum: shapes {shapes} do not fit {equation!r} (letter {c!r})")
+    return apply(EINSUM, *ts, ins=tuple(ins), out=out)
+
+
+# ------------------------------------------------------------------ linear
+def _linear_fwd(x, w, b):
+    out = x @ w.T
+    if b is not None:
+        out += b
+    return out
+
+
+def _linear_vjp(g, ans, x, w, b=None, needs=(True, True, True)):
+    gx = matmul(g, w) if needs[0] else None
+    gw = gb = None
+    if needs[1] or (len(needs) > 2 and needs[2]):
+        g2 = reshape(g, (-1, g.data.shape[-1])) if g.ndim != 2 else g
+        if needs[1]:
+            x2 = reshape(x, (-1, x.data.shape[-1])) if x.ndim != 2 else x
+            gw = matmul(mT(g2), x2)
+        if len(needs) > 2 and needs[2]:
+            from tapegrad.ops.reduce import sum as _sum
+
+            gb = _sum(g2, 0) if g2.ndim == 2 else g2
+    return (gx, gw, gb)[: len(needs)]
+
+
+def _linear_fwd_any(x, w, *b):
+    if x.shape[-1] != w.shape[-1]:
+        raise ValueError("in_features differ")
+    return _linear_fwd(x, w, b[0] if b else None)
+
+
+LINEAR = defprim(
+    "linear", _linear_fwd_any, vjp_all=_linear_vjp, partials=("W^T", "x", "1"), saves=(0, 1),
+    doc="out = x W^T + b (one node: the fused affine layer)",
+)  # fmt: skip
+
+
+def linear(input, weight, bias=None) -> Tensor:
+    """``input @ weight.T + bias``: ``input (..., in)``, ``weight (out, in)``,
+    ``bias (out,)``; one node with one vjp (no transposed copies)."""
+    args = [_t(input), _t(weight)] + ([_t(bias)] if bias is not None else [])
+    args = cast_common(*args)
+    return apply(LINEAR, *args)

@@ -1,0 +1,284 @@
+"""The table of differentiable primitives and the one function that applies them.
+
+Every primitive is registered once with ``defprim``: its forward on backend
+arrays, its vector-Jacobian products written in tapegrad ops (so a backward
+run while recording gives second derivatives), and the symbolic form of its
+local partials that explanations and diagrams print.  ``PRIMITIVES`` *is* the
+list of differentiable ops; the tests are generated from it.
+
+Conventions of an entry
+-----------------------
+* ``fwd(*arrays, **params) -> array`` (or ``(array, aux)`` with
+  ``has_aux=True``; ``aux`` then reaches the vjps as ``params["aux"]``).
+* ``vjps``: one function per tensor argument, ``vjp(g, ans, *inputs, **params)``
+  returning the gradient for that argument (already summed back to its shape);
+  only the arguments that need a gradient are computed.  Or ``vjp_all``:
+  ``vjp_all(g, ans, *inputs, needs=..., **params) -> tuple`` when the
+  arguments share work (a fused layer).
+* ``partials``: for each argument, d(out)/d(argument) as text in terms of the
+  arguments ``a, b, c`` and the output ``out`` (``d(a/b)/db = -a/b**2``).
+* ``saves``: argument positions whose *values* the vjps read (their version
+  counters are checked at backward time); ``uses_ans`` when they read ``out``.
+* ``view``: the output shares memory and version counter with argument 0.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from tapegrad import backend as B
+from tapegrad.autograd.graph import GradMode, Node
+from tapegrad.tensor import Tensor, _make
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+_ndarray = B.ndarray
+_asarray = B.xp.asarray
+
+
+class Primitive:
+    """One entry of the table (see the module docstring)."""
+
+    __slots__ = (
+        "name",
+        "fwd",
+        "vjps",
+        "vjp_all",
+        "partials",
+        "saves",
+        "uses_ans",
+        "view",
+        "has_aux",
+        "backward_name",
+        "doc",
+    )
+
+    def __init__(self, name, fwd, vjps, vjp_all, partials, saves, uses_ans, view, has_aux, doc):
+        self.name = name
+        self.fwd = fwd
+        self.vjps = vjps
+        self.vjp_all = vjp_all
+        self.partials = partials
+        self.saves = saves
+        self.uses_ans = uses_ans
+        self.view = view
+        self.has_aux = has_aux
+        self.doc = doc
+        self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
+
+    @property
+    def arity(self) -> int:
+        return len(self.partials)
+
+    def __call__(self, *inputs, **params):
+        return apply(self, *inputs, **params)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def defprim(
+    name: str,
+    fwd,
+    vjps=None,
+    *,
+    vjp_all=None,
+    partials,
+    saves=(),
+    uses_ans=False,
+    view=False,
+    has_aux=False,
+    doc: str = "",
+) -> Primitive:
+    """Register a primitive; see the module docstring for the arguments."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is already registered")
+    partials = (partials,) if isinstance(partials, str) else tuple(partials)
+    if vjps is not None and not isinstance(vjps, (tuple, list)):
+        vjps = (vjps,)
+    if (vjps is None) == (vjp_all is None):
+        raise ValueError(f"{name}: give exactly one of vjps and vjp_all")
+    if vjps is not None and len(vjps) != len(partials):
+        raise ValueError(f"{name}: {len(vjps)} vjps for {len(partials)} partials")
+    prim = Primitive(
+        name, fwd, tuple(vjps) if vjps else None, vjp_all, partials, tuple(saves),
+        uses_ans, view, has_aux, doc,
+    )  # fmt: skip
+    PRIMITIVES[name] = prim
+    return prim
+
+
+class ShapeError(ValueError):
+    """An op's inputs do not fit; the message names the op and every shape."""
+
+
+def _shape_error(prim, inputs, err) -> ShapeError:
+    shapes = [tuple(t.data.shape) for t in inputs]
+    msg = str(err).split("\n")[0]
+    if len(shapes) > 1:
+        listed = ", ".join(str(s) for s in shapes[:-1]) + f" and {shapes[-1]}"
+        text = f"{prim.name}: shapes {listed} do not fit"
+    else:
+        text = f"{prim.name}: input of shape {shapes[0] if shapes else ()} does not fit"
+    return ShapeError(f"{text} ({msg})" if msg else text)
+
+
+def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
+    """Run ``prim`` forward on the tensors ``inputs`` and, when grad mode is on
+    and an input requires grad, record a ``Node`` for the backward pass."""
+    try:
+        out = prim.fwd(*[t.data for t in inputs], **params)
+    except (ValueError, IndexError) as err:
+        if isinstance(err, ShapeError):
+            raise
+        raise _shape_error(prim, inputs, err) from None
+    if prim.has_aux:
+        out, aux = out
+        params["aux"] = aux
+    if type(out) is not _ndarray:
+        out = _asarray(out)
+    vc = inputs[0]._vc if prim.view else None
+    if not GradMode.enabled:
+        return _make(out, None, vc)
+    parents = None
+    for i, t in enumerate(inputs):
+        if t.requires_grad:
+            if parents is None:
+                parents = [None] * len(inputs)
+            parents[i] = t.grad_fn if t.grad_fn is not None else t
+    if parents is None:
+        return _make(out, None, vc)
+    saves = prim.saves
+    versions = tuple([inputs[i]._vc[0] for i in saves]) if saves else ()
+    node = Node(prim, inputs, tuple(parents), params, None, versions)
+    result = _make(out, node, vc)
+    if prim.uses_ans:
+        node.ans_ref = weakref.ref(result)
+        node.versions = versions + (result._vc[0],)
+    return result
+
+
+# ---------------------------------------------------------------- arguments
+def scalar_tensor(value, dtype) -> Tensor:
+    """A Python number as a 0-d constant tensor of ``dtype``."""
+    return _make(_asarray(value, dtype=dtype))
+
+
+def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
+    """Turn an op argument into a tensor: tensors pass through; Python numbers
+    take the dtype PyTorch gives them next to ``like``; arrays keep theirs."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float, bool, B.xp.generic)) and not isinstance(x, _ndarray):
+        from tapegrad import dtypes
+
+        dt = dtypes.scalar_dtype_for(x, like.data.dtype) if like is not None else None
+        if dt is None:
+            return Tensor(x)
+        return scalar_tensor(x, dt)
+    return Tensor(x)
+
+
+def binary_args(a, b):
+    """Two operands of a binary op as tensors of one common dtype (PyTorch's
+    promotion).  The fast path (both tensors, same dtype) costs two checks."""
+    if type(a) is Tensor and type(b) is Tensor:
+        if a.data.dtype == b.data.dtype:
+            return a, b
+    elif type(a) is Tensor:
+        return a, as_tensor_arg(b, a)
+    elif type(b) is Tensor:
+        return as_tensor_arg(a, b), b
+    a = a if isinstance(a, Tensor) else as_tensor_arg(a, b if isinstance(b, Tensor) else None)
+    b = b if isinstance(b, Tensor) else as_tensor_arg(b, a)
+    return cast_common(a, b)
+
+
+def cast_common(*ts: Tensor):
+    """Cast tensors to their PyTorch result dtype (differentiably)."""
+    from tapegrad import dtypes
+
+    first = ts[0].data.dtype
+    if all(t.data.dtype == first for t in ts):
+        return ts
+    target = dtypes.result_type([(t.data.dtype, t.data.ndim) for t in ts])
+    return tuple(t if t.data.dtype == target else to_dtype(t, target) for t in ts)
+
+
+def to_dtype(t: Tensor, dtype) -> Tensor:
+    """``t`` converted to ``dtype``; the gradient flows back converted to ``t``'s
+    dtype (only between floating dtypes, as in PyTorch)."""
+    if t.data.dtype == dtype:
+        return t
+    return cast(t, dtype=dtype)
+
+
+def _cast_vjp(g, ans, a, dtype):
+    return cast(g, dtype=a.data.dtype)
+
+
+cast = defprim(
+    "cast",
+    lambda a, dtype: a.astype(dtype),
+    _cast_vjp,
+    partials="1",
+    doc="out = a converted to another dtype",
+)
+
+
+# ----------------------------------------------------------- broadcasting
+def _sum_to_fwd(a, shape):
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1
+    )
+    out = a.sum(axis=axes, keepdims=True) if axes else a
+    return out.reshape(shape) if lead or out.shape != shape else out
+
+
+def _sum_to_vjp(g, ans, a, shape):
+    return broadcast_to_prim(g, shape=a.data.shape)
+
+
+sum_to = defprim(
+    "sum_to",
+    _sum_to_fwd,
+    _sum_to_vjp,
+    partials="1",
+    doc="out = a summed over the broadcast dimensions down to `shape`",
+)
+
+
+def _broadcast_fwd(a, shape):
+    return B.xp.broadcast_to(a, shape)
+
+
+def _broadcast_vjp(g, ans, a, shape):
+    return sum_to(g, shape=a.data.shape)
+
+
+broadcast_to_prim = defprim(
+    "broadcast_to",
+    _broadcast_fwd,
+    _broadcast_vjp,
+    partials="1",
+    view=True,
+    doc="out = a repeated along new and size-1 dimensions to `shape`",
+)
+
+
+def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
+    """Undo broadcasting: sum the gradient ``g`` back to an input's ``shape``.
+    The one place where broadcasting is undone."""
+    if g.data.shape == shape:
+        return g
+    return sum_to(g, shape=tuple(shape))
+
+
+CLONE = defprim(
+    "clone",
+    lambda a: a.copy(),
+    lambda g, ans, a: g,
+    partials="1",
+    doc="out = a copy of a (its own memory)",
+)

@@ -1,0 +1,413 @@
+"""Shape primitives: reshape, permute, repeat, cat, flip, constant padding,
+and the composites built from them (flatten, squeeze, stack, split, ...)."""
+
+from __future__ import annotations
+
+import builtins
+
+from tapegrad import backend as B
+from tapegrad.ops.registry import apply, as_tensor_arg, broadcast_to_prim, cast_common, defprim
+from tapegrad.ops.registry import sum_to as _sum_to
+from tapegrad.tensor import Tensor, _wrap_dim
+
+xp = B.xp
+
+
+def _t(x) -> Tensor:
+    return x if type(x) is Tensor else as_tensor_arg(x)
+
+
+def _shape_arg(shape) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+# ------------------------------------------------------------------ reshape
+def _reshape_fwd(a, shape):
+    try:
+        return a.reshape(shape)
+    except ValueError:
+        raise ValueError(
+            f"reshape: a tensor of shape {tuple(a.shape)} ({a.size} elements) cannot take "
+            f"the shape {tuple(shape)}"
+        ) from None
+
+
+RESHAPE = defprim(
+    "reshape",
+    _reshape_fwd,
+    lambda g, ans, a, shape: reshape(g, a.data.shape),
+    partials="1",
+    view=True,
+    doc="out = a with the same elements in the shape `shape`",
+)
+
+
+def reshape(input, *shape) -> Tensor:
+    """The same elements in a new shape (one dimension may be -1)."""
+    x = _t(input)
+    shape = _shape_arg(shape)
+    if shape == x.data.shape:
+        return x if not x.requires_grad else apply(RESHAPE, x, shape=shape)
+    return apply(RESHAPE, x, shape=shape)
+
+
+view = reshape
+
+
+def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one."""
+    x = _t(input)
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s = _wrap_dim(start_dim, x.ndim, "flatten")
+    e = _wrap_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = x.shape[:s] + (-1,) + x.shape[e + 1 :]
+    return reshape(x, shape)
+
+
+def unflatten(input, dim: int, sizes) -> Tensor:
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim, "unflatten")
+    return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1 :])
+
+
+def unsqueeze(input, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim``."""
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim + 1, "unsqueeze")
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def squeeze(input, dim=None) -> Tensor:
+    """Remove dimensions of size 1 (only ``dim`` when given; a ``dim`` whose
+    size is not 1 leaves the tensor as it is, as in PyTorch)."""
+    x = _t(input)
+    if dim is None:
+        dims = [i for i, n in enumerate(x.shape) if n == 1]
+    else:
+        dims = [dim] if isinstance(dim, int) else list(dim)
+        dims = [_wrap_dim(d, x.ndim, "squeeze") for d in dims]
+        dims = [d for d in dims if x.ndim and x.shape[d] == 1]
+    if not dims:
+        return x
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in dims))
+
+
+# ------------------------------------------------------------------ permute
+def _permute_vjp(g, ans, a, dims):
+    inverse = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inverse[d] = i
+    return permute(g, tuple(inverse))
+
+
+PERMUTE = defprim(
+    "permute",
+    lambda a, dims: a.transpose(dims),
+    _permute_vjp,
+    partials="1",
+    view=True,
+    doc="out = a with its dimensions reordered as `dims`",
+)
+
+
+def permute(input, *dims) -> Tensor:
+    """Reorder the dimensions: ``out.shape[i] = input.shape[dims[i]]``."""
+    x = _t(input)
+    dims = _shape_arg(dims)
+    if len(dims) != x.ndim or sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(
+        range(x.ndim)
+    ):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} dims of {x.shape}")
+    return apply(PERMUTE, x, dims=tuple(d % builtins.max(x.ndim, 1) for d in dims))
+
+
+def transpose(input, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    x = _t(input)
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    d0, d1 = _wrap_dim(dim0, x.ndim, "transpose"), _wrap_dim(dim1, x.ndim, "transpose")
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return apply(PERMUTE, x, dims=tuple(dims))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input) -> Tensor:
+    """Transpose of a tensor of at most 2 dims."""
+    x = _t(input)
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {x.shape}")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def movedim(input, source: int, destination: int) -> Tensor:
+    x = _t(input)
+    s, d = _wrap_dim(source, x.ndim, "movedim"), _wrap_dim(destination, x.ndim, "movedim")
+    dims = [i for i in range(x.ndim) if i != s]
+    dims.insert(d, s)
+    return apply(PERMUTE, x, dims=tuple(dims))
+
+
+# ------------------------------------------------------------ broadcasting
+def broadcast_to(input, shape) -> Tensor:
+    """A read-only view of ``input`` repeated to ``shape`` (NumPy's rules)."""
+    x = _t(input)
+    shape = tuple(int(s) for s in shape)
+    if shape == x.data.shape:
+        return x
+    return apply(broadcast_to_prim, x, shape=shape)
+
+
+def expand(input, *sizes) -> Tensor:
+    """``broadcast_to`` where -1 keeps a dimension's size (PyTorch's expand)."""
+    x = _t(input)
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dims {sizes}")
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+def expand_as(input, other) -> Tensor:
+    return broadcast_to(input, _t(other).shape)
+
+
+def broadcast_tensors(*tensors):
+    ts = [_t(x) for x in tensors]
+    shape = xp.broadcast_shapes(*[x.shape for x in ts])
+    return tuple(broadcast_to(x, shape) for x in ts)
+
+
+def sum_to_size(input, *size) -> Tensor:
+    return apply(_sum_to, _t(input), shape=_shape_arg(size))
+
+
+# ------------------------------------------------------------------- repeat
+def _repeat_fwd(a, repeats):
+    lead = len(repeats) - a.ndim
+    return xp.tile(a.reshape((1,) * lead + a.shape), repeats)
+
+
+def _repeat_vjp(g, ans, a, repeats):
+    shape = (1,) * (len(repeats) - a.data.ndim) + a.data.shape
+    split = []
+    for r, s in zip(repeats, shape):
+        split += [r, s]
+    n = len(repeats)
+    gathered = permute(reshape(g, split), [2 * i for i in range(n)] + [2 * i + 1 for i in range(n)])
+    return reshape(apply(_sum_to, gathered, shape=shape), a.data.shape)
+
+
+REPEAT = defprim(
+    "repeat", _repeat_fwd, _repeat_vjp, partials="1",
+    doc="out = a tiled `repeats` times along each dimension",
+)  # fmt: skip
+
+
+def repeat(input, *repeats) -> Tensor:
+    """Tile the tensor: dimension ``i`` is repeated ``repeats[i]`` times."""
+    x = _t(input)
+    repeats = _shape_arg(repeats)
+    if len(repeats) < x.ndim:
+        raise ValueError(
+            f"repeat: {len(repeats)} repeats given for a tensor of {x.ndim} dims (shape {x.shape})"
+        )
+    return apply(REPEAT, x, repeats=repeats)
+
+
+# ---------------------------------------------------------------------- cat
+def _cat_fwd(*arrays, dim):
+    return xp.concatenate(arrays, axis=dim)
+
+
+def _cat_vjp(g, ans, *inputs, dim, needs):
+    out, start = [], 0
+    for x, need in zip(inputs, needs):
+        n = x.data.shape[dim]
+        out.append(narrow(g, dim, start, n) if need else None)
+        start += n
+    return tuple(out)
+
+
+CAT = defprim(
+    "cat", _cat_fwd, vjp_all=_cat_vjp, partials=("1", "1"),
+    doc="out = the inputs joined along `dim` (any number of inputs)",
+)  # fmt: skip
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors of equal shape but for ``dim`` along ``dim``."""
+    ts = cast_common(*[_t(x) for x in tensors])
+    if not ts:
+        raise ValueError("cat: expects a non-empty list of tensors")
+    d = _wrap_dim(dim, ts[0].ndim, "cat")
+    shapes = [x.shape for x in ts]
+    if any(len(s) != len(shapes[0]) or s[:d] + s[d + 1 :] != shapes[0][:d] + shapes[0][d + 1 :]
+           for s in shapes):  # fmt: skip
+        listed = ", ".join(str(s) for s in shapes)
+        raise ValueError(f"cat: shapes {listed} do not fit along dim {dim}")
+    return apply(CAT, *ts, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dimension ``dim``."""
+    ts = [_t(x) for x in tensors]
+    if not ts:
+        raise ValueError("stack: expects a non-empty list of tensors")
+    if any(x.shape != ts[0].shape for x in ts):
+        raise ValueError(f"stack: shapes {', '.join(str(x.shape) for x in ts)} differ")
+    d = _wrap_dim(dim, ts[0].ndim + 1, "stack")
+    return cat([unsqueeze(x, d) for x in ts], d)
+
+
+def hstack(tensors) -> Tensor:
+    ts = [_t(x) for x in tensors]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    return cat([x if _t(x).ndim > 1 else unsqueeze(x, 0) for x in tensors], 0)
+
+
+def narrow(input, dim: int, start: int, length: int) -> Tensor:
+    """Elements ``start .. start+length-1`` along ``dim`` (a view)."""
+    from tapegrad.ops.index import getitem
+
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim, "narrow")
+    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
+
+
+def split(tensor, split_size_or_sections, dim: int = 0):
+    """Pieces of ``split_size`` (the last may be smaller) or of the listed sizes."""
+    x = _t(tensor)
+    d = _wrap_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [builtins.min(size, n - s) for s in range(0, n, size)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of {x.shape})")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(input, chunks: int, dim: int = 0):
+    """Split into ``chunks`` pieces of ceil(n / chunks) (the last may be smaller)."""
+    x = _t(input)
+    n = x.shape[_wrap_dim(dim, x.ndim, "chunk")]
+    return split(x, builtins.max(1, -(-n // chunks)), dim)
+
+
+def unbind(input, dim: int = 0):
+    from tapegrad.ops.index import getitem
+
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim, "unbind")
+    return tuple(getitem(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+def select(input, dim: int, index: int) -> Tensor:
+    from tapegrad.ops.index import getitem
+
+    x = _t(input)
+    d = _wrap_dim(dim, x.ndim, "select")
+    return getitem(x, (slice(None),) * d + (index,))
+
+
+# --------------------------------------------------------------------- flip
+FLIP = defprim(
+    "flip",
+    lambda a, dims: xp.flip(a, dims),
+    lambda g, ans, a, dims: apply(FLIP, g, dims=dims),
+    partials="1",
+    doc="out = a reversed along `dims`",
+)
+
+
+def flip(input, *dims) -> Tensor:
+    x = _t(input)
+    dims = tuple(_wrap_dim(d, x.ndim, "flip") for d in _shape_arg(dims))
+    return apply(FLIP, x, dims=dims)
+
+
+# ------------------------------------------------------------------ padding
+def _pad_fwd(a, widths, value):
+    return xp.pad(a, widths, mode="constant", constant_values=value)
+
+
+def _pad_vjp(g, ans, a, widths, value):
+    from tapegrad.ops.index import getitem
+
+    return getitem(g, tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.data.shape)))
+
+
+PAD = defprim(
+    "pad", _pad_fwd, _pad_vjp, partials="1",
+    doc="out = a surrounded by `value` (widths per dimension, before and after)",
+)  # fmt: skip
+
+
+def pad(input, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """PyTorch's ``F.pad``: ``pad = (left_last, right_last, left_2nd_last, ...)``
+    widths from the last dimension backwards; negative widths crop.  Modes
+    'constant', 'reflect', 'replicate' and 'circular'."""
+    x = _t(input)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: {len(pad)} widths do not fit a tensor of shape {x.shape}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    if mode == "constant":
+        crop = tuple(
+            slice(-lo if lo < 0 else 0, n + hi if hi < 0 else n)
+            for (lo, hi), n in zip(widths, x.shape)
+        )
+        if any(lo < 0 or hi < 0 for lo, hi in widths):
+            from tapegrad.ops.index import getitem
+
+            x = getitem(x, crop)
+        widths = tuple((builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in widths)
+        return apply(PAD, x, widths=widths, value=0.0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"pad: unknown mode {mode!r}; use constant, reflect, replicate or circular")
+    from tapegrad.ops.index import index_select
+
+    out = x
+    for d, (lo, hi) in enumerate(widths):
+        if lo == 0 and hi == 0:
+            continue
+        n = x.shape[d]
+        pos = xp.arange(-lo, n + hi)
+        if mode == "replicate":
+            idx = xp.clip(pos, 0, n - 1)
+        elif mode == "circular":
+            idx = pos % n
+        else:
+            if lo >= n or hi >= n:
+                raise ValueError(f"pad: reflect padding ({lo}, {hi}) must be < size {n} of dim {d}")
+            period = 2 * (n - 1)
+            m = pos % period
+            idx = xp.where(m < n, m, period - m)
+        out = index_select(out, d, Tensor(idx.astype(B.int64)))
+    return out

@@ -1,0 +1,316 @@
+"""``Tensor``: an array, its gradient, and the node that produced it.
+
+A tensor is a leaf when no recorded op produced it (``grad_fn is None``);
+leaves that ``requires_grad`` collect ``.grad`` in ``backward()``, summed over
+calls until zeroed, as in PyTorch.  Every op on tensors is defined once in
+``tapegrad.ops`` (forward beside vjp); this module holds the class, its
+attributes and conversions, and ``tensor()`` which builds leaves from data.
+The methods named like the functions (``x.exp()``, ``x.sum(1)``) are bound in
+``tapegrad._methods``.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from tapegrad import backend as B
+from tapegrad import dtypes
+from tapegrad.autograd.graph import GradMode, Node
+
+_ndarray = B.ndarray
+_asarray = B.xp.asarray
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it.
+
+    ``data`` is the backend array; ``grad`` a ``Tensor`` or ``None``;
+    ``grad_fn`` the ``Node`` that produced it (``None`` for leaves);
+    ``name`` an optional label that diagrams and explanations use.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_vc", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
+        arr = _to_array(data, dtype)
+        self.data = arr
+        self.grad = None
+        self.grad_fn = None
+        self.name = name
+        self._vc = [0]
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def device(self) -> str:
+        return "cpu" if B.name == "numpy" else B.name
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor (or a view of it) has had."""
+        return self._vc[0]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None):
+        """The shape, or its length along ``dim``, as ``torch.Tensor.size``."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_wrap_dim(dim, self.data.ndim, "size")]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # ------------------------------------------------------------ conversions
+    def numpy(self):
+        """The data as a NumPy array (shares memory on the CPU, like PyTorch).
+        Raises for a tensor that requires grad, as PyTorch does: call
+        ``.detach().numpy()``."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy(): this tensor requires grad; call tensor.detach().numpy() instead"
+            )
+        return B.to_host(self.data)
+
+    def item(self):
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): a tensor with {self.data.size} elements (shape {tuple(self.shape)}) "
+                "cannot be converted to a Python number; only one-element tensors can"
+            )
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return B.to_host(self.data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool(): a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data.reshape(()).item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.data.reshape(()).item())
+
+    def __array__(self, dtype=None, copy=None):
+        arr = B.to_host(self.data)
+        return arr if dtype is None else arr.astype(dtype)
+
+    def detach(self) -> Tensor:
+        """The same data (shared, with the same version counter), cut from the graph."""
+        return _make(self.data, vc=self._vc)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "requires_grad_(False): only leaf tensors can be detached this way; "
+                "use .detach() for a tensor that is the output of an op"
+            )
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only tensors of floating point dtype can require gradients, got {self.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on a non-leaf tensor after ``backward()``."""
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("retain_grad() on a tensor that does not require grad")
+            return  # leaves keep their grad anyway
+        self.grad_fn.retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        node = self.grad_fn
+        return node is not None and node.retained is not None and node.retained() is self
+
+    def register_hook(self, hook):
+        """``hook(grad) -> Tensor or None`` is called with the gradient of this
+        tensor during backward; a returned tensor replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook() on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_hook(hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        from tapegrad.autograd.graph import _RemovableHandle
+
+        return _RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that
+        requires grad.  A non-scalar tensor needs ``gradient`` (the vector of
+        the vector-Jacobian product), as in PyTorch."""
+        from tapegrad.autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    # ---------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        body = B.host.array2string(
+            B.to_host(self.data), separator=", ", prefix="tensor(", precision=4
+        )
+        extras = []
+        if self.data.dtype != dtypes.get_default_dtype() and self.data.dtype not in (
+            dtypes.int64,
+            dtypes.bool,
+        ):
+            extras.append(f"dtype=tapegrad.{self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __hash__ = object.__hash__
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+
+def _make(data, grad_fn=None, vc=None) -> Tensor:
+    """Wrap an array without checks: the hot path of every op."""
+    t = object.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.grad_fn = grad_fn
+    t.requires_grad = grad_fn is not None
+    t.name = None
+    t._vc = [0] if vc is None else vc
+    t._hooks = None
+    return t
+
+
+def _wrap_dim(dim: int, ndim: int, op: str) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: dimension {dim} is out of range for a tensor of {ndim} dims")
+    return dim % n
+
+
+def _to_array(data, dtype=None):
+    """Build the backend array of ``data`` by PyTorch's rules: Python floats
+    take the default dtype, ints int64, bools bool; arrays keep their dtype."""
+    dtype = dtypes.as_dtype(dtype)
+    if isinstance(data, Tensor):
+        arr = data.data
+        return arr.astype(dtype) if dtype is not None and arr.dtype != dtype else arr.copy()
+    if isinstance(data, _ndarray) or hasattr(data, "__array_interface__"):
+        arr = _asarray(data)
+        if dtype is not None:
+            arr = arr.astype(dtype)
+        elif arr.dtype.kind not in "fiub":
+            raise TypeError(f"tensor(): unsupported array dtype {arr.dtype}")
+        return arr.copy() if arr is data else arr
+    if isinstance(data, B.xp.generic):
+        return _asarray(data, dtype=dtype)
+    try:
+        arr = _asarray(_unwrap_nested(data))
+    except ValueError as e:
+        raise ValueError(f"tensor(): data is not rectangular ({e})") from None
+    if arr.dtype.kind == "O" or arr.dtype.kind in "US":
+        raise TypeError(f"tensor(): cannot make a tensor from {type(data).__name__} data")
+    if dtype is None:
+        if arr.dtype.kind == "f":
+            dtype = dtypes.get_default_dtype()
+        elif arr.dtype.kind in "iu":
+            dtype = dtypes.int64
+    return arr.astype(dtype) if dtype is not None and arr.dtype != dtype else arr
+
+
+def _unwrap_nested(data):
+    """Replace tensors inside (nested) lists by their arrays."""
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(d) for d in data]
+    if isinstance(data, Tensor):
+        return data.data
+    return data
+
+
+def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (number, nested list,
+    array or tensor); ``name`` labels it in diagrams."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """Like ``tensor`` but shares an array's memory when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype == dtypes.as_dtype(dtype) else data.to(dtype)
+    if isinstance(data, _ndarray) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)):
+        return _make(data)
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(array) -> Tensor:
+    """A tensor sharing the memory of a NumPy array (as ``torch.from_numpy``)."""
+    return _make(_asarray(array))
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def grad_enabled_for(*tensors) -> bool:
+    """Whether an op on these tensors would be recorded."""
+    return GradMode.enabled and any(t.requires_grad for t in tensors)
+
+
+__all__ = ["Tensor", "tensor", "as_tensor", "from_numpy", "is_tensor", "Node"]
