@@ -98,4 +98,4 @@ _erf_scalar = numpy.frompyfunc(math.erf, 1, 1)
 def erf(x):
     """The error function, elementwise, to the precision of the C library."""
     x = xp.asarray(x)
-    return _erf_scalar(x).astype(x.dtype if x.dtype.kind == "f" else float64)
+    return xp.asarray(_erf_scalar(x), dtype=x.dtype if x.dtype.kind == "f" else float64)
