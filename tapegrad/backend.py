@@ -56,7 +56,9 @@ class Generator:
     """
 
     def __init__(self, seed: int | None = None):
-        self.manual_seed(seed if seed is not None else int(numpy.random.SeedSequence().entropy % 2**63))
+        self.manual_seed(
+            seed if seed is not None else int(numpy.random.SeedSequence().entropy % 2**63)
+        )
 
     def manual_seed(self, seed: int) -> Generator:
         if isinstance(seed, bool) or not isinstance(seed, (int, numpy.integer)):

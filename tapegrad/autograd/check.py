@@ -57,7 +57,9 @@ class GradcheckReport:
         for r in self.inputs:
             lines.append(f"{r.index:>5}  {r.max_abs_error:13.3e}  {r.max_rel_error:13.3e}  {r.ok}")
         if self.culprit:
-            lines.append(f"first primitive whose vjp disagrees: {self.culprit} ({self.culprit_detail})")
+            lines.append(
+                f"first primitive whose vjp disagrees: {self.culprit} ({self.culprit_detail})"
+            )
         return "\n".join(lines)
 
 

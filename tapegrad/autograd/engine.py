@@ -117,7 +117,9 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                     "tensors without requires_grad=True?)"
                 )
             handed.add(id(g.data))
-            bucket, key = (node_grads, out.grad_fn) if out.grad_fn is not None else (leaf_grads, out)
+            bucket, key = (
+                (node_grads, out.grad_fn) if out.grad_fn is not None else (leaf_grads, out)
+            )
             bucket[key] = bucket[key] + g if key in bucket else g
             if out.grad_fn is not None:
                 roots.append(out.grad_fn)
@@ -171,8 +173,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                 _store_grad(leaf, g, create_graph, handed)
             return None
         results = [
-            captured.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(t)
-            for t in targets
+            captured.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(t) for t in targets
         ]
         if accumulate:
             for t, g in zip(targets, results):

@@ -149,12 +149,15 @@ class Function:
         outs = out if isinstance(out, tuple) else (out,)
         for o in outs:
             if not isinstance(o, Tensor):
-                raise TypeError(f"{cls.__name__}.forward must return tensors, got {type(o).__name__}")
+                raise TypeError(
+                    f"{cls.__name__}.forward must return tensors, got {type(o).__name__}"
+                )
         record = GradMode.enabled and any(t.requires_grad for t in tensors)
         if not record:
             return out
         parents = tuple(
-            (t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None for t in tensors
+            (t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
+            for t in tensors
         )
         packed = isinstance(out, tuple)
         shapes = tuple(o.data.shape for o in outs)

@@ -115,7 +115,9 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             if not out.requires_grad:
                 grads = [_make(xp.zeros(x.data.shape, dtype=x.data.dtype)) for x in ins]
                 if strict:
-                    raise RuntimeError("jacobian: output does not depend on the inputs (strict=True)")
+                    raise RuntimeError(
+                        "jacobian: output does not depend on the inputs (strict=True)"
+                    )
             else:
                 flat_seed[:] = 0
                 flat_seed[k] = 1

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
+
 try:
     import tapegrad.nn  # noqa: F401  (registers the fused nn primitives)
 except ImportError:  # nn not written yet

@@ -1,0 +1,235 @@
+"""Engine behaviour: accumulation, hooks, grad(), Function, version counter."""
+
+import numpy as np
+import pytest
+
+import tapegrad as tg
+from tapegrad.autograd import InPlaceError
+
+
+def test_fan_out_gradients_add_up():
+    x = tg.tensor(3.0, requires_grad=True)
+    y = x * x + x  # x used three times
+    y.backward()
+    assert x.grad.item() == pytest.approx(7.0)
+
+
+def test_a_times_a_has_two_edges():
+    a = tg.tensor(2.0, requires_grad=True)
+    y = a * a
+    assert len(y.grad_fn.parents) == 2
+    assert y.grad_fn.parents[0] is a and y.grad_fn.parents[1] is a
+
+
+def test_grad_accumulates_across_backward_calls_until_zeroed():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+    x.grad.zero_()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_leaf_grads_do_not_share_memory():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    a.grad.data += 1
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_backward_on_non_scalar_needs_gradient():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="gradient"):
+        (x * 2).backward()
+    (x * 2).backward(gradient=tg.tensor([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 20.0])
+
+
+def test_hooks_see_and_replace_gradients():
+    x = tg.tensor(2.0, requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.item()))
+    y = x * 3
+    y.register_hook(lambda g: g * 10)
+    y.backward()
+    assert seen == [30.0]
+    assert x.grad.item() == 30.0
+
+
+def test_hook_handle_removes_the_hook():
+    x = tg.tensor(2.0, requires_grad=True)
+    handle = x.register_hook(lambda g: g * 0)
+    handle.remove()
+    (x * 3).backward()
+    assert x.grad.item() == 3.0
+
+
+def test_retain_grad_on_intermediate():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    (h**2).sum().backward()
+    np.testing.assert_allclose(h.grad.numpy(), [4.0, 8.0])
+    assert (x * 2).grad is None
+
+
+def test_autograd_grad_does_not_touch_dot_grad_and_allow_unused():
+    x = tg.tensor(1.0, requires_grad=True)
+    z = tg.tensor(1.0, requires_grad=True)
+    y = x * 5
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        tg.autograd.grad(y, [x, z], retain_graph=True)
+    gx, gz = tg.autograd.grad(y, [x, z], allow_unused=True)
+    assert gx.item() == 5.0 and gz is None
+    assert x.grad is None
+
+
+def test_grad_with_respect_to_an_intermediate():
+    x = tg.tensor(3.0, requires_grad=True)
+    h = x * x
+    y = h * 2
+    (gh,) = tg.autograd.grad(y, h)
+    assert gh.item() == 2.0
+
+
+class Cube(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x**2
+
+
+def test_custom_function():
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    Cube.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
+    assert tg.gradcheck(Cube.apply, (tg.tensor([0.3, -1.2], dtype=tg.float64, requires_grad=True),))
+
+
+class SplitHalves(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x[:2] * scale, x[2:] * 2 * scale
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        return tg.cat([g1 * ctx.scale, g2 * 2 * ctx.scale]), None
+
+
+def test_custom_function_with_two_outputs_and_a_number_argument():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a, b = SplitHalves.apply(x, 3.0)
+    (a.sum() + 10 * b.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0, 60.0])
+
+
+def test_needs_input_grad():
+    seen = {}
+
+    class Probe(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            seen["needs"] = ctx.needs_input_grad
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    Probe.apply(tg.tensor(1.0, requires_grad=True), tg.tensor(2.0))
+    assert seen["needs"] == (True, False)
+
+
+def test_in_place_change_of_a_saved_tensor_is_caught_naming_the_op():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    y = h * h  # mul saves h
+    h.add_(1)
+    with pytest.raises(InPlaceError, match="mul"):
+        y.sum().backward()
+
+
+def test_in_place_change_of_an_unsaved_tensor_is_fine():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    y = h + 1  # add saves nothing
+    h.add_(1)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_in_place_on_leaf_requiring_grad_needs_no_grad():
+    w = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w.add_(1)
+    with tg.no_grad():
+        w.add_(1)
+    assert w.item() == 2.0
+
+
+def test_in_place_on_non_leaf_is_differentiable():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.mul_(3)
+    h[0] = 0.0
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 6.0])
+
+
+def test_setitem_view_bumps_version_of_base():
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    h = x * 1
+    y = tg.exp(h)  # exp saves its output
+    row = y[0]
+    row.zero_()
+    with pytest.raises(InPlaceError):
+        y.sum().backward()
+
+
+def test_jacobian_layouts():
+    def f(v):
+        return tg.stack([v[0] * v[1], v[0] + 2 * v[1], v[1] ** 2])
+
+    v = tg.tensor([1.0, 2.0], dtype=tg.float64)
+    j = tg.autograd.functional.jacobian(f, v)
+    expected = np.array([[2.0, 1.0], [1.0, 2.0], [0.0, 4.0]])
+    np.testing.assert_allclose(j.numpy(), expected)
+    jd = tg.autograd.functional.jacobian(f, v, layout="denominator")
+    np.testing.assert_allclose(jd.numpy(), expected.T)
+
+
+def test_vjp_and_jvp():
+    a = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    f = lambda x: tg.tensor(a) @ x
+    x = tg.tensor([1.0, 1.0], dtype=tg.float64)
+    _, vjp = tg.autograd.functional.vjp(f, x, tg.tensor([1.0, 0.0, 1.0], dtype=tg.float64))
+    np.testing.assert_allclose(vjp.numpy(), [6.0, 8.0])
+    _, jvp = tg.autograd.functional.jvp(f, x, tg.tensor([1.0, -1.0], dtype=tg.float64))
+    np.testing.assert_allclose(jvp.numpy(), [-1.0, -1.0, -1.0])
+
+
+def test_no_grad_as_decorator_and_enable_grad_inside():
+    x = tg.tensor(1.0, requires_grad=True)
+
+    @tg.no_grad()
+    def f():
+        with tg.enable_grad():
+            inner = x * 2
+        return x * 2, inner
+
+    outer, inner = f()
+    assert not outer.requires_grad and inner.requires_grad
+
+
+def test_set_grad_enabled_restores():
+    with tg.set_grad_enabled(False):
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
