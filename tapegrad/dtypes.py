@@ -86,7 +86,12 @@ def _scalar_category(v) -> int:
 
 
 def promote(a, b):
-    """PyTorch's promote_types for two dtypes."""
+    """PyTorch's promote_types for two dtypes: within one category as NumPy;
+    across categories the higher category's dtype wins unchanged (so
+    ``float32 with int64`` is float32, where NumPy would say float64)."""
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        return a if ca > cb else b
     return B.xp.promote_types(a, b)
 
 
