@@ -181,7 +181,7 @@ AMIN = defprim(
 
 
 def _nonempty(x: Tensor, axes, op: str):
-    if x.data.size == 0 or (axes is not None and any(x.shape[i] == 0 for i in axes)):
+    if x.data.size == 0 or (axes is not None and builtins.any(x.shape[i] == 0 for i in axes)):
         raise ValueError(f"{op}(): cannot reduce an empty tensor of shape {x.shape}")
 
 
