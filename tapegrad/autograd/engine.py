@@ -64,22 +64,35 @@ def _seed(out: Tensor, grad, what: str) -> Tensor:
     return grad
 
 
-def _check_versions(node: Node) -> None:
-    prim = node.prim
-    saved = [node.inputs[i] for i in prim.saves]
-    labels = [f"input {i}" for i in prim.saves]
-    if prim.uses_ans:
+def _versions_ok(node: Node) -> bool:
+    """Whether every tensor the node saved is still at its recorded version."""
+    inputs, versions = node.inputs, node.versions
+    k = 0
+    for i in node.prim.saves:
+        if inputs[i]._vc[0] != versions[k]:
+            return False
+        k += 1
+    if node.prim.uses_ans:
         ans = node.ans_ref()
-        saved.append(ans)
-        labels.append("its output")
-    for t, label, v in zip(saved, labels, node.versions):
+        if ans is not None and ans._vc[0] != versions[k]:
+            return False
+    return True
+
+
+def _inplace_error(node: Node) -> InPlaceError:
+    prim = node.prim
+    saved = [(f"input {i}", node.inputs[i]) for i in prim.saves]
+    if prim.uses_ans:
+        saved.append(("its output", node.ans_ref()))
+    for (label, t), v in zip(saved, node.versions):
         if t is not None and t._vc[0] != v:
-            raise InPlaceError(
+            return InPlaceError(
                 f"one of the tensors needed to compute gradients was changed by an in-place "
                 f"operation: {label} (shape {tuple(t.shape)}) of `{prim.name}` "
                 f"({node.name()}) is at version {t._vc[0]}, but `{prim.name}` saved it at "
                 f"version {v}. Use an out-of-place op (x = x + 1 instead of x += 1) or .clone()"
             )
+    return InPlaceError(f"a tensor saved by `{prim.name}` was changed in place")
 
 
 def _freed_error(node: Node) -> GraphFreedError:
@@ -157,8 +170,8 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                 captured[node] = g
             if needed is not None and node not in needed:
                 continue
-            if node.versions:
-                _check_versions(node)
+            if node.versions and not _versions_ok(node):
+                raise _inplace_error(node)
             _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves)
 
         for leaf, g in leaf_grads.items():
@@ -216,14 +229,19 @@ def _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves) -> None:
         needs = tuple(_wanted(p, wanted, target_leaves) for p in parents)
         grads = prim.vjp_all(g, ans, *inputs, needs=needs, **params)
     else:
-        vjps = prim.vjps
-        grads = [
-            vjps[i](g, ans, *inputs, **params) if _wanted(p, wanted, target_leaves) else None
-            for i, p in enumerate(parents)
-        ]
-    for i, p in enumerate(parents):
-        gi = grads[i]
-        if gi is None or p is None:
+        grads = None
+    i = -1
+    for p in parents:
+        i += 1
+        if p is None:
+            continue
+        if grads is None:
+            if wanted is not None and not _wanted(p, wanted, target_leaves):
+                continue
+            gi = prim.vjps[i](g, ans, *inputs, **params)
+        else:
+            gi = grads[i]
+        if gi is None:
             continue
         x = inputs[i]
         if gi.data.shape != x.data.shape:
@@ -233,7 +251,7 @@ def _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves) -> None:
             )
         if gi.data.dtype != x.data.dtype:
             gi = gi.to(x.data.dtype)
-        bucket = node_grads if type(p) is Node else leaf_grads
+        bucket = node_grads if p.__class__ is Node else leaf_grads
         prev = bucket.get(p)
         bucket[p] = gi if prev is None else prev + gi
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import weakref
 
 from tapegrad import backend as B
+from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node
 from tapegrad.tensor import Tensor, _make
 
@@ -125,9 +126,18 @@ def _shape_error(prim, inputs, err) -> ShapeError:
 
 def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     """Run ``prim`` forward on the tensors ``inputs`` and, when grad mode is on
-    and an input requires grad, record a ``Node`` for the backward pass."""
+    and an input requires grad, record a ``Node`` for the backward pass.
+
+    This is the hot path of every op (forward, and backward's vjps), so the
+    common arities are spelled out and the result tensor is built inline."""
+    n = len(inputs)
     try:
-        out = prim.fwd(*[t.data for t in inputs], **params)
+        if n == 2:
+            out = prim.fwd(inputs[0].data, inputs[1].data, **params)
+        elif n == 1:
+            out = prim.fwd(inputs[0].data, **params)
+        else:
+            out = prim.fwd(*[t.data for t in inputs], **params)
     except (ValueError, IndexError) as err:
         if isinstance(err, ShapeError):
             raise
@@ -135,27 +145,48 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     if prim.has_aux:
         out, aux = out
         params["aux"] = aux
-    if type(out) is not _ndarray:
+    if out.__class__ is not _ndarray:
         out = _asarray(out)
-    vc = inputs[0]._vc if prim.view else None
+    result = _new(Tensor)
+    result.data = out
+    result.grad = None
+    result.name = None
+    result._hooks = None
+    result._vc = inputs[0]._vc if prim.view else [0]
+    result.grad_fn = None
+    result.requires_grad = False
     if not GradMode.enabled:
-        return _make(out, None, vc)
-    parents = None
-    for i, t in enumerate(inputs):
-        if t.requires_grad:
-            if parents is None:
-                parents = [None] * len(inputs)
-            parents[i] = t.grad_fn if t.grad_fn is not None else t
-    if parents is None:
-        return _make(out, None, vc)
+        return result
+    if n == 2:
+        a, b = inputs
+        ra, rb = a.requires_grad, b.requires_grad
+        if not (ra or rb):
+            return result
+        parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
+    elif n == 1:
+        a = inputs[0]
+        if not a.requires_grad:
+            return result
+        parents = (a.grad_fn or a,)
+    else:
+        parents = tuple((t.grad_fn or t) if t.requires_grad else None for t in inputs)
+        if not any(p is not None for p in parents):
+            return result
     saves = prim.saves
-    versions = tuple([inputs[i]._vc[0] for i in saves]) if saves else ()
-    node = Node(prim, inputs, tuple(parents), params, None, versions)
-    result = _make(out, node, vc)
-    if prim.uses_ans:
-        node.ans_ref = weakref.ref(result)
-        node.versions = versions + (result._vc[0],)
+    if saves:
+        versions = tuple([inputs[i]._vc[0] for i in saves])
+        if prim.uses_ans:
+            versions += (0,)
+    else:
+        versions = (0,) if prim.uses_ans else ()
+    node = Node(prim, inputs, parents, params, _weakref(result) if prim.uses_ans else None, versions)
+    result.grad_fn = node
+    result.requires_grad = True
     return result
+
+
+_new = object.__new__
+_weakref = weakref.ref
 
 
 # ---------------------------------------------------------------- arguments
@@ -170,8 +201,6 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (int, float, bool, B.xp.generic)) and not isinstance(x, _ndarray):
-        from tapegrad import dtypes
-
         dt = dtypes.scalar_dtype_for(x, like.data.dtype) if like is not None else None
         if dt is None:
             return Tensor(x)
@@ -196,8 +225,6 @@ def binary_args(a, b):
 
 def cast_common(*ts: Tensor):
     """Cast tensors to their PyTorch result dtype (differentiably)."""
-    from tapegrad import dtypes
-
     first = ts[0].data.dtype
     if all(t.data.dtype == first for t in ts):
         return ts
