@@ -344,16 +344,28 @@ def clamp(input, min=None, max=None) -> Tensor:
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = x
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
+        return _clamp_tensors(x, min, max)
     return apply(CLAMP, x, min=min, max=max)
 
 
 clip = clamp
+
+
+def _clamp_tensors(x: Tensor, lo, hi) -> Tensor:
+    """``clamp`` with tensor bounds, routing the gradient as PyTorch does:
+    to ``x`` where ``lo <= x <= hi``, to ``lo`` where ``x < lo < hi``, to
+    ``hi`` where ``x > hi`` or ``hi < lo``; nowhere where ``x < lo == hi``."""
+    if lo is None:
+        return where(x <= hi, x, hi)
+    if hi is None:
+        return where(x >= lo, x, lo)
+    from tapegrad.ops.registry import _make
+
+    to_hi = (x > hi) | (hi < lo)
+    inside = (x >= lo) & (x <= hi)
+    hi_t = _t(hi)
+    rest = where(to_hi, hi_t, _make(hi_t.data))  # value hi, but no gradient where x < lo == hi
+    return where(inside, x, where((x < lo) & (lo < hi), lo, rest))
 
 
 def _leaky_fwd(a, negative_slope):
