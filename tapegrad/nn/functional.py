@@ -1,0 +1,379 @@
+"""The stateless form of every layer, activation and loss (``torch.nn.functional``).
+
+Losses take ``reduction='mean'|'sum'|'none'`` with PyTorch's semantics: a
+weighted mean divides by the sum of the weights of the kept targets.  Softmax
+cross-entropy with class indices is one fused primitive (log-softmax + NLL,
+``tapegrad.ops.nn_ops``), stable for huge and ``-inf`` logits.
+"""
+
+from __future__ import annotations
+
+import math
+
+from tapegrad import backend as B
+from tapegrad.autograd.graph import no_grad
+from tapegrad.ops import elementwise as E
+from tapegrad.ops import index as I
+from tapegrad.ops import nn_ops
+from tapegrad.ops import reduce as R
+from tapegrad.ops import shape as S
+from tapegrad.ops.elementwise import (  # noqa: F401  (re-exported activations)
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    relu,
+    sigmoid,
+    silu,
+    softplus,
+    tanh,
+)
+from tapegrad.ops.linalg import linear  # noqa: F401  (the fused affine primitive)
+from tapegrad.ops.reduce import log_softmax, softmax  # noqa: F401
+from tapegrad.ops.registry import as_tensor_arg
+from tapegrad.ops.shape import pad  # noqa: F401
+from tapegrad.tensor import Tensor, _make
+
+xp = B.xp
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _t(x) -> Tensor:
+    return x if isinstance(x, Tensor) else as_tensor_arg(x)
+
+
+def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return R.mean(loss)
+    if reduction == "sum":
+        return R.sum(loss)
+    raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+# ------------------------------------------------------------ activations
+def relu6(input) -> Tensor:
+    return hardtanh(input, 0.0, 6.0)
+
+
+# ------------------------------------------------------------ layers
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by
+    ``1/(1-p)`` (inverted dropout); the identity when not training or ``p=0``.
+    The mask is drawn from tapegrad's generator; the gradient is ``g * mask``."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    x = _t(input)
+    if not training or p == 0.0:
+        return x
+    dtype = x.data.dtype
+    if p == 1.0:
+        mask = xp.zeros(x.data.shape, dtype=dtype)
+    else:
+        keep = B.rng().random(x.data.shape, dtype=B.float32) >= p
+        mask = keep.astype(dtype)
+        mask *= dtype.type(1.0 / (1.0 - p))
+    return E.mul(x, _make(mask))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """The lecture's layer norm over the last ``len(normalized_shape)`` dims:
+    ``a' = (a - mean a) / sqrt(var a + eps)`` (biased variance), then
+    ``weight * a' + bias``.  One fused node."""
+    x = _t(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if tuple(x.shape[x.ndim - k :]) != shape or k > x.ndim:
+        raise ValueError(
+            f"layer_norm: normalized_shape {shape} does not match the last dims of input "
+            f"shape {tuple(x.shape)}"
+        )
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ValueError(f"layer_norm: {name} shape {tuple(p.shape)} is not {shape}")
+    return nn_ops.layer_norm_fused(x, weight, bias, k, eps)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:  # fmt: skip
+    """Normalise each channel of ``input (N, C)`` or ``(N, C, L)``:
+    ``(x - mean) / sqrt(var + eps) * weight + bias``.  Training uses the batch
+    statistics (biased variance) and updates the running ones in place:
+    ``running = (1 - momentum) running + momentum * batch`` (unbiased variance);
+    otherwise the running statistics are used."""
+    x = _t(input)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: expected 2D or 3D input (N, C[, L]), got {x.ndim}D")
+    c = x.shape[1]
+    axes = (0,) if x.ndim == 2 else (0, 2)
+    bshape = (1, c) if x.ndim == 2 else (1, c, 1)
+    if training:
+        n = x.shape[0] * (x.shape[2] if x.ndim == 3 else 1)
+        if n == 1:
+            raise ValueError(
+                "Expected more than 1 value per channel when training, got input size "
+                f"{tuple(x.shape)}"
+            )
+        mean = R.mean(x, axes, keepdim=True)
+        xc = x - mean
+        var = R.mean(xc * xc, axes, keepdim=True)
+        out = xc * E.rsqrt(var + eps)
+        if running_mean is not None or running_var is not None:
+            with no_grad():
+                m = momentum
+                if running_mean is not None:
+                    _ema_(running_mean, mean.data.reshape(c), m)
+                if running_var is not None:
+                    _ema_(running_var, var.data.reshape(c) * (n / (n - 1)), m)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                "batch_norm: running_mean and running_var are needed when not training"
+            )
+        rm = running_mean.data.reshape(bshape)
+        scale = 1 / xp.sqrt(running_var.data.reshape(bshape) + xp.asarray(eps, x.data.dtype))
+        out = (x - _make(rm)) * _make(scale.astype(x.data.dtype, copy=False))
+    if weight is not None:
+        out = out * S.reshape(weight, bshape)
+    if bias is not None:
+        out = out + S.reshape(bias, bshape)
+    return out
+
+
+def _ema_(buf: Tensor, value, momentum: float) -> None:
+    d = buf.data
+    d *= d.dtype.type(1 - momentum)
+    d += (value * momentum).astype(d.dtype, copy=False)
+    buf._vc[0] += 1
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False) -> Tensor:  # fmt: skip
+    """Rows of ``weight (num_embeddings, dim)`` picked by the integer ``input``
+    (any shape) -> ``input.shape + (dim,)``.  The gradient adds up over
+    repeated indices; rows at ``padding_idx`` get no gradient."""
+    idx = _t(input)
+    if idx.data.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            "embedding: max_norm, scale_grad_by_freq and sparse are not supported"
+        )
+    n = weight.shape[0]
+    if idx.data.size and (idx.data.min() < -n or idx.data.max() >= n):
+        raise IndexError(f"embedding: index out of range for {n} embeddings")
+    out = I.getitem(weight, idx.data)
+    if padding_idx is not None and weight.requires_grad:
+        pad_i = padding_idx if padding_idx >= 0 else padding_idx + n
+        keep = _make((idx.data != pad_i)[..., None])
+        out = E.where(keep, out, out.detach())
+    return out
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """``(..., num_classes)`` int64 tensor with a 1 at each index."""
+    idx = _t(tensor).data
+    if idx.dtype.kind not in "iu":
+        raise TypeError("one_hot is only applicable to index tensor")
+    if num_classes < 0:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must lie in [0, {num_classes})")
+    return _make((idx[..., None] == xp.arange(num_classes)).astype(B.int64))
+
+
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """``x / max(||x||_p, eps)`` along ``dim``."""
+    x = _t(input)
+    return x / E.clamp(R.norm(x, p, dim, keepdim=True), min=eps)
+
+
+# ------------------------------------------------------------------ losses
+def mse_loss(input, target, reduction: str = "mean") -> Tensor:
+    """``(input - target)^2`` reduced; the lecture's ``1/2 (y - t)^2`` is
+    ``0.5 * mse_loss(y, t, reduction='sum')``."""
+    d = _t(input) - _t(target)
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction: str = "mean") -> Tensor:
+    """``|input - target|`` reduced."""
+    return _reduce(E.abs(_t(input) - _t(target)), reduction, "l1_loss")
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+    d = _t(input) - _t(target)
+    a = E.abs(d)
+    loss = E.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    d = _t(input) - _t(target)
+    a = E.abs(d)
+    if beta == 0:
+        return _reduce(a, reduction, "smooth_l1_loss")
+    loss = E.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def _class_first(input: Tensor, target: Tensor, op: str):
+    """``input (C,)`` with a 0-d target becomes a batch of one; returns
+    ``(input, target, squeeze_back)``."""
+    if input.ndim == 1:
+        if target.ndim == 0 and target.data.dtype.kind in "iu":
+            return S.unsqueeze(input, 0), S.unsqueeze(target, 0), True
+        if target.ndim == 1 and target.data.dtype.kind == "f":
+            return S.unsqueeze(input, 0), S.unsqueeze(target, 0), True
+        raise ValueError(f"{op}: target shape {tuple(target.shape)} does not fit input (C,)")
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input needs a class dimension, got a 0-d tensor")
+    return input, target, False
+
+
+def _weight_arg(weight, n_classes: int, op: str):
+    if weight is None:
+        return None
+    w = _t(weight).detach()
+    if tuple(w.shape) != (n_classes,):
+        raise ValueError(f"{op}: weight must have shape ({n_classes},), got {tuple(w.shape)}")
+    return w
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
+                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:  # fmt: skip
+    """Softmax cross-entropy of logits ``input (N, C, d...)`` (or ``(C,)``).
+
+    With class indices ``target (N, d...)``: ``loss_i = -sum_c q_ic log_softmax(x_i)_c``
+    with ``q_i = (1 - eps) w_{t_i} onehot(t_i) + eps/C w``; targets equal to
+    ``ignore_index`` count nothing; 'mean' divides by the summed ``w_{t_i}``
+    of the kept targets.  One fused node.  With class probabilities (target
+    the shape of input): ``loss_i = -sum_c w_c p_ic log_softmax(x_i)_c`` with
+    ``p`` smoothed to ``(1 - eps) p + eps/C``; 'mean' divides by N."""
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    x, t = _t(input), _t(target)
+    x, t, squeeze = _class_first(x, t, "cross_entropy")
+    n_classes = x.shape[1]
+    w = _weight_arg(weight, n_classes, "cross_entropy")
+    if w is not None and w.data.dtype != x.data.dtype:
+        w = _make(w.data.astype(x.data.dtype))
+    if t.data.dtype.kind in "iu":
+        out = nn_ops.cross_entropy_indices(x, t, w, ignore_index, reduction, label_smoothing)
+    elif tuple(t.shape) == tuple(x.shape):
+        out = _cross_entropy_probs(x, t, w, reduction, label_smoothing)
+    else:
+        raise ValueError(
+            f"cross_entropy: target of shape {tuple(t.shape)} and dtype {t.dtype} fits neither "
+            f"class indices nor class probabilities for input {tuple(x.shape)}"
+        )
+    if squeeze and reduction == "none":
+        out = S.squeeze(out, 0)
+    return out
+
+
+def _cross_entropy_probs(x, t, w, reduction, label_smoothing):
+    n_classes = x.shape[1]
+    logp = R.log_softmax(x, 1)
+    if label_smoothing:
+        t = t * (1 - label_smoothing) + label_smoothing / n_classes
+    prod = logp * t
+    if w is not None:
+        prod = prod * S.reshape(w, (1, n_classes) + (1,) * (x.ndim - 2))
+    loss = E.neg(R.sum(prod, 1))
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return R.sum(loss)
+    return R.sum(loss) / (x.data.size // n_classes if n_classes else 0)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
+             reduce=None, reduction: str = "mean") -> Tensor:  # fmt: skip
+    """``loss_i = -w_{t_i} input[i, t_i]`` for log-probabilities ``input (N, C, d...)``;
+    'mean' divides by the summed weights of the targets not equal to ``ignore_index``."""
+    _check_reduction(reduction, "nll_loss")
+    x, t = _t(input), _t(target)
+    x, t, squeeze = _class_first(x, t, "nll_loss")
+    n_classes = x.shape[1]
+    if tuple(t.shape) != (x.shape[0],) + tuple(x.shape[2:]):
+        raise ValueError(
+            f"nll_loss: target shape {tuple(t.shape)} does not fit input {tuple(x.shape)}"
+        )
+    w = _weight_arg(weight, n_classes, "nll_loss")
+    valid = t.data != ignore_index
+    t_safe = xp.where(valid, t.data, 0)
+    if t_safe.size and (t_safe.min() < 0 or t_safe.max() >= n_classes):
+        raise IndexError(f"nll_loss: target values must lie in [0, {n_classes})")
+    picked = S.squeeze(I.gather(x, 1, _make(t_safe[:, None])), 1)
+    picked = E.where(_make(valid), picked, 0.0)
+    dtype = x.data.dtype
+    wt = xp.where(valid, w.data[t_safe] if w is not None else 1, 0).astype(dtype)
+    loss = E.neg(picked) * _make(wt) if w is not None else E.neg(picked)
+    if reduction == "none":
+        return S.squeeze(loss, 0) if squeeze else loss
+    if reduction == "sum":
+        return R.sum(loss)
+    return R.sum(loss) / _make(xp.asarray(wt.sum(), dtype=dtype))
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction: str = "mean") -> Tensor:  # fmt: skip
+    """``-w (t log x + (1 - t) log(1 - x))`` with each log clamped at -100, as PyTorch;
+    ``input`` probabilities in [0, 1] of the same shape as ``target``."""
+    _check_reduction(reduction, "binary_cross_entropy")
+    x, t = _t(input), _t(target)
+    if tuple(x.shape) != tuple(t.shape):
+        raise ValueError(
+            f"binary_cross_entropy: target size {tuple(t.shape)} is different from the input "
+            f"size {tuple(x.shape)}"
+        )
+    if x.data.size and (x.data.min() < 0 or x.data.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    if t.data.dtype != x.data.dtype:
+        t = t.to(x.data.dtype)
+    from tapegrad.ops.registry import apply
+
+    loss = apply(nn_ops.BINARY_CROSS_ENTROPY, x, t)
+    if weight is not None:
+        loss = loss * _t(weight)
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:  # fmt: skip
+    """``-w (p t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)))``, computed stably as
+    ``(1 - t) x + (1 + (p - 1) t) softplus(-x)`` (``p`` = ``pos_weight``)."""
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    x, t = _t(input), _t(target)
+    if tuple(x.shape) != tuple(t.shape):
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: target size {tuple(t.shape)} is different from "
+            f"the input size {tuple(x.shape)}"
+        )
+    sp = E.softplus(E.neg(x), 1.0, math.inf)
+    if pos_weight is not None:
+        sp = sp * ((_t(pos_weight) - 1) * t + 1)
+    loss = (1 - t) * x + sp
+    if weight is not None:
+        loss = loss * _t(weight)
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+__all__ = [
+    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+    "dropout", "elu", "embedding", "gelu", "hardtanh", "huber_loss", "l1_loss", "layer_norm",
+    "leaky_relu", "linear", "log_softmax", "logsigmoid", "mse_loss", "nll_loss", "normalize",
+    "one_hot", "pad", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss", "softmax",
+    "softplus", "tanh",
+]  # fmt: skip

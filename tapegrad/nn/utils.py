@@ -1,0 +1,89 @@
+"""Gradient clipping and flattening parameters to one vector (``torch.nn.utils``)."""
+
+from __future__ import annotations
+
+import math
+
+from tapegrad import backend as B
+from tapegrad.autograd.graph import no_grad
+from tapegrad.ops import shape as S
+from tapegrad.tensor import Tensor, _make
+
+xp = B.xp
+
+
+def _params(parameters) -> list:
+    return [parameters] if isinstance(parameters, Tensor) else list(parameters)
+
+
+def _vector_norm(a, p: float):
+    """The p-norm of all elements of the array ``a``, in ``a``'s dtype."""
+    a = a.reshape(-1)
+    if p == math.inf:
+        return xp.abs(a).max() if a.size else xp.zeros((), a.dtype)
+    if p == -math.inf:
+        return xp.abs(a).min()
+    if p == 0:
+        return xp.asarray(xp.count_nonzero(a), dtype=a.dtype)
+    if p == 2:
+        return xp.sqrt(xp.dot(a, a))
+    if p == 1:
+        return xp.abs(a).sum()
+    return (xp.abs(a) ** a.dtype.type(p)).sum() ** a.dtype.type(1.0 / p)
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:  # fmt: skip
+    """Scale the gradients in place so that their joint ``norm_type``-norm is
+    at most ``max_norm``: ``g <- g * min(1, max_norm / (total + 1e-6))``.
+    Returns the total norm (before clipping) as a tensor."""
+    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    norm_type = float(norm_type)
+    if not grads:
+        return _make(xp.zeros((), dtype=B.float32))
+    norms = xp.stack([_vector_norm(g.data, norm_type) for g in grads])
+    total = _vector_norm(norms, norm_type)
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so it cannot be clipped. To disable this error and scale the gradients by the "
+            "non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
+    coef = xp.minimum(total.dtype.type(max_norm) / (total + total.dtype.type(1e-6)), 1.0)
+    with no_grad():
+        for g in grads:
+            g.data *= coef.astype(g.data.dtype)
+            g._vc[0] += 1
+    return _make(xp.asarray(total))
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
+    clip_value = float(clip_value)
+    for p in _params(parameters):
+        if p.grad is not None:
+            xp.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            p.grad._vc[0] += 1
+
+
+def parameters_to_vector(parameters) -> Tensor:
+    """All parameters flattened and concatenated into one 1-D tensor."""
+    return S.cat([S.reshape(p, (-1,)) for p in _params(parameters)])
+
+
+def vector_to_parameters(vec: Tensor, parameters) -> None:
+    """Copy consecutive slices of the 1-D ``vec`` into the parameters (in place)."""
+    if not isinstance(vec, Tensor) or vec.ndim != 1:
+        raise TypeError("vector_to_parameters: expected a 1-D tensor")
+    params = _params(parameters)
+    total = sum(p.numel() for p in params)
+    if total != vec.numel():
+        raise ValueError(
+            f"vector_to_parameters: vector has {vec.numel()} elements, parameters {total}"
+        )
+    i = 0
+    for p in params:
+        n = p.numel()
+        p.data[...] = vec.data[i : i + n].reshape(p.data.shape).astype(p.data.dtype, copy=False)
+        p._vc[0] += 1
+        i += n
