@@ -1,0 +1,11 @@
+"""Optimisers (``torch.optim`` names): each ``step()`` changes the parameters
+in place from their ``.grad``, without recording graph."""
+
+from tapegrad.optim import lr_scheduler
+from tapegrad.optim.adagrad import Adagrad
+from tapegrad.optim.adam import Adam, AdamW
+from tapegrad.optim.optimizer import Optimizer
+from tapegrad.optim.rmsprop import RMSprop
+from tapegrad.optim.sgd import SGD, EMAMomentum
+
+__all__ = ["Adagrad", "Adam", "AdamW", "EMAMomentum", "Optimizer", "RMSprop", "SGD", "lr_scheduler"]

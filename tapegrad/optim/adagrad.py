@@ -1,0 +1,82 @@
+"""Adagrad: divide by the root of the summed squared gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tapegrad import backend as B
+from tapegrad.optim.optimizer import Optimizer, ParamsT, axpy_, step_tensor
+from tapegrad.tensor import _make
+
+xp = B.xp
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (``torch.optim.Adagrad``).
+
+    ::
+
+        gamma_t = gamma / (1 + (t - 1) lr_decay)
+        s_t = s_{t-1} + g_t^2                 (s_0 = initial_accumulator_value)
+        theta_t = theta_{t-1} - gamma_t g_t / (sqrt(s_t) + eps)
+
+    ``g_t`` is ``-g_t`` with ``maximize`` and gets ``+ weight_decay * theta``.
+    The state (``step`` = 0, ``sum`` = s_0) is created at construction, as in
+    PyTorch.
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if lr_decay < 0.0:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if initial_accumulator_value < 0.0:
+            raise ValueError(
+                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
+            )
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = dict(
+            lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value, maximize=maximize,
+        )  # fmt: skip
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p.data, self.state.setdefault(p, {}), group)
+
+    @staticmethod
+    def _init_state(param, state: dict[str, Any], group: dict[str, Any]) -> None:
+        if "sum" not in state:
+            state["step"] = step_tensor(0.0)
+            init = float(group["initial_accumulator_value"])
+            state["sum"] = _make(xp.full_like(param, init))
+
+    def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
+        self._init_state(param, state, hp)
+        state["step"].data += 1
+        step = float(state["step"].data)
+        if hp["maximize"]:
+            grad = -grad
+        if hp["weight_decay"] != 0:
+            grad = grad + hp["weight_decay"] * param
+        clr = hp["lr"] / (1.0 + (step - 1.0) * hp["lr_decay"])
+        s = state["sum"].data
+        s += grad * grad
+        std = xp.sqrt(s)
+        std += hp["eps"]
+        axpy_(param, -clr, grad / std)
