@@ -172,7 +172,25 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                 continue
             if node.versions and not _versions_ok(node):
                 raise _inplace_error(node)
-            _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves)
+            prim = node.prim
+            if prim.vjp_all is not None or wanted is not None:
+                _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves)
+                continue
+            # the common case, inlined: one vjp per input that needs a gradient
+            inputs, params, vjps = node.inputs, node.params, prim.vjps
+            ans = node.ans_ref() if node.ans_ref is not None else None
+            i = -1
+            for p in node.parents:
+                i += 1
+                if p is None:
+                    continue
+                gi = vjps[i](g, ans, *inputs, **params)
+                x = inputs[i]
+                if gi.data.shape != x.data.shape or gi.data.dtype != x.data.dtype:
+                    gi = _conform(prim, i, gi, x)
+                bucket = node_grads if p.__class__ is Node else leaf_grads
+                prev = bucket.get(p)
+                bucket[p] = gi if prev is None else prev + gi
 
         for leaf, g in leaf_grads.items():
             if leaf._hooks:
@@ -244,16 +262,21 @@ def _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves) -> None:
         if gi is None:
             continue
         x = inputs[i]
-        if gi.data.shape != x.data.shape:
-            raise RuntimeError(
-                f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
-                f"{tuple(gi.shape)} for input {i} of shape {tuple(x.shape)}"
-            )
-        if gi.data.dtype != x.data.dtype:
-            gi = gi.to(x.data.dtype)
+        if gi.data.shape != x.data.shape or gi.data.dtype != x.data.dtype:
+            gi = _conform(prim, i, gi, x)
         bucket = node_grads if p.__class__ is Node else leaf_grads
         prev = bucket.get(p)
         bucket[p] = gi if prev is None else prev + gi
+
+
+def _conform(prim, i: int, gi: Tensor, x: Tensor) -> Tensor:
+    """A vjp's result in its input's dtype; a wrong shape is a bug in the vjp."""
+    if gi.data.shape != x.data.shape:
+        raise RuntimeError(
+            f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
+            f"{tuple(gi.shape)} for input {i} of shape {tuple(x.shape)}"
+        )
+    return gi.to(x.data.dtype)
 
 
 def _wanted(p, wanted, target_leaves) -> bool:

@@ -125,6 +125,9 @@ WHERE = defprim(
 
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other`` with broadcasting."""
+    if (alpha == 1 and input.__class__ is Tensor and other.__class__ is Tensor
+            and input.data.dtype == other.data.dtype):  # fmt: skip
+        return apply(ADD, input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_args(input, other)
@@ -133,16 +136,32 @@ def add(input, other, *, alpha=1) -> Tensor:
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
+    if (alpha == 1 and input.__class__ is Tensor and other.__class__ is Tensor
+            and input.data.dtype == other.data.dtype):  # fmt: skip
+        return apply(SUB, input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_args(input, other)
     return apply(SUB, a, b)
 
 
-def mul(input, other) -> Tensor:
-    """``input * other`` elementwise, with broadcasting."""
-    a, b = binary_args(input, other)
-    return apply(MUL, a, b)
+def _binary(prim, name: str, doc: str):
+    """The public function of a binary primitive: both tensors of one dtype
+    go straight to ``apply``; anything else is promoted by ``binary_args``."""
+
+    def op(input, other) -> Tensor:
+        if (input.__class__ is Tensor and other.__class__ is Tensor
+                and input.data.dtype == other.data.dtype):  # fmt: skip
+            return apply(prim, input, other)
+        a, b = binary_args(input, other)
+        return apply(prim, a, b)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+mul = _binary(MUL, "mul", "``input * other`` elementwise, with broadcasting.")
 
 
 def div(input, other, *, rounding_mode=None) -> Tensor:
@@ -162,20 +181,9 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     return Tensor(q.astype(a.data.dtype) if a.data.dtype.kind in "iu" else q)
 
 
-def pow(input, exponent) -> Tensor:
-    """``input ** exponent`` with broadcasting; either may be a number."""
-    a, b = binary_args(input, exponent)
-    return apply(POW, a, b)
-
-
-def maximum(input, other) -> Tensor:
-    a, b = binary_args(input, other)
-    return apply(MAXIMUM, a, b)
-
-
-def minimum(input, other) -> Tensor:
-    a, b = binary_args(input, other)
-    return apply(MINIMUM, a, b)
+pow = _binary(POW, "pow", "``input ** exponent`` with broadcasting; either may be a number.")
+maximum = _binary(MAXIMUM, "maximum", "Elementwise maximum; ties share the gradient equally.")
+minimum = _binary(MINIMUM, "minimum", "Elementwise minimum; ties share the gradient equally.")
 
 
 def where(condition, input=None, other=None) -> Tensor:
@@ -264,8 +272,47 @@ tan = _unary(
     "tan", xp.tan, lambda g, ans, a: g * (ans * ans + 1), "1 + tan(a)**2", "out = tan(a)",
     uses_ans=True,
 )  # fmt: skip
+# The backward of the activations as primitives of their own (as PyTorch's
+# tanh_backward, sigmoid_backward, threshold_backward): one node instead of
+# three in a first-order backward, and differentiable for second order.
+TANH_BACKWARD = defprim(
+    "tanh_backward", lambda g, y: g * (1 - y * y),
+    (lambda gg, ans, g, y: tanh_backward(gg, y), lambda gg, ans, g, y: gg * g * y * -2.0),
+    partials=("1 - b**2", "-2*a*b"), saves=(0, 1), doc="out = a * (1 - b^2): tanh's vjp, b = tanh(x)",
+)  # fmt: skip
+SIGMOID_BACKWARD = defprim(
+    "sigmoid_backward", lambda g, y: g * y * (1 - y),
+    (lambda gg, ans, g, y: sigmoid_backward(gg, y), lambda gg, ans, g, y: gg * g * (1 - y * 2.0)),
+    partials=("b*(1-b)", "a*(1-2*b)"), saves=(0, 1),
+    doc="out = a * b * (1 - b): sigmoid's vjp, b = sigmoid(x)",
+)  # fmt: skip
+
+
+def _threshold_bw_fwd(g, y):
+    return xp.where(y > 0, g, xp.zeros((), dtype=g.dtype))
+
+
+THRESHOLD_BACKWARD = defprim(
+    "threshold_backward", _threshold_bw_fwd,
+    (lambda gg, ans, g, y: threshold_backward(gg, y), lambda gg, ans, g, y: gg * 0.0),
+    partials=("[b>0]", "0"), saves=(1,), doc="out = a where b > 0, else 0: relu's vjp, b = relu(x)",
+)  # fmt: skip
+
+
+def tanh_backward(g, y) -> Tensor:
+    return apply(TANH_BACKWARD, g, y)
+
+
+def sigmoid_backward(g, y) -> Tensor:
+    return apply(SIGMOID_BACKWARD, g, y)
+
+
+def threshold_backward(g, y) -> Tensor:
+    return apply(THRESHOLD_BACKWARD, g, y)
+
+
 tanh = _unary(
-    "tanh", xp.tanh, lambda g, ans, a: g * (1 - ans * ans), "1 - tanh(a)**2", "out = tanh(a)",
+    "tanh", xp.tanh, lambda g, ans, a: tanh_backward(g, ans), "1 - tanh(a)**2", "out = tanh(a)",
     uses_ans=True,
 )  # fmt: skip
 
@@ -277,7 +324,7 @@ def _sigmoid_fwd(a):
 
 
 sigmoid = _unary(
-    "sigmoid", _sigmoid_fwd, lambda g, ans, a: g * ans * (1 - ans),
+    "sigmoid", _sigmoid_fwd, lambda g, ans, a: sigmoid_backward(g, ans),
     "sigmoid(a)*(1-sigmoid(a))", "out = 1/(1 + e^-a)", uses_ans=True,
 )  # fmt: skip
 
@@ -287,7 +334,7 @@ def _relu_fwd(a):
 
 
 relu = _unary(
-    "relu", _relu_fwd, lambda g, ans, a: where(ans > 0, g, 0.0), "[a>0]", "out = max(a, 0)",
+    "relu", _relu_fwd, lambda g, ans, a: threshold_backward(g, ans), "[a>0]", "out = max(a, 0)",
     uses_ans=True, float_only=False,
 )  # fmt: skip
 

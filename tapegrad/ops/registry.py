@@ -179,7 +179,16 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
             versions += (0,)
     else:
         versions = (0,) if prim.uses_ans else ()
-    node = Node(prim, inputs, parents, params, _weakref(result) if prim.uses_ans else None, versions)
+    node = _new(Node)  # Node.__init__ spelled out: this runs once per recorded op
+    node.prim = prim
+    node.inputs = inputs
+    node.parents = parents
+    node.params = params
+    node.ans_ref = _weakref(result) if prim.uses_ans else None
+    node.versions = versions
+    node.hooks = None
+    node.retained = None
+    node.freed = False
     result.grad_fn = node
     result.requires_grad = True
     return result
