@@ -192,7 +192,7 @@ def _ln_vjp(g, ans, x, *wb, needs, n_norm, eps, has_weight, has_bias):
 
 LAYER_NORM = defprim(
     "layer_norm", _ln_fwd, vjp_all=_ln_vjp,
-    partials=("(I - 1/d - xhat xhat^T/d) w / sigma", "xhat", "1"), saves=(0, 1),
+    partials=("(I - 1/d - xhat xhat^T/d) w / sigma", "xhat", "1"), saves=(0,),
     doc="out = (a - mean(a)) / sqrt(var(a) + eps) * weight + bias over the last dims "
         "(biased variance)",
 )  # fmt: skip
