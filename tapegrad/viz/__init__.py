@@ -11,7 +11,7 @@ from tapegrad.viz.dot import draw_graph, graph_to_dot
 from tapegrad.viz.explain import Explanation, explain_backward
 from tapegrad.viz.graph import FreedGraphError, Graph, Var, build_graph
 from tapegrad.viz.html import backward_html, save_backward_html
-from tapegrad.viz.render import GraphvizNotFoundError, have_graphviz, render
+from tapegrad.viz.render import GraphvizNotFoundError, have_graphviz
 from tapegrad.viz.steps import backward_steps, forward_steps
 
 
@@ -27,6 +27,6 @@ def __getattr__(name):
 __all__ = [
     "Explanation", "FreedGraphError", "Graph", "GraphvizNotFoundError", "Var", "backward_html",
     "backward_steps", "build_graph", "draw_graph", "draw_network", "explain_backward",
-    "forward_steps", "graph_to_dot", "have_graphviz", "network_to_graph", "render",
+    "forward_steps", "graph_to_dot", "have_graphviz", "network_to_graph",
     "save_backward_html",
 ]  # fmt: skip
