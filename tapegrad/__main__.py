@@ -1,0 +1,7 @@
+"""``python -m tapegrad``: the ``tapegrad`` command."""
+
+import sys
+
+from tapegrad.cli import main
+
+sys.exit(main())

@@ -1,0 +1,128 @@
+"""The pictures of a run: learning curves and per-layer gradient norms.
+
+matplotlib is imported only inside these functions, with the non-interactive
+Agg backend, so importing tapegrad never pulls it in and plotting works
+without a display.  Both functions take plain lists (the job converts the
+training history), write the PNG atomically and return its path.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from tapegrad.run.files import atomic_path
+
+__all__ = ["matplotlib_available", "plot_curves", "plot_gradients"]
+
+DPI = 100
+
+
+def matplotlib_available() -> bool:
+    """Whether matplotlib can be imported (the ``plot`` extra is installed)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI)
+    return path
+
+
+def _clean(values) -> list[float]:
+    """Floats, with ``None`` (a missing value) as NaN so matplotlib leaves a gap."""
+    return [math.nan if v is None else float(v) for v in values]
+
+
+def plot_curves(
+    path: str | os.PathLike,
+    train_loss: list[float],
+    val_loss: list[float] | None,
+    train_acc: list[float] | None,
+    val_acc: list[float] | None,
+    best_epoch: int | None = None,
+    title: str = "",
+) -> Path:
+    """``curves.png``: loss (left) and accuracy (right) per epoch, train and validation.
+
+    Lists hold one value per epoch (epoch 1 first); ``None`` lists are left
+    out.  ``best_epoch`` (1-based) is marked by a dotted vertical line: the
+    epoch whose weights were kept.
+    """
+    plt = _pyplot()
+    epochs = list(range(1, len(train_loss) + 1))
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.6))
+    ax_loss.plot(epochs, _clean(train_loss), "o-", ms=3, label="train")
+    if val_loss:
+        ax_loss.plot(epochs, _clean(val_loss), "o-", ms=3, label="validation")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("cross-entropy loss")
+    ax_loss.set_yscale("log")
+    ax_loss.set_title("loss")
+    if train_acc:
+        ax_acc.plot(epochs, [100 * a for a in _clean(train_acc)], "o-", ms=3, label="train")
+    if val_acc:
+        ax_acc.plot(epochs, [100 * a for a in _clean(val_acc)], "o-", ms=3, label="validation")
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy (%)")
+    ax_acc.set_title("accuracy")
+    for ax in (ax_loss, ax_acc):
+        if best_epoch:
+            ax.axvline(best_epoch, color="grey", ls=":", lw=1, label=f"best (epoch {best_epoch})")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    try:
+        return _save(fig, Path(path))
+    finally:
+        plt.close(fig)
+
+
+def plot_gradients(
+    path: str | os.PathLike,
+    x: list[float],
+    norms: dict[str, list[float]],
+    xlabel: str = "epoch",
+    title: str = "",
+) -> Path:
+    """``gradients.png``: the gradient norm of each layer over training, log scale.
+
+    ``norms`` maps a layer name (e.g. ``"0.weight"``) to one norm per point
+    of ``x`` (epochs or steps), in network order (input layer first).
+    Zero or missing norms are left out (a log scale cannot show them).
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    cmap = plt.get_cmap("viridis")
+    names = list(norms)
+    for i, name in enumerate(names):
+        values = [v if v is not None and v > 0 else math.nan for v in _clean(norms[name])]
+        colour = cmap(i / max(1, len(names) - 1))
+        ax.plot(x[: len(values)], values, "-", lw=1.2, color=colour, label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("gradient norm ||dL/dW||")
+    ax.set_title(title or "gradient norm per layer")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, ncol=2 if len(names) > 6 else 1)
+    fig.tight_layout()
+    try:
+        return _save(fig, Path(path))
+    finally:
+        plt.close(fig)

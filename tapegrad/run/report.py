@@ -1,0 +1,97 @@
+"""What a run prints: the summary table, the confusion matrix, class probabilities.
+
+Pure formatting of numbers into text (no tensors, no files), so each piece is
+easy to test.
+"""
+
+from __future__ import annotations
+
+from tapegrad.backend import host as np
+
+__all__ = [
+    "class_names",
+    "confusion_matrix",
+    "format_confusion",
+    "format_probabilities",
+    "format_table",
+]
+
+FASHION_NAMES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)  # fmt: skip
+
+
+def class_names(dataset: str, classes: int) -> list[str]:
+    """Display names of the classes: Fashion-MNIST's article names, else ``0..classes-1``."""
+    if dataset == "fashion-mnist" and classes == len(FASHION_NAMES):
+        return list(FASHION_NAMES)
+    return [str(k) for k in range(classes)]
+
+
+def confusion_matrix(y_true, y_pred, classes: int):
+    """Counts ``m[i, j]`` of examples of true class ``i`` predicted as class ``j``.
+
+    ``y_true``, ``y_pred``: integer arrays of shape (n,) with values in
+    ``0..classes-1``.  Returns an int64 host array of shape (classes, classes);
+    its trace is the number of correct predictions.
+    """
+    y_true = np.asarray(y_true, dtype=np.int64).reshape(-1)
+    y_pred = np.asarray(y_pred, dtype=np.int64).reshape(-1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            f"confusion_matrix: {y_true.shape[0]} labels but {y_pred.shape[0]} predictions"
+        )
+    flat = np.bincount(y_true * classes + y_pred, minlength=classes * classes)
+    return flat[: classes * classes].reshape(classes, classes).astype(np.int64)
+
+
+def format_table(rows: list[tuple[str, str]], title: str = "") -> str:
+    """Two aligned columns in a box of ``-``; a row ``("", "")`` is a separator."""
+    width_key = max((len(k) for k, _ in rows), default=0)
+    width_val = max((len(v) for _, v in rows), default=0)
+    width = max(width_key + 3 + width_val, len(title))
+    rule = "-" * width
+    lines = [rule]
+    if title:
+        lines += [title, rule]
+    for key, value in rows:
+        lines.append(rule if (key, value) == ("", "") else f"{key:<{width_key}}   {value}")
+    lines.append(rule)
+    return "\n".join(lines)
+
+
+def format_confusion(matrix, labels: list[str]) -> str:
+    """The confusion matrix as text: rows true class, columns predicted class.
+
+    A last column gives each class's recall (correct / examples of the class).
+    """
+    matrix = np.asarray(matrix)
+    short = [label[:6] for label in labels]
+    cell = max(4, max(len(s) for s in short), len(str(int(matrix.max(initial=0)))))
+    corner = "true\\pred"
+    head = max(len(corner), max(len(label) for label in labels))
+    lines = [f"{corner:>{head}} " + " ".join(f"{s:>{cell}}" for s in short) + "  recall"]
+    for i, label in enumerate(labels):
+        row = matrix[i]
+        total = int(row.sum())
+        recall = f"{100 * row[i] / total:6.1f}%" if total else "     -"
+        cells = " ".join(f"{int(v):>{cell}}" for v in row)
+        lines.append(f"{label:>{head}} {cells}  {recall}")
+    return "\n".join(lines)
+
+
+def format_probabilities(probs, labels: list[str], true: int | None = None, bar: int = 30) -> str:
+    """One line per class: name, probability in percent, a bar; ``<`` marks the prediction.
+
+    ``probs``: shape (classes,), summing to 1.  ``true``: the known class, if
+    any, marked with ``(true)``.
+    """
+    probs = np.asarray(probs, dtype=np.float64).reshape(-1)
+    best = int(np.argmax(probs))
+    width = max(len(label) for label in labels)
+    lines = []
+    for k, (label, p) in enumerate(zip(labels, probs)):
+        marks = (" <- predicted" if k == best else "") + (" (true)" if k == true else "")
+        lines.append(f"{label:>{width}}  {100 * p:6.2f}%  {'#' * round(bar * p):<{bar}}{marks}")
+    return "\n".join(lines)
