@@ -54,12 +54,14 @@ def _compare_value(a_t, a_g, rtol, atol, what):
             assert a_g == a_t, what
 
 
-def check(fn, *inputs, grad: bool = True, rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0):
+def check(fn, *inputs, grad: bool = True, backward: bool = True, rtol: float = 1e-5,
+          atol: float = 1e-6, seed: int = 0):
     """Run ``fn`` on both libraries and compare outputs and input gradients.
 
     ``inputs`` are NumPy arrays (float arrays require grad when ``grad``) or
-    plain Python values passed through.  The backward pass seeds every output
-    that requires grad with the same random weights.  Returns both outputs.
+    plain Python values passed through.  Unless ``backward`` is false, a
+    backward pass seeds every output that requires grad with the same random
+    weights and the gradients of the inputs are compared.  Returns both outputs.
     """
     t_in = [_leaf(x, torch, grad, None) for x in inputs]
     g_in = [_leaf(x, tg, grad, None) for x in inputs]
@@ -69,7 +71,7 @@ def check(fn, *inputs, grad: bool = True, rtol: float = 1e-5, atol: float = 1e-6
     assert len(flat_t) == len(flat_g), f"{len(flat_g)} outputs, torch gives {len(flat_t)}"
     for i, (a_t, a_g) in enumerate(zip(flat_t, flat_g)):
         _compare_value(a_t, a_g, rtol, atol, f"output {i}")
-    if not grad:
+    if not (grad and backward):
         return out_t, out_g
     rng = np.random.default_rng(seed)
     loss_t = loss_g = None
