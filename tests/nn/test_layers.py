@@ -1,0 +1,167 @@
+"""Layers: Linear init, Dropout, LayerNorm, BatchNorm1d, Embedding, residual blocks, MLP."""
+
+import math
+
+import numpy as np
+import pytest
+
+import tapegrad as tg
+import tapegrad.nn as nn
+
+
+def test_linear_init_bounds_follow_pytorch():
+    tg.manual_seed(0)
+    lin = nn.Linear(16, 32)
+    bound = 1 / math.sqrt(16)
+    assert lin.weight.shape == (32, 16) and lin.bias.shape == (32,)
+    assert np.abs(lin.weight.detach().numpy()).max() <= bound
+    assert np.abs(lin.bias.detach().numpy()).max() <= bound
+    assert lin.weight.dtype == tg.float32
+
+
+def test_linear_init_is_reproducible_under_manual_seed():
+    tg.manual_seed(3)
+    a = nn.Linear(3, 3).weight.detach().numpy().copy()
+    tg.manual_seed(3)
+    np.testing.assert_array_equal(nn.Linear(3, 3).weight.detach().numpy(), a)
+
+
+def test_linear_forward_is_one_fused_node():
+    lin = nn.Linear(3, 2)
+    y = lin(tg.randn(4, 3))
+    assert y.grad_fn.prim.name == "linear" and y.dtype == tg.float32
+
+
+def test_linear_without_bias():
+    lin = nn.Linear(3, 2, bias=False)
+    assert lin.bias is None and [n for n, _ in lin.named_parameters()] == ["weight"]
+    assert repr(lin) == "Linear(in_features=3, out_features=2, bias=False)"
+
+
+def test_dropout_is_identity_in_eval():
+    d = nn.Dropout(0.5).eval()
+    x = tg.randn(10, 10)
+    assert d(x) is x
+
+
+def test_dropout_scales_kept_elements_by_one_over_one_minus_p():
+    tg.manual_seed(0)
+    x = tg.ones(100, 100, requires_grad=True)
+    y = nn.Dropout(0.25)(x)
+    vals = np.unique(y.detach().numpy())
+    np.testing.assert_allclose(vals, [0.0, 1 / 0.75], rtol=1e-6)
+    assert 0.2 < np.mean(y.detach().numpy() == 0) < 0.3
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())
+
+
+def test_dropout_p_one_gives_zeros_and_p_zero_the_input():
+    x = tg.randn(5)
+    assert np.all(nn.Dropout(1.0)(x).numpy() == 0)
+    assert nn.Dropout(0.0)(x) is x
+
+
+def test_layer_norm_normalises_last_dim_with_biased_variance():
+    x = tg.randn(4, 6, dtype=tg.float64)
+    ln = nn.LayerNorm(6).double()
+    y = ln(x).detach().numpy()
+    a = x.numpy()
+    expected = (a - a.mean(1, keepdims=True)) / np.sqrt(a.var(1, keepdims=True) + 1e-5)
+    np.testing.assert_allclose(y, expected, rtol=1e-10)
+
+
+def test_batchnorm_batch_of_one_in_training_raises():
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        nn.BatchNorm1d(3)(tg.randn(1, 3))
+
+
+def test_batchnorm_training_updates_running_stats_with_unbiased_variance():
+    bn = nn.BatchNorm1d(2).double()
+    x = tg.randn(8, 2, dtype=tg.float64)
+    y = bn(x).detach().numpy()
+    a = x.numpy()
+    np.testing.assert_allclose(y, (a - a.mean(0)) / np.sqrt(a.var(0) + 1e-5), rtol=1e-10)
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * a.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * a.var(0, ddof=1), rtol=1e-12)
+    assert bn.num_batches_tracked.item() == 1
+
+
+def test_batchnorm_eval_uses_running_stats():
+    bn = nn.BatchNorm1d(2).double()
+    with tg.no_grad():
+        bn.running_mean.copy_(tg.tensor([1.0, -1.0], dtype=tg.float64))
+        bn.running_var.copy_(tg.tensor([4.0, 9.0], dtype=tg.float64))
+    bn.eval()
+    x = tg.tensor([[3.0, 2.0]], dtype=tg.float64)
+    np.testing.assert_allclose(bn(x).detach().numpy(), [[2 / math.sqrt(4 + 1e-5), 3 / math.sqrt(9 + 1e-5)]])
+
+
+def test_batchnorm_three_d_input_and_cumulative_momentum():
+    bn = nn.BatchNorm1d(3, momentum=None).double()
+    xs = [tg.randn(4, 3, 5, dtype=tg.float64) for _ in range(2)]
+    for x in xs:
+        bn(x)
+    means = [x.numpy().mean((0, 2)) for x in xs]
+    np.testing.assert_allclose(bn.running_mean.numpy(), (means[0] + means[1]) / 2, rtol=1e-12)
+
+
+def test_embedding_gradient_adds_up_over_repeated_indices():
+    emb = nn.Embedding(5, 3)
+    out = emb(tg.tensor([[1, 1], [4, 1]]))
+    assert out.shape == (2, 2, 3)
+    out.sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.numpy()[:, 0], [0, 3, 0, 0, 1])
+
+
+def test_embedding_padding_row_is_zero_and_gets_no_gradient():
+    emb = nn.Embedding(4, 2, padding_idx=0)
+    assert np.all(emb.weight.detach().numpy()[0] == 0)
+    emb(tg.tensor([0, 2, 0])).sum().backward()
+    np.testing.assert_array_equal(emb.weight.grad.numpy()[:, 0], [0, 0, 1, 0])
+
+
+def test_residual_adds_input():
+    block = nn.Linear(3, 3)
+    x = tg.randn(2, 3)
+    np.testing.assert_allclose(nn.Residual(block)(x).detach().numpy(),
+                               (x + block(x)).detach().numpy())  # fmt: skip
+
+
+def test_residual_mlp_block_is_the_lecture_formula():
+    blk = nn.ResidualMLPBlock(3, 5)
+    x = tg.randn(4, 3)
+    W, c = blk.W.weight.detach().numpy(), blk.W.bias.detach().numpy()
+    V, b = blk.V.weight.detach().numpy(), blk.V.bias.detach().numpy()
+    a = x.numpy()
+    expected = a + np.maximum(a @ W.T + c, 0) @ V.T + b
+    np.testing.assert_allclose(blk(x).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert list(blk.state_dict()) == ["W.weight", "W.bias", "V.weight", "V.bias"]
+
+
+def test_mlp_layout_and_indexing():
+    mlp = nn.MLP([4, 8, 8, 2], activation="tanh")
+    kinds = [type(m).__name__ for m in mlp]
+    assert kinds == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    assert isinstance(mlp[0], nn.Linear) and mlp(tg.randn(3, 4)).shape == (3, 2)
+
+
+def test_mlp_residual_norm_dropout_layout():
+    mlp = nn.MLP([4, 8, 8, 2], activation=nn.ReLU(), residual=True, norm="batch", dropout=0.1)
+    kinds = [type(m).__name__ for m in mlp]
+    assert kinds == ["Linear", "BatchNorm1d", "ReLU", "Dropout", "Residual", "Linear"]
+    inner = [type(m).__name__ for m in mlp[4].block]
+    assert inner == ["Linear", "BatchNorm1d", "ReLU", "Dropout"]
+    linears = [m for m in mlp.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(4, 8), (8, 8), (8, 2)]
+
+
+def test_l2_penalty_sums_squared_weight_matrices_only():
+    mlp = nn.MLP([2, 3, 1])
+    expected = sum((p.detach().numpy() ** 2).sum() for p in [mlp[0].weight, mlp[2].weight])
+    pen = nn.l2_penalty(mlp)
+    np.testing.assert_allclose(pen.item(), expected, rtol=1e-6)
+    pen.backward()
+    np.testing.assert_allclose(mlp[0].weight.grad.numpy(), 2 * mlp[0].weight.detach().numpy())
+    assert mlp[0].bias.grad is None
+    everything = sum((p.detach().numpy() ** 2).sum() for p in mlp.parameters())
+    np.testing.assert_allclose(nn.l2_penalty(mlp, weights_only=False).item(), everything, rtol=1e-6)
