@@ -231,9 +231,9 @@ def format_number(value, digits: int = 6) -> str:
     try:
         size = value.size
     except AttributeError:
-        return f"{float(value):.{digits}g}"
+        return f"{float(value) + 0.0:.{digits}g}"
     if size == 1:
-        return f"{float(value.reshape(())):.{digits}g}"
+        return f"{float(value.reshape(())) + 0.0:.{digits}g}"
     if size <= 4:
         return "[" + ", ".join(f"{float(x):.4g}" for x in value.reshape(-1)) + "]"
     shape = "x".join(str(s) for s in value.shape)
