@@ -10,6 +10,7 @@ import math
 
 from tapegrad import backend as B
 from tapegrad.ops.registry import apply, as_tensor_arg, binary_args, defprim, sum_to_shape
+from tapegrad.ops.shape import ShapeMismatch
 from tapegrad.tensor import Tensor
 
 xp = B.xp
@@ -176,7 +177,9 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
             a, b = to_dtype(a, get_default_dtype()), to_dtype(b, get_default_dtype())
         return apply(DIV, a, b)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        raise ValueError(
+            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
     q = xp.trunc(a.data / b.data) if rounding_mode == "trunc" else xp.floor_divide(a.data, b.data)
     return Tensor(q.astype(a.data.dtype) if a.data.dtype.kind in "iu" else q)
 
@@ -539,7 +542,7 @@ def _compare(fn, name):
         try:
             return Tensor(fn(a.data, b.data))
         except ValueError:
-            raise ValueError(
+            raise ShapeMismatch(
                 f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not fit"
             ) from None
 

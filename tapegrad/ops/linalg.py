@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tapegrad import backend as B
 from tapegrad.ops.registry import apply, as_tensor_arg, cast_common, defprim, sum_to_shape
-from tapegrad.ops.shape import permute, reshape, unsqueeze
+from tapegrad.ops.shape import ShapeMismatch, permute, reshape, unsqueeze
 from tapegrad.tensor import Tensor
 
 xp = B.xp
@@ -73,21 +73,25 @@ def matmul(input, other) -> Tensor:
 def mm(input, mat2) -> Tensor:
     a, b = _t(input), _t(mat2)
     if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"mm: expects two matrices, got shapes {a.shape} and {b.shape}")
+        raise ShapeMismatch(f"mm: expects two matrices, got shapes {a.shape} and {b.shape}")
     return matmul(a, b)
 
 
 def bmm(input, mat2) -> Tensor:
     a, b = _t(input), _t(mat2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
-        raise ValueError(f"bmm: expects two batches of matrices, got shapes {a.shape} and {b.shape}")
+        raise ShapeMismatch(
+            f"bmm: expects two batches of matrices, got shapes {a.shape} and {b.shape}"
+        )
     return matmul(a, b)
 
 
 def mv(input, vec) -> Tensor:
     a, b = _t(input), _t(vec)
     if a.ndim != 2 or b.ndim != 1:
-        raise ValueError(f"mv: expects a matrix and a vector, got shapes {a.shape} and {b.shape}")
+        raise ShapeMismatch(
+            f"mv: expects a matrix and a vector, got shapes {a.shape} and {b.shape}"
+        )
     return matmul(a, b)
 
 
@@ -150,7 +154,9 @@ def _normalize_equation(equation: str, shapes) -> tuple[list[str], str]:
     lhs, arrow, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise ValueError(f"einsum: equation {equation!r} names {len(ins)} operands, got {len(shapes)}")
+        raise ValueError(
+            f"einsum: equation {equation!r} names {len(ins)} operands, got {len(shapes)}"
+        )
     used = set(eq) - set(".,->")
     spare = [c for c in _LETTERS if c not in used]
     n_ell = max((len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes) if "..." in sub), default=0)
@@ -236,7 +242,9 @@ def einsum(equation: str, *operands) -> Tensor:
         for c, n in zip(sub, x.shape):
             if sizes.setdefault(c, n) != n:
                 shapes = " and ".join(str(x.shape) for x in ts)
-                raise ValueError(f"einsum: shapes {shapes} do not fit {equation!r} (letter {c!r})")
+                raise ShapeMismatch(
+                    f"einsum: shapes {shapes} do not fit {equation!r} (letter {c!r})"
+                )
     return apply(EINSUM, *ts, ins=tuple(ins), out=out)
 
 

@@ -6,9 +6,22 @@ from __future__ import annotations
 import builtins
 
 from tapegrad import backend as B
-from tapegrad.ops.registry import apply, as_tensor_arg, broadcast_to_prim, cast_common, defprim
+from tapegrad.ops.registry import (
+    ShapeError,
+    apply,
+    as_tensor_arg,
+    broadcast_to_prim,
+    cast_common,
+    defprim,
+)
 from tapegrad.ops.registry import sum_to as _sum_to
 from tapegrad.tensor import Tensor, _wrap_dim
+
+
+class ShapeMismatch(ShapeError, RuntimeError):
+    """Shapes that do not fit: a ``ValueError`` (``tg.ShapeError``) that is also
+    the ``RuntimeError`` PyTorch raises in the same place."""
+
 
 xp = B.xp
 
@@ -123,7 +136,9 @@ def permute(input, *dims) -> Tensor:
     if len(dims) != x.ndim or sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(
         range(x.ndim)
     ):
-        raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} dims of {x.shape}")
+        raise ShapeMismatch(
+            f"permute: dims {dims} are not a permutation of the {x.ndim} dims of {x.shape}"
+        )
     return apply(PERMUTE, x, dims=tuple(d % builtins.max(x.ndim, 1) for d in dims))
 
 
@@ -173,7 +188,7 @@ def expand(input, *sizes) -> Tensor:
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: cannot expand shape {x.shape} to fewer dims {sizes}")
+        raise ShapeMismatch(f"expand: cannot expand shape {x.shape} to fewer dims {sizes}")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     return broadcast_to(x, shape)
 
@@ -255,7 +270,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
     if any(len(s) != len(shapes[0]) or s[:d] + s[d + 1 :] != shapes[0][:d] + shapes[0][d + 1 :]
            for s in shapes):  # fmt: skip
         listed = ", ".join(str(s) for s in shapes)
-        raise ValueError(f"cat: shapes {listed} do not fit along dim {dim}")
+        raise ShapeMismatch(f"cat: shapes {listed} do not fit along dim {dim}")
     return apply(CAT, *ts, dim=d)
 
 
@@ -268,7 +283,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     if not ts:
         raise ValueError("stack: expects a non-empty list of tensors")
     if any(x.shape != ts[0].shape for x in ts):
-        raise ValueError(f"stack: shapes {', '.join(str(x.shape) for x in ts)} differ")
+        raise ShapeMismatch(f"stack: shapes {', '.join(str(x.shape) for x in ts)} differ")
     d = _wrap_dim(dim, ts[0].ndim + 1, "stack")
     return cat([unsqueeze(x, d) for x in ts], d)
 
@@ -304,7 +319,9 @@ def split(tensor, split_size_or_sections, dim: int = 0):
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not add up to {n} (dim {dim} of {x.shape})")
+            raise ShapeMismatch(
+                f"split: sizes {sizes} do not add up to {n} (dim {dim} of {x.shape})"
+            )
     out, start = [], 0
     for s in sizes:
         out.append(narrow(x, d, start, s))
@@ -390,7 +407,9 @@ def pad(input, pad, mode: str = "constant", value: float | None = None) -> Tenso
         widths = tuple((builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in widths)
         return apply(PAD, x, widths=widths, value=0.0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(f"pad: unknown mode {mode!r}; use constant, reflect, replicate or circular")
+        raise ValueError(
+            f"pad: unknown mode {mode!r}; use constant, reflect, replicate or circular"
+        )
     from tapegrad.ops.index import index_select
 
     out = x
