@@ -9,7 +9,14 @@ adds up at repeated indices (``x[[0, 0]]`` sends twice the gradient to
 from __future__ import annotations
 
 from tapegrad import backend as B
-from tapegrad.ops.registry import apply, as_tensor_arg, binary_args, defprim, sum_to_shape
+from tapegrad.ops.registry import (
+    ShapeError,
+    apply,
+    as_tensor_arg,
+    binary_args,
+    defprim,
+    sum_to_shape,
+)
 from tapegrad.tensor import Tensor, _wrap_dim
 
 xp = B.xp
@@ -41,16 +48,25 @@ def normalize_key(key):
         elif not isinstance(k, _BASIC):
             raise TypeError(f"index: unsupported index item {k!r} of type {type(k).__name__}")
         if isinstance(k, B.ndarray) and k.dtype.kind not in "iub":
-            raise TypeError(f"index: tensors used as indices must be integer or bool, got {k.dtype}")
+            raise TypeError(
+                f"index: tensors used as indices must be integer or bool, got {k.dtype}"
+            )
         items.append(k)
     return tuple(items), basic
+
+
+class IndexOutOfRange(ShapeError, IndexError):
+    """An index past a dimension's end: the ``IndexError`` PyTorch raises
+    (and a ``tg.ShapeError``, so the op passes it on unchanged)."""
 
 
 def _getitem_fwd(a, key):
     try:
         return a[key]
     except IndexError as e:
-        raise IndexError(f"index: {e} (indexing a tensor of shape {tuple(a.shape)})") from None
+        raise IndexOutOfRange(
+            f"getitem: {e} (indexing a tensor of shape {tuple(a.shape)})"
+        ) from None
 
 
 def _getitem_vjp(g, ans, a, key):
