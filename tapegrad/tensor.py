@@ -109,7 +109,7 @@ class Tensor:
     def item(self):
         """The single element as a Python number."""
         if self.data.size != 1:
-            raise ValueError(
+            raise ItemError(
                 f"item(): a tensor with {self.data.size} elements (shape {tuple(self.shape)}) "
                 "cannot be converted to a Python number; only one-element tensors can"
             )
@@ -223,6 +223,10 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
+
+
+class ItemError(RuntimeError, ValueError):
+    """``.item()`` on a tensor of several elements (PyTorch raises RuntimeError)."""
 
 
 def _make(data, grad_fn=None, vc=None) -> Tensor:
