@@ -6,7 +6,7 @@ import pytest
 import tapegrad as tg
 from tapegrad.ops.shape import pad as tg_pad
 
-from .helpers import check
+from .helpers import check, check_raises
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
@@ -147,3 +147,26 @@ def test_index_select_and_masked_fill_match_torch():
     idx = np.array([2, 0, 2])
     check(lambda L, x, i: x.index_select(1, i) + L.index_select(x, 0, i)[:, :1], x, idx)
     check(lambda L, x: x.masked_fill(x > 0, 0.5), x)
+
+
+@pytest.mark.parametrize(
+    "fn, exc",
+    [(lambda L, x: x[5], IndexError), (lambda L, x: x[:, [0, 9]], IndexError),
+     (lambda L, x: x.sum(4), IndexError), (lambda L, x: L.cat([x, x[:, :, :2]], 1), RuntimeError),
+     (lambda L, x: L.stack([x, x[0]]), RuntimeError), (lambda L, x: x.permute(0, 1), RuntimeError),
+     (lambda L, x: x > x[0, :2], RuntimeError), (lambda L, x: x.item(), RuntimeError)],
+)  # fmt: skip
+def test_errors_have_torch_exception_types(fn, exc):
+    err = check_raises(fn, X)
+    assert isinstance(err, exc)
+    with pytest.raises(exc):
+        fn(torch, torch.tensor(X))
+
+
+@pytest.mark.skip(
+    reason="engine bug: registry.ShapeError derives from ValueError only; PyTorch raises "
+    "RuntimeError for shapes that do not broadcast or multiply (x + y, x @ y, reshape)"
+)
+def test_shape_errors_from_ops_are_runtime_errors_like_torch():
+    for fn in [lambda L, x: x + x[:, :2], lambda L, x: x @ x, lambda L, x: x.reshape(5, 5)]:
+        assert isinstance(check_raises(fn, X), RuntimeError)
