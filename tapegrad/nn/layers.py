@@ -100,7 +100,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")  # fmt: skip
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")  # fmt: skip
 
 
 class BatchNorm1d(Module):
@@ -112,7 +112,7 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 device=None, dtype=None) -> None:  # fmt: skip
+                 device=None, dtype=None, *, bias: bool = True) -> None:  # fmt: skip
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -121,9 +121,11 @@ class BatchNorm1d(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = Parameter(init.ones_(_empty((num_features,), dtype)))
-            self.bias = Parameter(init.zeros_(_empty((num_features,), dtype)))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(init.zeros_(_empty((num_features,), dtype)))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", init.zeros_(_empty((num_features,), dtype)))
@@ -162,7 +164,8 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")  # fmt: skip
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")  # fmt: skip
 
 
 class Embedding(Module):

@@ -213,7 +213,8 @@ def _bce_x(g, ans, x, t):
 
 
 def _bce_t(g, ans, x, t):
-    return g * (E.clamp(E.log1p(E.neg(x)), min=-100) - E.clamp(E.log(x), min=-100))
+    # PyTorch's target gradient: the unclamped logs (infinite at x = 0 or 1)
+    return g * (E.log1p(E.neg(x)) - E.log(x))
 
 
 BINARY_CROSS_ENTROPY = defprim(

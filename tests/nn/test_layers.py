@@ -93,7 +93,9 @@ def test_batchnorm_eval_uses_running_stats():
         bn.running_var.copy_(tg.tensor([4.0, 9.0], dtype=tg.float64))
     bn.eval()
     x = tg.tensor([[3.0, 2.0]], dtype=tg.float64)
-    np.testing.assert_allclose(bn(x).detach().numpy(), [[2 / math.sqrt(4 + 1e-5), 3 / math.sqrt(9 + 1e-5)]])
+    np.testing.assert_allclose(
+        bn(x).detach().numpy(), [[2 / math.sqrt(4 + 1e-5), 3 / math.sqrt(9 + 1e-5)]]
+    )
 
 
 def test_batchnorm_three_d_input_and_cumulative_momentum():

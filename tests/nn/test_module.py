@@ -184,7 +184,9 @@ def test_thousand_layer_sequential_forward_backward_and_traversal():
 
 def test_apply_visits_children_before_parent():
     seen = []
-    nn.Sequential(nn.Linear(1, 1), nn.Sequential(nn.ReLU())).apply(lambda m: seen.append(type(m).__name__))
+    nn.Sequential(nn.Linear(1, 1), nn.Sequential(nn.ReLU())).apply(
+        lambda m: seen.append(type(m).__name__)
+    )
     assert seen == ["Linear", "ReLU", "Sequential", "Sequential"]
 
 
@@ -230,7 +232,10 @@ def test_sequential_indexing_slicing_and_len():
 def test_module_list_and_dict_register_parameters():
     ml = nn.ModuleList([nn.Linear(1, 1), nn.Linear(1, 1)])
     md = nn.ModuleDict({"a": nn.Linear(1, 1)})
-    assert len(list(ml.parameters())) == 4 and [n for n, _ in md.named_parameters()] == ["a.weight", "a.bias"]
+    assert len(list(ml.parameters())) == 4 and [n for n, _ in md.named_parameters()] == [
+        "a.weight",
+        "a.bias",
+    ]
 
 
 def test_flatten_and_identity():

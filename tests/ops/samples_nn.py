@@ -17,20 +17,60 @@ SAMPLES = {
         case(U((4, 3)), C([0, 2, 1, 2]), reduction="mean", **_CE, label="mean"),
         case(U((4, 3)), C([0, 2, 1, 2]), reduction="sum", **_CE, label="sum"),
         case(U((4, 3)), C([0, 2, 1, 2]), reduction="none", **_CE, label="none"),
-        case(U((4, 3)), C([0, 2, 1, 2]), C([0.2, 1.0, 3.0]), reduction="mean", **_CE,
-             label="weighted mean"),  # fmt: skip
-        case(U((4, 3)), C([0, -100, 1, 2]), C([0.2, 1.0, 3.0]), reduction="mean",
-             ignore_index=-100, label_smoothing=0.2, label="weighted, ignored, smoothed"),  # fmt: skip
-        case(U((2, 3, 2)), C([[0, 1], [2, 1]]), reduction="none", ignore_index=1,
-             label_smoothing=0.1, label="(N, C, d) with ignore_index=1"),  # fmt: skip
+        case(
+            U((4, 3)),
+            C([0, 2, 1, 2]),
+            C([0.2, 1.0, 3.0]),
+            reduction="mean",
+            **_CE,
+            label="weighted mean",
+        ),  # fmt: skip
+        case(
+            U((4, 3)),
+            C([0, -100, 1, 2]),
+            C([0.2, 1.0, 3.0]),
+            reduction="mean",
+            ignore_index=-100,
+            label_smoothing=0.2,
+            label="weighted, ignored, smoothed",
+        ),  # fmt: skip
+        case(
+            U((2, 3, 2)),
+            C([[0, 1], [2, 1]]),
+            reduction="none",
+            ignore_index=1,
+            label_smoothing=0.1,
+            label="(N, C, d) with ignore_index=1",
+        ),  # fmt: skip
     ],
     "layer_norm": [
-        case(U((3, 4)), U((4,)), U((4,)), n_norm=1, eps=1e-5, has_weight=True, has_bias=True,
-             label="affine"),  # fmt: skip
-        case(U((2, 3, 4)), n_norm=2, eps=1e-5, has_weight=False, has_bias=False,
-             label="two dims, no affine"),  # fmt: skip
-        case(U((5,)), U((5,)), n_norm=1, eps=1e-3, has_weight=True, has_bias=False,
-             label="1-D, weight only"),  # fmt: skip
+        case(
+            U((3, 4)),
+            U((4,)),
+            U((4,)),
+            n_norm=1,
+            eps=1e-5,
+            has_weight=True,
+            has_bias=True,
+            label="affine",
+        ),  # fmt: skip
+        case(
+            U((2, 3, 4)),
+            n_norm=2,
+            eps=1e-5,
+            has_weight=False,
+            has_bias=False,
+            label="two dims, no affine",
+        ),  # fmt: skip
+        case(
+            U((5,)),
+            U((5,)),
+            n_norm=1,
+            eps=1e-3,
+            has_weight=True,
+            has_bias=False,
+            label="1-D, weight only",
+        ),  # fmt: skip
     ],
     "binary_cross_entropy": [
         case(U((5,), 0.05, 0.95), U((5,), 0.0, 1.0), label="(5,)"),
