@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tapegrad import backend as B
-from tapegrad.optim.optimizer import Optimizer, ParamsT, bump_step, lerp_, zeros_state
+from tapegrad.optim.optimizer import Optimizer, ParamsT, bump_step, lerp_, step_tensor, zeros_state
 
 xp = B.xp
 
@@ -61,6 +61,7 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
         if "exp_avg" not in state:
+            state["step"] = step_tensor()
             state["exp_avg"] = zeros_state(param)
             state["exp_avg_sq"] = zeros_state(param)
             if hp["amsgrad"]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from tapegrad import backend as B
-from tapegrad.optim.optimizer import Optimizer, ParamsT, axpy_, bump_step, lerp_, zeros_state
+from tapegrad.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    axpy_,
+    bump_step,
+    lerp_,
+    step_tensor,
+    zeros_state,
+)
 
 xp = B.xp
 
@@ -59,6 +67,7 @@ class RMSprop(Optimizer):
 
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
         if "square_avg" not in state:
+            state["step"] = step_tensor()
             state["square_avg"] = zeros_state(param)
             if hp["momentum"] > 0:
                 state["momentum_buffer"] = zeros_state(param)

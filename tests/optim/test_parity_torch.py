@@ -104,7 +104,7 @@ def test_state_dict_layout_matches_torch(name, kwargs):
     a, b = tg_opt.state_dict(), th_opt.state_dict()
     assert list(a["state"]) == list(b["state"])
     for i in b["state"]:
-        assert set(a["state"][i]) == set(b["state"][i])
+        assert list(a["state"][i]) == list(b["state"][i])
         for key, value in b["state"][i].items():
             np.testing.assert_allclose(a["state"][i][key].data, value.numpy(), rtol=1e-5, atol=1e-6)
     for ga, gb in zip(a["param_groups"], b["param_groups"]):
