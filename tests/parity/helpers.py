@@ -54,8 +54,15 @@ def _compare_value(a_t, a_g, rtol, atol, what):
             assert a_g == a_t, what
 
 
-def check(fn, *inputs, grad: bool = True, backward: bool = True, rtol: float = 1e-5,
-          atol: float = 1e-6, seed: int = 0):
+def check(
+    fn,
+    *inputs,
+    grad: bool = True,
+    backward: bool = True,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    seed: int = 0,
+):
     """Run ``fn`` on both libraries and compare outputs and input gradients.
 
     ``inputs`` are NumPy arrays (float arrays require grad when ``grad``) or

@@ -80,7 +80,7 @@ SECOND = {
     "softmax": lambda L, x: (L.softmax(x, 0) * L.arange(3.0, dtype=L.float64)).sum(),
     "logsumexp": lambda L, x: L.logsumexp(x, 0),
     "norm": lambda L, x: x.norm(),
-    "sqrt_pow": lambda L, x: (L.sqrt(x) ** 3 + x ** x).sum(),
+    "sqrt_pow": lambda L, x: (L.sqrt(x) ** 3 + x**x).sum(),
     "matmul": lambda L, x: (L.outer(x, x) @ x).sum(),
     "var": lambda L, x: x.var() * x.std(),
 }
@@ -172,7 +172,9 @@ def test_autograd_grad_does_not_touch_dot_grad_like_torch():
         _grad(L, (x * 2).sum(), x)
         return x.grad is None
 
-    assert run(tg, tg.tensor(V, requires_grad=True)) is run(torch, torch.tensor(V, requires_grad=True))
+    assert run(tg, tg.tensor(V, requires_grad=True)) is run(
+        torch, torch.tensor(V, requires_grad=True)
+    )
 
 
 def _f1(L, x):

@@ -82,7 +82,12 @@ PAIRS = [(a, b) for a in DT for b in DT]
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0]}-{p[1]}")
 def test_binary_promotion_matches_torch(pair):
     a, b = DT[pair[0]], DT[pair[1]]
-    check(lambda L, a, b: (a + b, a * b, a - b if L.bool not in (a.dtype, b.dtype) else a * b), a, b, grad=False)
+    check(
+        lambda L, a, b: (a + b, a * b, a - b if L.bool not in (a.dtype, b.dtype) else a * b),
+        a,
+        b,
+        grad=False,
+    )
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0]}-{p[1]}")
@@ -147,4 +152,6 @@ def test_reduction_dtypes_match_torch():
 @_REGISTRY_SCALAR_BUG
 def test_int_tensor_with_float_scalar_gives_default_float_like_torch():
     i = np.array([1, 2, 3])
-    check(lambda L, i: (i * 0.5, i + 0.5, i - 0.5, i**0.5, 2.0**i, L.maximum(i, 1.5)), i, grad=False)
+    check(
+        lambda L, i: (i * 0.5, i + 0.5, i - 0.5, i**0.5, 2.0**i, L.maximum(i, 1.5)), i, grad=False
+    )

@@ -82,7 +82,9 @@ def test_binary_broadcast_matches_torch(name, shapes):
 def test_reflected_operators_with_python_numbers_match_torch(scalar):
     x = R(3, lo=0.5, hi=2, dtype="float32")
     check(
-        lambda L, x: (scalar + x) * (scalar - x) / (scalar / x) + x**scalar + scalar**x - x * scalar,
+        lambda L, x: (
+            (scalar + x) * (scalar - x) / (scalar / x) + x**scalar + scalar**x - x * scalar
+        ),
         x,
     )
 

@@ -54,7 +54,9 @@ def test_einsum_list_operands_match_torch():
     check(lambda L, a, b: L.einsum("ij,j->i", [a, b]), a, b)
 
 
-@pytest.mark.parametrize("shapes", [((3, 4), (5, 2)), ((3,), (4,)), ((2, 3, 4), (2, 5, 2))], ids=str)
+@pytest.mark.parametrize(
+    "shapes", [((3, 4), (5, 2)), ((3,), (4,)), ((2, 3, 4), (2, 5, 2))], ids=str
+)
 def test_matmul_shape_errors_raise_like_torch(shapes):
     a, b = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
     err = check_raises(lambda L, a, b: a @ b, a, b)

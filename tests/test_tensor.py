@@ -1,0 +1,265 @@
+"""The Tensor API without PyTorch: factories and their dtypes, attributes,
+conversions, grad accumulation, operators, in-place rules, errors."""
+
+import numpy as np
+import pytest
+
+import tapegrad as tg
+
+
+# ---------------------------------------------------------------- factories
+@pytest.mark.parametrize(
+    "data, dtype",
+    [(1.5, tg.float32), ([1.0, 2.0], tg.float32), (2, tg.int64), ([1, 2], tg.int64),
+     (True, tg.bool), ([1, 2.5], tg.float32), (np.array([1, 2], np.int32), tg.int32),
+     (np.array([1.0], np.float64), tg.float64), (np.array([1], np.uint8), tg.uint8)],
+)  # fmt: skip
+def test_tensor_takes_pytorch_default_dtypes(data, dtype):
+    assert tg.tensor(data).dtype == dtype
+
+
+def test_tensor_copies_numpy_data():
+    a = np.array([1.0, 2.0])
+    t = tg.tensor(a)
+    a[0] = 9.0
+    assert t.tolist() == [1.0, 2.0]
+
+
+def test_set_default_dtype_changes_float_factories():
+    old = tg.get_default_dtype()
+    try:
+        tg.set_default_dtype(tg.float64)
+        assert tg.tensor(1.0).dtype == tg.float64
+        assert tg.zeros(2).dtype == tg.float64
+        assert (tg.tensor([1, 2]) * 0.5).dtype == tg.float64
+        assert tg.tensor(1).dtype == tg.int64
+    finally:
+        tg.set_default_dtype(old)
+    assert tg.tensor(1.0).dtype == tg.float32
+
+
+def test_set_default_dtype_rejects_integer_dtypes():
+    with pytest.raises(TypeError):
+        tg.set_default_dtype(tg.int64)
+
+
+@pytest.mark.parametrize(
+    "make, shape, dtype",
+    [(lambda: tg.zeros(2, 3), (2, 3), tg.float32), (lambda: tg.ones((4,)), (4,), tg.float32),
+     (lambda: tg.full((2,), 3), (2,), tg.int64), (lambda: tg.full((2,), 3.0), (2,), tg.float32),
+     (lambda: tg.eye(3), (3, 3), tg.float32), (lambda: tg.arange(5), (5,), tg.int64),
+     (lambda: tg.arange(0, 1, 0.25), (4,), tg.float32), (lambda: tg.linspace(0, 1, 5), (5,), tg.float32),
+     (lambda: tg.rand(2, 2), (2, 2), tg.float32), (lambda: tg.randn(3), (3,), tg.float32),
+     (lambda: tg.randint(0, 5, (3,)), (3,), tg.int64), (lambda: tg.empty(2), (2,), tg.float32),
+     (lambda: tg.zeros_like(tg.ones(2, dtype=tg.float64)), (2,), tg.float64),
+     (lambda: tg.ones_like(tg.arange(3)), (3,), tg.int64)],
+)  # fmt: skip
+def test_factories_give_shape_and_dtype(make, shape, dtype):
+    t = make()
+    assert t.shape == shape and t.dtype == dtype
+
+
+def test_factory_values():
+    np.testing.assert_allclose(tg.arange(0, 1, 0.25).numpy(), [0, 0.25, 0.5, 0.75])
+    np.testing.assert_allclose(tg.linspace(-1, 1, 3).numpy(), [-1, 0, 1])
+    np.testing.assert_array_equal(tg.eye(2, 3).numpy(), np.eye(2, 3))
+    np.testing.assert_array_equal(tg.full((2,), 7).numpy(), [7, 7])
+
+
+def test_manual_seed_makes_random_factories_reproducible():
+    tg.manual_seed(3)
+    a = (tg.rand(3), tg.randn(2), tg.randint(0, 10, (4,)))
+    tg.manual_seed(3)
+    b = (tg.rand(3), tg.randn(2), tg.randint(0, 10, (4,)))
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x.numpy(), y.numpy())
+
+
+# --------------------------------------------------------------- attributes
+def test_attributes():
+    x = tg.ones(2, 3, 4)
+    assert x.shape == (2, 3, 4) and x.ndim == 3 and x.size() == (2, 3, 4)
+    assert x.size(1) == 3 and x.size(-1) == 4 and x.numel() == 24
+    assert x.T.shape == (4, 3, 2) and tg.ones(2, 3).T.shape == (3, 2)
+    assert x.requires_grad is False and x.grad is None and x.is_leaf and x.grad_fn is None
+
+
+def test_leaf_and_non_leaf_flags():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert x.is_leaf and not y.is_leaf and y.requires_grad and y.grad_fn is not None
+    assert x.detach().requires_grad is False and x.detach().is_leaf
+    c = x.clone()
+    assert c.requires_grad and not c.is_leaf
+
+
+def test_requires_grad_only_on_floating_tensors():
+    with pytest.raises(RuntimeError):
+        tg.tensor([1, 2], requires_grad=True)
+    t = tg.tensor([1.0]).requires_grad_()
+    assert t.requires_grad
+
+
+def test_conversions():
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert isinstance(x.numpy(), np.ndarray) and x.numpy().dtype == np.float32
+    assert x.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert tg.tensor(2.5).item() == 2.5 and isinstance(tg.tensor(3).item(), int)
+    assert tg.tensor([[7.0]]).item() == 7.0
+
+
+def test_numpy_of_tensor_requiring_grad_raises():
+    with pytest.raises(RuntimeError, match="detach"):
+        tg.tensor([1.0], requires_grad=True).numpy()
+
+
+def test_item_on_many_elements_says_how_many():
+    with pytest.raises(RuntimeError, match="6 elements"):
+        tg.ones(2, 3).item()
+
+
+def test_detach_shares_data_and_clone_copies():
+    x = tg.tensor([1.0, 2.0])
+    d, c = x.detach(), x.clone()
+    x.add_(1)
+    assert d.tolist() == [2.0, 3.0] and c.tolist() == [1.0, 2.0]
+
+
+def test_zero_and_requires_grad_return_self():
+    x = tg.tensor([1.0, 2.0])
+    assert x.zero_() is x and x.tolist() == [0.0, 0.0]
+    assert x.requires_grad_() is x
+
+
+# ------------------------------------------------------------ gradients
+def test_grad_accumulates_until_zeroed():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [5.0, 7.0])
+    assert isinstance(x.grad, tg.Tensor)
+    x.grad.zero_()
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_grad_of_shared_input_counts_both_edges():
+    x = tg.tensor(3.0, dtype=tg.float64, requires_grad=True)
+    (x * x).backward()
+    assert x.grad.item() == 6.0
+
+
+def test_backward_with_gradient_argument():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).backward(tg.tensor([1.0, 10.0]))
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 40.0])
+
+
+def test_backward_on_non_scalar_without_gradient_raises():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="scalar"):
+        (x * 2).backward()
+
+
+def test_second_backward_without_retain_graph_names_retain_graph():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+
+
+def test_gradcheck_of_broadcast_expression():
+    a = tg.randn(2, 1, 3, dtype=tg.float64, requires_grad=True)
+    b = tg.randn(2, 5, 3, dtype=tg.float64, requires_grad=True)
+    assert tg.gradcheck(lambda a, b: (a * b + a / (b * b + 1) - a**2).sum(1), (a, b))
+
+
+# ------------------------------------------------------------ operators
+def test_operators_match_numpy():
+    a = np.array([1.0, 2.0, 4.0], np.float32)
+    b = np.array([2.0, 0.5, 1.0], np.float32)
+    x, y = tg.tensor(a), tg.tensor(b)
+    for got, want in [(x + y, a + b), (x - y, a - b), (x * y, a * b), (x / y, a / b),
+                      (x**y, a**b), (-x, -a), (2 - x, 2 - a), (2 / x, 2 / a), (2**x, 2**a),
+                      (x @ y, a @ b), (x + 1, a + 1)]:  # fmt: skip
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
+        assert got.dtype == tg.float32
+
+
+def test_comparisons_give_bool_without_grad():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for r in (x < 2, x <= 2, x > 2, x >= 2, x == 2, x != 2):
+        assert r.dtype == tg.bool and not r.requires_grad
+    assert (x > 1.5).tolist() == [False, True, True]
+
+
+@pytest.mark.parametrize(
+    "a, b, dtype",
+    [(tg.ones(3), tg.ones(3, dtype=tg.float64), tg.float64), (tg.ones(3), 2.5, tg.float32),
+     (tg.ones(3), tg.tensor(2.0, dtype=tg.float64), tg.float32),
+     (tg.ones(3, dtype=tg.int64), tg.ones(3), tg.float32),
+     (tg.ones(3, dtype=tg.int32), tg.ones(3, dtype=tg.int64), tg.int64),
+     (tg.tensor([True]), tg.tensor([2]), tg.int64), (tg.tensor([True]), 1.5, tg.float32)],
+)  # fmt: skip
+def test_promotion_follows_pytorch(a, b, dtype):
+    assert (a * b).dtype == dtype and (b * a).dtype == dtype
+
+
+def test_int_division_gives_default_float():
+    assert (tg.tensor([1, 2]) / tg.tensor([2, 2])).dtype == tg.float32
+    assert (tg.tensor([3, 4]) / 2).tolist() == [1.5, 2.0]
+
+
+# ------------------------------------------------------------ in-place
+def test_inplace_on_leaf_requiring_grad_raises_outside_no_grad():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    for change in (lambda: w.add_(1), lambda: w.mul_(2), lambda: w.zero_(),
+                   lambda: w.__setitem__(0, 1.0)):  # fmt: skip
+        with pytest.raises(RuntimeError, match="leaf"):
+            change()
+    with tg.no_grad():
+        w -= 0.5
+    assert w.tolist() == [0.5, 1.5] and w.is_leaf and w.requires_grad
+
+
+def test_inplace_methods_change_values():
+    x = tg.tensor([1.0, 2.0, 3.0])
+    x.add_(1).mul_(2).sub_(1).div_(2)
+    np.testing.assert_allclose(x.numpy(), [1.5, 2.5, 3.5])
+    x.clamp_(2.0, 3.0)
+    np.testing.assert_allclose(x.numpy(), [2.0, 2.5, 3.0])
+    x.copy_(tg.tensor([7.0, 8.0, 9.0]))
+    x[1] = 0.0
+    assert x.tolist() == [7.0, 0.0, 9.0]
+    x += 1
+    x *= 2
+    assert x.tolist() == [16.0, 2.0, 20.0]
+    x.fill_(4.0)
+    assert x.tolist() == [4.0, 4.0, 4.0]
+
+
+def test_inplace_on_non_leaf_is_differentiable():
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    y = x * 2
+    y.add_(x)  # y = 3x
+    y[0] = x[0] * 10
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [10.0, 3.0])
+
+
+def test_changing_a_saved_tensor_fails_at_backward_naming_the_op():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y.sin()
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="sin"):
+        z.sum().backward()
+
+
+def test_inplace_bumps_version_shared_with_views():
+    x = tg.ones(3)
+    v = x[1:]
+    v.mul_(2)
+    assert x._version == v._version == 1
+    assert x.tolist() == [1.0, 2.0, 2.0]
