@@ -68,6 +68,7 @@ class NumpyMLP:
         self.bs = [b.copy() for b in bs]
         self.params = [p for pair in zip(self.Ws, self.bs) for p in pair]
         self.bufs = [np.zeros_like(p) for p in self.params]
+        self.scratch = [np.empty_like(p) for p in self.params]  # lr * v, no allocation
         self.x, self.y = x, y
         self.rows = np.arange(len(y))
         self.grads = None
@@ -99,10 +100,11 @@ class NumpyMLP:
             if i:
                 r = r @ Ws[i]
                 r *= outs[i] > 0  # relu'(s) = [s > 0]
-        for p, g, v in zip(self.params, grads, self.bufs):
+        for p, g, v, tmp in zip(self.params, grads, self.bufs, self.scratch):
             v *= MOMENTUM
             v += g
-            p -= LR * v
+            np.multiply(v, LR, out=tmp)
+            p -= tmp
         self.grads = grads
         return loss
 
