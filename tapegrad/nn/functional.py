@@ -269,6 +269,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if w is not None and w.data.dtype != x.data.dtype:
         w = _make(w.data.astype(x.data.dtype))
     if t.data.dtype.kind in "iu":
+        _check_targets(t.data, n_classes, ignore_index, "cross_entropy")
         out = nn_ops.cross_entropy_indices(x, t, w, ignore_index, reduction, label_smoothing)
     elif tuple(t.shape) == tuple(x.shape):
         out = _cross_entropy_probs(x, t, w, reduction, label_smoothing)
@@ -280,6 +281,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if squeeze and reduction == "none":
         out = S.squeeze(out, 0)
     return out
+
+
+def _check_targets(t, n_classes: int, ignore_index: int, op: str) -> None:
+    kept = t[t != ignore_index]
+    if kept.size and (kept.min() < 0 or kept.max() >= n_classes):
+        bad = kept[(kept < 0) | (kept >= n_classes)][0]
+        raise IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes")
 
 
 def _cross_entropy_probs(x, t, w, reduction, label_smoothing):
@@ -311,10 +319,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
             f"nll_loss: target shape {tuple(t.shape)} does not fit input {tuple(x.shape)}"
         )
     w = _weight_arg(weight, n_classes, "nll_loss")
+    _check_targets(t.data, n_classes, ignore_index, "nll_loss")
     valid = t.data != ignore_index
     t_safe = xp.where(valid, t.data, 0)
-    if t_safe.size and (t_safe.min() < 0 or t_safe.max() >= n_classes):
-        raise IndexError(f"nll_loss: target values must lie in [0, {n_classes})")
     picked = S.squeeze(I.gather(x, 1, _make(t_safe[:, None])), 1)
     picked = E.where(_make(valid), picked, 0.0)
     dtype = x.data.dtype
