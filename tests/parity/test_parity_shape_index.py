@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import tapegrad as tg
 from tapegrad.ops.shape import pad as tg_pad
 
 from .helpers import check, check_raises
