@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator
 
 from tapegrad.tensor import Tensor
-from tapegrad.viz.explain import backward_order, edge_partials
+from tapegrad.viz.explain import backward_order, edge_partials, explain_backward
 from tapegrad.viz.graph import Graph, build_graph, format_number, op_label
 
 
@@ -55,18 +55,18 @@ def backward_steps(tensor: Tensor, graph: Graph | None = None) -> Iterator[dict]
     if graph is None:
         graph = build_graph(tensor, values=True, grads=True)
     partials = edge_partials(graph)
+    equations = {d["name"]: d for d in explain_backward(tensor, graph).lines}
     accumulated: dict = {v.name: [] for v in graph.vars if v.requires_grad}
     done: list = []
     out = graph.vars[graph.output]
     for k, i in enumerate(backward_order(graph)):
         v = graph.vars[i]
-        received = accumulated.get(v.name, [])
         adjoint = jsonable(v.grad)
         if i == graph.output:
             text = f"g_{v.name} = d{out.name}/d{v.name} = 1"
         else:
-            parts = " + ".join(format_number(r["raw"]) for r in received) or "0"
-            text = f"g_{v.name} = {parts} = {format_number(v.grad) if v.grad is not None else 0}"
+            eq = equations[v.name]
+            text = f"{eq['symbolic']}\n    = {eq['numeric']}"
         edges = []
         for pos, a in enumerate(v.args):
             arg = graph.vars[a]
