@@ -242,3 +242,19 @@ def test_flatten_and_identity():
     x = tg.randn(2, 3, 4)
     assert nn.Flatten()(x).shape == (2, 12)
     assert nn.Identity(54, unused="x")(x) is x
+
+
+def test_thousand_deep_nesting_traverses_without_recursion():
+    m = nn.Linear(2, 2)
+    for _ in range(1000):
+        m = nn.Residual(m)
+    assert len(list(m.modules())) == 1001
+    assert len(list(m.parameters())) == 2
+    assert next(iter(m.state_dict())).endswith("block.weight")
+    m.eval()
+    assert not any(x.training for x in m.modules())
+
+
+def test_linear_dtype_argument():
+    lin = nn.Linear(2, 2, dtype=tg.float64)
+    assert lin.weight.dtype == tg.float64 and lin.bias.dtype == tg.float64
