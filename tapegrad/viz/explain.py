@@ -49,6 +49,9 @@ class Explanation:
 
 def display_partial(raw: str, names: list, out_name: str) -> str:
     """``-a/b**2`` with ``names=['a', 'b']`` -> ``-a/b^2``; ``exp(a)`` -> ``e^a``."""
+    if raw == "custom":  # a user Function: its partial has no formula in the table
+        arg = names[0] if names else "a"
+        return f"d{out_name}/d{arg}"
     subst = {"out": out_name}
     for letter, name in zip("abc", names):
         subst[letter] = name
@@ -70,7 +73,7 @@ def edge_partials(graph: Graph) -> dict:
         contribs = _vjp_contributions(v, tg)
         for pos, a in enumerate(v.args):
             raw = v.partials[pos] if pos < len(v.partials) else "?"
-            text = display_partial(raw, names, v.name)
+            text = display_partial(raw, [names[pos]] if raw == "custom" else names, v.name)
             value = None
             scalars = {"out": v.value}
             for letter, arg in zip("abc", v.args):

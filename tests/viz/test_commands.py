@@ -89,3 +89,13 @@ def test_module_entry_point_runs():
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert proc.returncode == 0 and "dy/dz = 2" in proc.stdout
+
+
+def test_missing_graphviz_exits_1_and_still_writes_the_dot(tmp_path, monkeypatch, capsys):
+    import tapegrad.viz.render as render_module
+
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: None)
+    out = tmp_path / "g.svg"
+    assert _run(["graph", "x*z", "--at", "x=2", "z=3", "--out", str(out)]) == 1
+    assert "apt-get install graphviz" in capsys.readouterr().err
+    assert (tmp_path / "g.dot").exists() and not out.exists()

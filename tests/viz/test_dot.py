@@ -100,3 +100,9 @@ def test_thousand_node_graph_draws_without_recursion_error():
     assert text.count(" -> ") == 1000
     root, ns = svg_root(draw_graph(g, format="svg"))
     assert sum(1 for el in root.iter(f"{ns}g") if el.get("class") == "node") == 1001
+
+
+@needs_dot
+def test_png_output_is_a_png(expression_output):
+    y, _, _ = expression_output
+    assert draw_graph(y, format="png")[:8] == b"\x89PNG\r\n\x1a\n"

@@ -63,3 +63,29 @@ def test_works_on_tensors_of_several_elements():
     loss = (w @ x).sum()
     ex = explain_backward(loss)
     assert "g_W" in ex.text
+
+
+def test_user_function_edges_are_named_by_their_derivative():
+    class Square(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            (a,) = ctx.saved_tensors
+            return 2 * a * g
+
+    x = tg.tensor(2.0, dtype=tg.float64, requires_grad=True, name="x")
+    s = Square.apply(x)
+    s.name = "s"
+    ex = explain_backward(s * 3.0)
+    line = [d for d in ex.lines if d["name"] == "x"][0]
+    assert line["symbolic"] == "g_x = g_s (ds/dx)"
+    assert line["numeric"] == "3 × 4 = 12"
+
+
+def test_output_that_is_a_leaf_has_only_the_seed():
+    x = tg.tensor(2.0, requires_grad=True, name="x")
+    assert explain_backward(x).text == "g_x = dx/dx = 1\n"
