@@ -100,6 +100,7 @@ def draw_graph(
     format: str = "svg",
     path=None,
     title: str | None = None,
+    names: dict | None = None,
 ):
     """Draw the computation graph behind ``tensor`` in the lecture's
     conventions (see the module docstring).
@@ -110,9 +111,11 @@ def draw_graph(
     or the rendered bytes (``"svg"``, ``"png"``, ``"pdf"``, through Graphviz
     ``dot``); with ``path`` writes the file (format from its suffix; a
     rendered format writes the ``.dot`` beside it too) and returns its path.
+    ``names``: ``{name: tensor}`` for unnamed tensors, e.g.
+    ``dict(model.named_parameters())``.
     """
     from tapegrad.viz.graph import build_graph
     from tapegrad.viz.render import output
 
-    graph = tensor if isinstance(tensor, Graph) else build_graph(tensor, values, grads)
+    graph = tensor if isinstance(tensor, Graph) else build_graph(tensor, values, grads, names=names)
     return output(graph_to_dot(graph, values, grads, title), format, path)

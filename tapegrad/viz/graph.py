@@ -92,6 +92,8 @@ def build_graph(tensor: Tensor, values: bool = True, grads: bool = False, order_
     ``order_hint``: tensors in the order the program computed them; the
     forward order then follows it wherever the dependencies allow (the graph
     itself does not record which of two independent ops ran first).
+    ``names``: ``{name: tensor}`` for tensors without ``.name``, e.g.
+    ``dict(model.named_parameters())`` labels the weights ``0.weight``, ...
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"build_graph expects a Tensor, got {type(tensor).__name__}")
@@ -122,6 +124,7 @@ def build_graph(tensor: Tensor, values: bool = True, grads: bool = False, order_
     if order_hint:
         order = _follow_hint(order, index, order_hint)
         index = {_key(t): i for i, t in enumerate(order)}
+    given = {id(t): str(n) for n, t in (names or {}).items()}
     gvars: list = []
     counter = 0
     for i, t in enumerate(order):
@@ -134,6 +137,8 @@ def build_graph(tensor: Tensor, values: bool = True, grads: bool = False, order_
             v = Var(i, "", node.prim.name, args, partials, t, requires_grad=True, node=node)
         if t.name:
             v.name = str(t.name)
+        elif id(t) in given:
+            v.name = given[id(t)]
         else:
             counter += 1
             v.name = f"v{counter}"

@@ -168,11 +168,6 @@ def network_to_dot(
     return "\n".join(lines) + "\n"
 
 
-def _unit_names(prefix: str, layer: int, n: int) -> list:
-    sep = "_" if n < 10 else "_"
-    return [f"{prefix}{layer}{sep}{j + 1}" for j in range(n)]
-
-
 def network_to_graph(model, x=None, target=None, loss=None, scalar: bool | None = None) -> Tensor:
     """The computation graph of ``model`` on one example ``x`` (shape
     ``(in_features,)``; default all ones), returned as its output tensor
@@ -243,10 +238,11 @@ def _scalar_forward(layers, xv) -> Tensor:
         w = lin.weight.detach().numpy()
         b = lin.bias.detach().numpy() if lin.bias is not None else None
         nxt = []
+        sep = "_" if max(lin.in_features, lin.out_features) >= 10 else ""  # W2_10_3, W2_13
         for j in range(lin.out_features):
             s = None
             for i in range(lin.in_features):
-                term = _leaf(float(w[j, i]), f"W{li}_{j + 1}{i + 1}") * o[i]
+                term = _leaf(float(w[j, i]), f"W{li}_{j + 1}{sep}{i + 1}") * o[i]
                 s = term if s is None else s + term
             if b is not None:
                 s = s + _leaf(float(b[j]), f"b{li}_{j + 1}")

@@ -71,3 +71,13 @@ def test_thousand_node_chain_builds_without_recursion_error():
     g = build_graph(y, grads=True)
     assert len(g.vars) > 2000
     assert g.by_name("x").grad is not None
+
+
+def test_names_mapping_labels_parameters():
+    from tapegrad import nn
+
+    tg.manual_seed(0)
+    model = nn.Linear(2, 1)
+    x = tg.tensor([[1.0, 2.0]], name="x")
+    g = build_graph(model(x).sum(), names=dict(model.named_parameters()))
+    assert {"weight", "bias", "x"} <= {v.name for v in g.vars}
