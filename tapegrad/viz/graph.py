@@ -84,7 +84,9 @@ def _key(t: Tensor):
     return t.grad_fn if t.grad_fn is not None else t
 
 
-def build_graph(tensor: Tensor, values: bool = True, grads: bool = False, order_hint=None) -> Graph:
+def build_graph(
+    tensor: Tensor, values: bool = True, grads: bool = False, order_hint=None, names=None
+) -> Graph:
     """Extract the graph behind ``tensor`` (see the module docstring).
 
     ``grads=True`` computes ``dy/dv`` for every variable that requires grad
