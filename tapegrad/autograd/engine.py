@@ -68,7 +68,7 @@ def _versions_ok(node: Node) -> bool:
     """Whether every tensor the node saved is still at its recorded version."""
     inputs, versions = node.inputs, node.versions
     k = 0
-    for i in node.prim.saves:
+    for i in node.saved:
         if inputs[i]._vc[0] != versions[k]:
             return False
         k += 1
@@ -81,7 +81,7 @@ def _versions_ok(node: Node) -> bool:
 
 def _inplace_error(node: Node) -> InPlaceError:
     prim = node.prim
-    saved = [(f"input {i}", node.inputs[i]) for i in prim.saves]
+    saved = [(f"input {i}", node.inputs[i]) for i in node.saved]
     if prim.uses_ans:
         saved.append(("its output", node.ans_ref()))
     for (label, t), v in zip(saved, node.versions):

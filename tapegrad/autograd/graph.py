@@ -11,8 +11,10 @@ A node keeps what the backward pass needs and nothing more:
 * ``params``   the op's static arguments (``dim``, ``shape``, ...);
 * ``ans_ref``  a weak reference to the output, for vjps written in terms of it
                (``d exp(a) = exp(a) da``);
-* ``versions`` the version counters of the saved tensors at record time, so an
-               in-place change before ``backward()`` is caught.
+* ``saved``    the argument positions whose values the vjps will read, and
+  ``versions`` their version counters at record time (then the output's, for
+               vjps that read it), so an in-place change before ``backward()``
+               is caught.
 """
 
 from __future__ import annotations
@@ -103,19 +105,21 @@ class Node:
         "params",
         "ans_ref",
         "versions",
+        "saved",
         "hooks",
         "retained",
         "freed",
         "__weakref__",
     )
 
-    def __init__(self, prim, inputs, parents, params, ans_ref, versions):
+    def __init__(self, prim, inputs, parents, params, ans_ref, versions, saved=None):
         self.prim = prim
         self.inputs = inputs
         self.parents = parents
         self.params = params
         self.ans_ref = ans_ref
         self.versions = versions
+        self.saved = prim.saves if saved is None else saved
         self.hooks = None
         self.retained = None
         self.freed = False

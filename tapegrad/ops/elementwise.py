@@ -82,10 +82,10 @@ def _minimum_b(g, ans, a, b):
 ADD = defprim("add", xp.add, (_add_a, _add_b), partials=("1", "1"), doc="out = a + b")
 SUB = defprim("sub", xp.subtract, (_add_a, _sub_b), partials=("1", "-1"), doc="out = a - b")
 MUL = defprim(
-    "mul", xp.multiply, (_mul_a, _mul_b), partials=("b", "a"), saves=(0, 1), doc="out = a * b"
+    "mul", xp.multiply, (_mul_a, _mul_b), partials=("b", "a"), saves_for=((1,), (0,)), doc="out = a * b"
 )
 DIV = defprim(
-    "div", xp.true_divide, (_div_a, _div_b), partials=("1/b", "-a/b**2"), saves=(0, 1),
+    "div", xp.true_divide, (_div_a, _div_b), partials=("1/b", "-a/b**2"), saves_for=((1,), (0, 1)),
     doc="out = a / b",
 )  # fmt: skip
 POW = defprim(
@@ -168,6 +168,12 @@ mul = _binary(MUL, "mul", "``input * other`` elementwise, with broadcasting.")
 def div(input, other, *, rounding_mode=None) -> Tensor:
     """``input / other`` (true division; ``rounding_mode`` 'trunc' or 'floor'
     gives an integer-valued result without gradient, as in PyTorch)."""
+    if rounding_mode is None:
+        if (input.__class__ is Tensor and other.__class__ is Tensor
+                and input.data.dtype == other.data.dtype and input.data.dtype.kind == "f"):  # fmt: skip
+            return apply(DIV, input, other)
+        if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+            input, other = _int_operands_to_float(input), _int_operands_to_float(other)
     a, b = binary_args(input, other)
     if rounding_mode is None:
         if a.data.dtype.kind != "f":
@@ -199,6 +205,17 @@ def where(condition, input=None, other=None) -> Tensor:
         cond = Tensor(cond.data.astype(bool))
     a, b = binary_args(input, other)
     return apply(WHERE, cond, a, b)
+
+
+def _int_operands_to_float(x):
+    """True division computes in floating point: an integer or bool tensor
+    becomes the default float dtype first, so a Python number next to it
+    keeps its value (``uint8 / -3`` is ``-1/3``, as in PyTorch)."""
+    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":
+        from tapegrad.dtypes import get_default_dtype
+
+        return Tensor(x.data.astype(get_default_dtype()))
+    return x
 
 
 def true_divide(input, other) -> Tensor:

@@ -58,7 +58,7 @@ def _matmul_b(g, ans, a, b):
 
 
 MATMUL = defprim(
-    "matmul", _matmul_fwd, (_matmul_a, _matmul_b), partials=("b^T", "a^T"), saves=(0, 1),
+    "matmul", _matmul_fwd, (_matmul_a, _matmul_b), partials=("b^T", "a^T"), saves_for=((1,), (0,)),
     doc="out = a @ b (matrix product; batched over leading dims; 1-D as in NumPy)",
 )  # fmt: skip
 

@@ -19,6 +19,9 @@ Conventions of an entry
   arguments ``a, b, c`` and the output ``out`` (``d(a/b)/db = -a/b**2``).
 * ``saves``: argument positions whose *values* the vjps read (their version
   counters are checked at backward time); ``uses_ans`` when they read ``out``.
+  ``saves_for`` instead gives them per argument (``mul``: the gradient for
+  ``a`` reads ``b`` and the one for ``b`` reads ``a``), so only what the
+  arguments that need a gradient read is checked, as PyTorch saves it.
 * ``view``: the output shares memory and version counter with argument 0.
 """
 
@@ -47,6 +50,7 @@ class Primitive:
         "vjp_all",
         "partials",
         "saves",
+        "saves_masks",
         "uses_ans",
         "view",
         "has_aux",
@@ -54,13 +58,15 @@ class Primitive:
         "doc",
     )
 
-    def __init__(self, name, fwd, vjps, vjp_all, partials, saves, uses_ans, view, has_aux, doc):
+    def __init__(self, name, fwd, vjps, vjp_all, partials, saves, uses_ans, view, has_aux, doc,
+                 saves_for=None):  # fmt: skip
         self.name = name
         self.fwd = fwd
         self.vjps = vjps
         self.vjp_all = vjp_all
         self.partials = partials
         self.saves = saves
+        self.saves_masks = _saves_masks(saves_for) if saves_for else None
         self.uses_ans = uses_ans
         self.view = view
         self.has_aux = has_aux
@@ -78,6 +84,20 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
+def _saves_masks(saves_for) -> tuple:
+    """For each set of arguments that need a gradient (a bit mask), the
+    positions whose values their vjps read."""
+    n = len(saves_for)
+    out = []
+    for mask in range(2**n):
+        read = set()
+        for i in range(n):
+            if mask >> i & 1:
+                read.update(saves_for[i])
+        out.append(tuple(sorted(read)))
+    return tuple(out)
+
+
 def defprim(
     name: str,
     fwd,
@@ -86,6 +106,7 @@ def defprim(
     vjp_all=None,
     partials,
     saves=(),
+    saves_for=None,
     uses_ans=False,
     view=False,
     has_aux=False,
@@ -101,21 +122,27 @@ def defprim(
         raise ValueError(f"{name}: give exactly one of vjps and vjp_all")
     if vjps is not None and len(vjps) != len(partials):
         raise ValueError(f"{name}: {len(vjps)} vjps for {len(partials)} partials")
+    if saves_for is not None:
+        saves = tuple(sorted(set().union(*map(set, saves_for))))
     prim = Primitive(
         name, fwd, tuple(vjps) if vjps else None, vjp_all, partials, tuple(saves),
-        uses_ans, view, has_aux, doc,
+        uses_ans, view, has_aux, doc, saves_for,
     )  # fmt: skip
     PRIMITIVES[name] = prim
     return prim
 
 
-class ShapeError(ValueError):
-    """An op's inputs do not fit; the message names the op and every shape."""
+class ShapeError(ValueError, RuntimeError):
+    """An op's inputs do not fit; the message names the op and every shape.
+    Both a ``ValueError`` and the ``RuntimeError`` PyTorch raises."""
 
 
-def _shape_error(prim, inputs, err) -> ShapeError:
+def _shape_error(prim, inputs, err) -> Exception:
     shapes = [tuple(t.data.shape) for t in inputs]
     msg = str(err).split("\n")[0]
+    if isinstance(err, IndexError):  # a bad index value, not a shape mismatch
+        listed = ", ".join(str(s) for s in shapes)
+        return IndexError(f"{prim.name}: {msg} (input shapes {listed})")
     if len(shapes) > 1:
         listed = ", ".join(str(s) for s in shapes[:-1]) + f" and {shapes[-1]}"
         text = f"{prim.name}: shapes {listed} do not fit"
@@ -141,6 +168,8 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     except (ValueError, IndexError) as err:
         if isinstance(err, ShapeError):
             raise
+        if str(err).startswith(prim.name + ":"):  # the forward explained it already
+            raise (ShapeError if isinstance(err, ValueError) else IndexError)(str(err)) from None
         raise _shape_error(prim, inputs, err) from None
     if prim.has_aux:
         out, aux = out
@@ -157,12 +186,17 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     result.requires_grad = False
     if not GradMode.enabled:
         return result
+    saves = prim.saves
+    if saves and saves[-1] >= n:  # an optional argument (a bias) was left out
+        saves = tuple(i for i in saves if i < n)
     if n == 2:
         a, b = inputs
         ra, rb = a.requires_grad, b.requires_grad
         if not (ra or rb):
             return result
         parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
+        if prim.saves_masks is not None:
+            saves = prim.saves_masks[(2 if rb else 0) | ra]
     elif n == 1:
         a = inputs[0]
         if not a.requires_grad:
@@ -172,7 +206,9 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
         parents = tuple((t.grad_fn or t) if t.requires_grad else None for t in inputs)
         if not any(p is not None for p in parents):
             return result
-    saves = prim.saves
+        if prim.saves_masks is not None:
+            mask = sum(1 << i for i, p in enumerate(parents) if p is not None)
+            saves = tuple(i for i in prim.saves_masks[mask] if i < n)
     if saves:
         versions = tuple([inputs[i]._vc[0] for i in saves])
         if prim.uses_ans:
@@ -186,6 +222,7 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     node.params = params
     node.ans_ref = _weakref(result) if prim.uses_ans else None
     node.versions = versions
+    node.saved = saves
     node.hooks = None
     node.retained = None
     node.freed = False
@@ -201,7 +238,8 @@ _weakref = weakref.ref
 # ---------------------------------------------------------------- arguments
 def scalar_tensor(value, dtype) -> Tensor:
     """A Python number as a 0-d constant tensor of ``dtype``."""
-    return _make(_asarray(value, dtype=dtype))
+    arr = _asarray(value)
+    return _make(arr if arr.dtype == dtype else arr.astype(dtype))
 
 
 def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
@@ -224,9 +262,11 @@ def binary_args(a, b):
         if a.data.dtype == b.data.dtype:
             return a, b
     elif type(a) is Tensor:
-        return a, as_tensor_arg(b, a)
+        b = as_tensor_arg(b, a)
+        return (a, b) if b.data.dtype == a.data.dtype else cast_common(a, b)
     elif type(b) is Tensor:
-        return as_tensor_arg(a, b), b
+        a = as_tensor_arg(a, b)
+        return (a, b) if a.data.dtype == b.data.dtype else cast_common(a, b)
     a = a if isinstance(a, Tensor) else as_tensor_arg(a, b if isinstance(b, Tensor) else None)
     b = b if isinstance(b, Tensor) else as_tensor_arg(b, a)
     return cast_common(a, b)

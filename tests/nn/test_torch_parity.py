@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from parity import run_both  # noqa: E402
+from nn_parity import run_both  # noqa: E402
 
 pytestmark = pytest.mark.torch
 

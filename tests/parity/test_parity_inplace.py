@@ -124,11 +124,6 @@ def test_modifying_a_tensor_not_saved_is_allowed_like_torch():
     check(run, V)
 
 
-@pytest.mark.skip(
-    reason="engine bug: apply records versions of every input in `saves`, so `y * 2` (or "
-    "`y / 2`) followed by `y.add_(1)` raises at backward; torch saves `y` only when the other "
-    "operand requires grad and allows it"
-)
 def test_modifying_an_operand_of_a_product_with_a_constant_is_allowed_like_torch():
     def run(L, x):
         y = x * 2

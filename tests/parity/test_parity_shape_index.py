@@ -162,10 +162,6 @@ def test_errors_have_torch_exception_types(fn, exc):
         fn(torch, torch.tensor(X))
 
 
-@pytest.mark.skip(
-    reason="engine bug: registry.ShapeError derives from ValueError only; PyTorch raises "
-    "RuntimeError for shapes that do not broadcast or multiply (x + y, x @ y, reshape)"
-)
 def test_shape_errors_from_ops_are_runtime_errors_like_torch():
     for fn in [lambda L, x: x + x[:, :2], lambda L, x: x @ x, lambda L, x: x.reshape(5, 5)]:
         assert isinstance(check_raises(fn, X), RuntimeError)
