@@ -60,7 +60,7 @@ class History:
         for key, value in logs.items():
             series = self.metrics.setdefault(key, [math.nan] * n)
             series.append(float(value))
-        for key, series in self.metrics.items():
+        for series in self.metrics.values():
             if len(series) == n:
                 series.append(math.nan)
         self.epochs.append(int(epoch))
