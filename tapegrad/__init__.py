@@ -179,3 +179,15 @@ from tapegrad.tensor import Tensor, as_tensor, from_numpy, is_tensor, tensor
 __version__ = "0.1.0"
 
 multiply, subtract, divide, negative = mul, sub, div, neg
+
+from tapegrad import data, nn, optim
+from tapegrad.serialization import load, save
+
+
+def __getattr__(name: str):
+    """``tg.viz``, ``tg.train`` and ``tg.lecture`` load on first use."""
+    if name in ("viz", "train", "lecture"):
+        import importlib
+
+        return importlib.import_module(f"tapegrad.{name}")
+    raise AttributeError(f"module 'tapegrad' has no attribute {name!r}")
