@@ -202,3 +202,25 @@ def test_safetensors_missing_package_names_the_extra(tmp_path, monkeypatch):
 def test_unknown_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown format 'pickle'"):
         save({}, tmp_path / "x", format="pickle")
+
+
+def test_saved_optimizer_state_resumes_exactly(tmp_path):
+    tg.manual_seed(0)
+    p = tg.randn(4, requires_grad=True)
+    opt = optim.Adam([p], lr=0.1, amsgrad=True)
+
+    def train(opt, p, steps):
+        for _ in range(steps):
+            opt.zero_grad()
+            ((p - 1.0) ** 2).sum().backward()
+            opt.step()
+
+    train(opt, p, 3)
+    save({"p": p, "opt": opt.state_dict()}, tmp_path / "ck")
+    ck = load(tmp_path / "ck")
+    q = ck["p"]
+    opt2 = optim.Adam([q], lr=0.5)
+    opt2.load_state_dict(ck["opt"])
+    train(opt, p, 3)
+    train(opt2, q, 3)
+    np.testing.assert_array_equal(p.data, q.data)
