@@ -11,6 +11,8 @@ at the end, and a second backward through the same nodes raises.
 
 from __future__ import annotations
 
+import operator
+
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode, Node
 from tapegrad.tensor import Tensor, _make
@@ -25,24 +27,24 @@ class InPlaceError(RuntimeError):
 
 
 def topological_order(roots) -> list:
-    """Nodes reachable from ``roots``, each before the nodes it consumes
-    (reverse post-order of an iterative depth-first walk)."""
-    post, seen = [], set()
-    stack = [(r, False) for r in roots]
+    """Nodes reachable from ``roots``, each before the nodes it consumes.
+
+    Every node carries the sequence number of its creation, and an op is
+    always recorded after the ops that produced its inputs, so sorting the
+    reachable nodes by decreasing number is a topological order (an
+    iterative walk collects them: no recursion)."""
+    seen = set(roots)
+    stack = list(seen)
+    pop, push, add = stack.pop, stack.append, seen.add
     while stack:
-        node, done = stack.pop()
-        if done:
-            post.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for p in node.parents:
-            if type(p) is Node and p not in seen:
-                stack.append((p, False))
-    post.reverse()
-    return post
+        for p in pop().parents:
+            if p.__class__ is Node and p not in seen:
+                add(p)
+                push(p)
+    return sorted(seen, key=_by_seq, reverse=True)
+
+
+_by_seq = operator.attrgetter("seq")
 
 
 def _seed(out: Tensor, grad, what: str) -> Tensor:
@@ -170,8 +172,15 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                 captured[node] = g
             if needed is not None and node not in needed:
                 continue
-            if node.versions and not _versions_ok(node):
-                raise _inplace_error(node)
+            if node.versions:
+                k = 0
+                ins = node.inputs
+                for j in node.saved:
+                    if ins[j]._vc[0] != node.versions[k]:
+                        raise _inplace_error(node)
+                    k += 1
+                if node.ans_ref is not None and not _versions_ok(node):
+                    raise _inplace_error(node)
             prim = node.prim
             if prim.vjp_all is not None or wanted is not None:
                 _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves)
@@ -215,8 +224,9 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
     finally:
         GradMode.enabled = prev_mode
         if not retain_graph:
-            for node in order:
-                node.release()
+            for node in order:  # Node.release, spelled out for speed
+                node.inputs = node.ans_ref = node.params = None
+                node.freed = True
 
 
 def _nodes_reaching(order, target_nodes, target_leaves) -> set:

@@ -9,6 +9,7 @@ A node keeps what the backward pass needs and nothing more:
                when it is a leaf that requires grad, or ``None`` (no gradient
                flows there);
 * ``params``   the op's static arguments (``dim``, ``shape``, ...);
+* ``seq``      its creation number (consumers are always created later);
 * ``ans_ref``  a weak reference to the output, for vjps written in terms of it
                (``d exp(a) = exp(a) da``);
 * ``saved``    the argument positions whose values the vjps will read, and
@@ -20,6 +21,7 @@ A node keeps what the backward pass needs and nothing more:
 from __future__ import annotations
 
 import functools
+import itertools
 
 
 class GradMode:
@@ -95,6 +97,9 @@ class set_grad_enabled(_GradModeContext):
         return wrapper
 
 
+next_seq = itertools.count().__next__  # creation order of nodes: a topological order
+
+
 class Node:
     """One recorded application of a primitive (PyTorch's ``grad_fn``)."""
 
@@ -106,6 +111,7 @@ class Node:
         "ans_ref",
         "versions",
         "saved",
+        "seq",
         "hooks",
         "retained",
         "freed",
@@ -120,6 +126,7 @@ class Node:
         self.ans_ref = ans_ref
         self.versions = versions
         self.saved = prim.saves if saved is None else saved
+        self.seq = next_seq()
         self.hooks = None
         self.retained = None
         self.freed = False

@@ -16,9 +16,18 @@ from tapegrad.data.datasets import (
 )
 from tapegrad.data.errors import DataError
 from tapegrad.data.idx import load_idx, load_mnist, save_idx
+from tapegrad.data.loader import (
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    random_split,
+)
 
 __all__ = [
     "DATASETS", "DataError", "DatasetInfo", "Split", "dataset_info", "digits_split",
     "load_dataset", "load_digits", "load_idx", "load_mnist", "make_moons", "make_spirals",
-    "make_xor", "save_idx", "split",
+    "make_xor", "save_idx", "split", "DataLoader", "Dataset", "Subset", "TensorDataset",
+    "default_collate", "random_split",
 ]  # fmt: skip

@@ -32,6 +32,7 @@ import weakref
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node
+from tapegrad.autograd.graph import next_seq as _next_seq
 from tapegrad.tensor import Tensor, _make
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -223,6 +224,7 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     node.ans_ref = _weakref(result) if prim.uses_ans else None
     node.versions = versions
     node.saved = saves
+    node.seq = _next_seq()
     node.hooks = None
     node.retained = None
     node.freed = False
