@@ -20,7 +20,7 @@ TRAIN_EXAMPLES = """examples:
   tapegrad train --no-progress --out runs/first   # choose the run folder, no progress bar
   tapegrad train --hidden 256,128 --optimizer momentum --lr 0.05 --epochs 50
   tapegrad train --dataset spirals --hidden 32,32,32 --activation tanh --residual
-  tapegrad train --dropout 0.2 --norm layer --l2 1e-4 --early-stopping 10
+  tapegrad train --dropout 0.3 --norm layer --l2 1e-4 --early-stopping 20
   tapegrad train --dataset mnist --data-dir ~/data/mnist --batch-size 128 --epochs 10
   tapegrad train --config my.toml --seed 3        # options from a TOML file; flags win
   tapegrad train --config runs/<run>/config.toml  # rerun a finished run exactly
@@ -88,7 +88,11 @@ def _valued_options() -> list[tuple[str, str, str]]:
         ("--batch-size", "N", f"examples per step (default {d.batch_size})"),
         ("--weight-decay", "LAMBDA", "weight decay in the optimizer (default 0; adamw 0.01)"),
         ("--l2", "LAMBDA", "explicit penalty lambda * sum w^2 over weight matrices (default 0)"),
-        ("--dropout", "P", "dropout probability after each hidden activation (default 0)"),
+        (
+            "--dropout",
+            "P",
+            f"dropout probability after each hidden activation (default {d.dropout:g})",
+        ),
         ("--norm", "KIND", f"{{{', '.join(C.NORMS)}}}: normalisation before each activation"),
         (
             "--early-stopping",

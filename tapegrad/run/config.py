@@ -94,14 +94,14 @@ class TrainConfig:
     activation: str = "relu"
     optimizer: str = "adam"
     lr: float | None = None
-    epochs: int = 30
+    epochs: int = 50
     batch_size: int = 32
     weight_decay: float | None = None
     l2: float = 0.0
-    dropout: float = 0.0
+    dropout: float = 0.2
     norm: str = "none"
     residual: bool = False
-    early_stopping: int = 5
+    early_stopping: int = 10
     seed: int = 0
     dtype: str = "float32"
     out: str | None = None
