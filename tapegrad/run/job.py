@@ -275,7 +275,12 @@ def _plots(folder: Path, prep: Prepared, history) -> list[Path]:
     }
     if norms:
         written.append(
-            plots.plot_gradients(folder / "gradients.png", history.epochs, norms, title=title)
+            plots.plot_gradients(
+                folder / "gradients.png",
+                history.epochs,
+                norms,
+                title=f"{title}: gradient norm per layer (mean over each epoch)",
+            )
         )
     return written
 
