@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from typing import Any
 
 from tapegrad import backend as B
+from tapegrad._io import atomic_path
 from tapegrad.tensor import Tensor, _make
 
 np = B.host
@@ -159,28 +159,12 @@ def _write_npz(fileobj, meta: str, arrays: dict) -> None:
 
 def _atomic_write(path, write) -> None:
     """Call ``write(tmp_path)`` for a temporary file beside ``path``, then
-    move it onto ``path``; on any error remove it and re-raise."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"save: the folder {folder!r} of {path!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".tmp")  # fmt: skip
+    move it onto ``path`` (``tapegrad._io.atomic_path``)."""
     try:
-        os.close(fd)
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+        with atomic_path(path, fsync=True) as tmp:
+            write(os.fspath(tmp))
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"save: {e}") from None
 
 
 def save(obj: Any, f, format: str = "npz") -> None:

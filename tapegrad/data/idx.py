@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 import zlib
 from pathlib import Path
 
+from tapegrad._io import write_bytes
 from tapegrad.backend import host as np
 from tapegrad.data.errors import DataError
 
@@ -157,17 +157,7 @@ def save_idx(path: str | os.PathLike, array, compress: bool | None = None) -> Pa
         compress = path.name.endswith(".gz")
     if compress:
         payload = gzip.compress(payload, mtime=0)
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_bytes(path, payload)
 
 
 def _candidates(stem: str, kind_tag: str) -> list[str]:

@@ -11,7 +11,7 @@ import math
 import os
 from typing import Any
 
-from tapegrad.serialization import _atomic_write
+from tapegrad._io import write_text
 
 __all__ = ["History"]
 
@@ -129,13 +129,7 @@ class History:
         """Write the history as JSON, atomically.  Non-finite numbers are
         written as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` so
         that the file is strict JSON."""
-        text = json.dumps(_encode(self.to_dict()), indent=1)
-
-        def write(tmp):
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(text)
-
-        _atomic_write(path, write)
+        write_text(path, json.dumps(_encode(self.to_dict()), indent=1))
 
     @classmethod
     def load(cls, path) -> History:

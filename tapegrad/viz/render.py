@@ -7,11 +7,11 @@ DOT file first, so the text is never lost.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
+
+from tapegrad._io import write_bytes
 
 FORMATS = ("dot", "svg", "png", "pdf")
 INSTALL_HINT = (
@@ -49,25 +49,8 @@ def render(dot_text: str, format: str = "svg", engine: str = "dot", args=()) -> 
 
 
 def write_atomic(path, data) -> Path:
-    """Write ``data`` (str or bytes) to ``path`` via a temporary file in the
-    same folder and ``os.replace``."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise FileNotFoundError(f"cannot write {path}: folder {path.parent} does not exist")
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=str(path.parent or "."), prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write ``data`` (str or bytes) to ``path`` atomically (``tapegrad._io``)."""
+    return write_bytes(path, data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def output(dot_text: str, format: str, path=None, engine: str = "dot", args=()):
