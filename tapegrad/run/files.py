@@ -7,44 +7,14 @@ a file where a finished one is expected.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import os
-import tempfile
 from pathlib import Path
 
+from tapegrad._io import atomic_path, write_text
+
 __all__ = ["atomic_path", "default_run_dir", "make_run_dir", "write_json", "write_text"]
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike):
-    """Yield a temporary path next to ``path``; on success move it onto ``path``.
-
-    The temporary name keeps ``path``'s suffix (matplotlib and NumPy pick the
-    format from it).  On an exception the temporary file is removed and
-    ``path`` is left as it was.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual file mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return Path(path)
 
 
 def write_json(path: str | os.PathLike, obj) -> Path:
