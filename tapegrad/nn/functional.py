@@ -268,8 +268,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     w = _weight_arg(weight, n_classes, "cross_entropy")
     if w is not None and w.data.dtype != x.data.dtype:
         w = _make(w.data.astype(x.data.dtype))
-    if t.data.dtype.kind in "iu":
-        _check_targets(t.data, n_classes, ignore_index, "cross_entropy")
+    if t.data.dtype.kind in "iu":  # the primitive checks the class indices
         out = nn_ops.cross_entropy_indices(x, t, w, ignore_index, reduction, label_smoothing)
     elif tuple(t.shape) == tuple(x.shape):
         out = _cross_entropy_probs(x, t, w, reduction, label_smoothing)
@@ -284,6 +283,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
 
 
 def _check_targets(t, n_classes: int, ignore_index: int, op: str) -> None:
+    if not t.size or (t.min() >= 0 and t.max() < n_classes):
+        return
     kept = t[t != ignore_index]
     if kept.size and (kept.min() < 0 or kept.max() >= n_classes):
         bad = kept[(kept < 0) | (kept >= n_classes)][0]

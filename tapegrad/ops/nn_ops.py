@@ -9,6 +9,8 @@ recorded (``create_graph=False``), which is the path training takes.
 
 from __future__ import annotations
 
+import math
+
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode
 from tapegrad.ops import elementwise as E
@@ -38,11 +40,68 @@ def _class_shape(ndim: int, n: int) -> tuple:
     return (1, n) + (1,) * (ndim - 2)
 
 
+_ROWS: dict = {}
+
+
+def _rows(n: int):
+    """``arange(n)``, kept for the batch sizes seen (row indices of ``x[rows, t]``)."""
+    r = _ROWS.get(n)
+    if r is None:
+        if len(_ROWS) > 16:
+            _ROWS.clear()
+        r = _ROWS[n] = xp.arange(n)
+    return r
+
+
+def _check_classes(t, n_classes: int, ignore_index: int) -> None:
+    """Every target that is not ``ignore_index`` must be a class in [0, C)."""
+    if not t.size or (t.min() >= 0 and t.max() < n_classes):
+        return
+    kept = t[t != ignore_index]
+    bad = kept[(kept < 0) | (kept >= n_classes)]
+    if bad.size:
+        raise IndexError(f"cross_entropy: target {bad[0]} is out of bounds for {n_classes} classes")
+
+
+def _ce_fast(z, t, ignore_index, reduction):
+    """The common case, (N, C) logits, no weight, no smoothing, every target a
+    class in [0, C): ``loss_i = log sum_c exp(s_ic) - s_i,t_i`` with
+    ``s = z - max_c z``, the baseline's work and no more.  Returns
+    ``(loss, aux)`` or None where that case does not hold (or a row is not
+    finite: the general path handles infinities)."""
+    n, n_classes = z.shape
+    if not n or 0 <= ignore_index < n_classes or t.ndim != 1:
+        return None
+    if t.min() < 0 or t.max() >= n_classes:
+        return None
+    s = z - z.max(axis=1, keepdims=True)
+    e = xp.exp(s)
+    se = e.sum(axis=1, keepdims=True)
+    rows = _rows(n)
+    if reduction == "none":
+        loss = xp.log(se[:, 0])
+        loss -= s[rows, t]
+        if not xp.isfinite(loss).all():
+            return None
+    else:
+        loss = xp.log(se).sum() - s[rows, t].sum()
+        if reduction == "mean":
+            loss = loss / n
+        if not math.isfinite(loss):
+            return None
+        loss = xp.asarray(loss, dtype=z.dtype)
+    return loss, (e, se, rows)
+
+
 def _ce_fwd(z, t, *w, ignore_index, reduction, label_smoothing):
     if z.ndim < 2:
         raise ValueError("expects logits of shape (N, C) or (N, C, d1, ...)")
     if t.shape != (z.shape[0],) + z.shape[2:]:
         raise ValueError(f"target shape {t.shape} does not fit logits {z.shape}")
+    if z.ndim == 2 and not w and not label_smoothing and z.dtype.kind == "f":
+        fast = _ce_fast(z, t, ignore_index, reduction)
+        if fast is not None:
+            return fast
     w = w[0] if w else None
     n_classes = z.shape[1]
     dtype = z.dtype
@@ -51,9 +110,8 @@ def _ce_fwd(z, t, *w, ignore_index, reduction, label_smoothing):
     logp = z - m
     with xp.errstate(divide="ignore"):
         logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
+    _check_classes(t, n_classes, ignore_index)
     valid, t_safe, wt = _ce_parts(t, w, ignore_index, label_smoothing, n_classes, dtype)
-    if t.size and (t_safe.min() < 0 or t_safe.max() >= n_classes):
-        raise IndexError(f"target values must lie in [0, {n_classes}), got some outside")
     picked = xp.take_along_axis(logp, t_safe[:, None], axis=1)[:, 0]
     loss = xp.where(valid, -picked, 0) * wt if w is not None else xp.where(valid, -picked, 0)
     if label_smoothing:
@@ -103,6 +161,19 @@ def _ce_vjp(g, ans, z, t, *w, needs, ignore_index, reduction, label_smoothing, a
     if GradMode.enabled:  # create_graph: differentiable in z
         grads[0] = _ce_vjp_graph(g, z, t, w[0] if w else None, ignore_index, reduction,
                                  label_smoothing)  # fmt: skip
+        return tuple(grads)
+    if type(aux) is tuple:  # the fast forward's softmax parts: p = e / se
+        e, se, rows = aux
+        gd = g.data
+        if reduction == "none":
+            scale = gd[:, None] / se
+            grad = e * scale
+            grad[rows, t.data] -= gd
+        else:
+            gn = gd / e.shape[0] if reduction == "mean" else gd
+            grad = e * (gn / se)
+            grad[rows, t.data] -= gn
+        grads[0] = _make(grad)
         return tuple(grads)
     grad, wt = _ce_grad_array(aux, t.data, warr, ignore_index, label_smoothing)
     if reduction == "none":
