@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from tapegrad import backend as B
+from tapegrad.autograd.graph import GradMode
 from tapegrad.ops.registry import apply, as_tensor_arg, cast_common, defprim, sum_to_shape
 from tapegrad.ops.shape import ShapeMismatch, permute, reshape, unsqueeze
-from tapegrad.tensor import Tensor
+from tapegrad.tensor import Tensor, _make
 
 xp = B.xp
 
@@ -256,7 +257,26 @@ def _linear_fwd(x, w, b):
     return out
 
 
+def _linear_grads_array(g, x, w, needs):
+    """The three gradients on plain arrays, the work of a hand-written
+    backward and no more: ``gx = g W``, ``gW = g^T x``, ``gb = sum_rows g``
+    (leading dims of ``x (..., in)`` flattened into rows; no copies)."""
+    gx = _make(g @ w) if needs[0] else None
+    gw = gb = None
+    if needs[1] or (len(needs) > 2 and needs[2]):
+        if g.ndim != 2:
+            g = g.reshape(-1, g.shape[-1])
+        if needs[1]:
+            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+            gw = _make(g.T @ x2)
+        if len(needs) > 2 and needs[2]:
+            gb = _make(g.sum(axis=0))
+    return (gx, gw, gb)[: len(needs)]
+
+
 def _linear_vjp(g, ans, x, w, b=None, needs=(True, True, True)):
+    if not GradMode.enabled:  # first-order backward (no graph): plain arrays
+        return _linear_grads_array(g.data, x.data, w.data, needs)
     gx = matmul(g, w) if needs[0] else None
     gw = gb = None
     if needs[1] or (len(needs) > 2 and needs[2]):
