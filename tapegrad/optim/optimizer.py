@@ -115,23 +115,27 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                hp = self._hyperparameters(group)
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    grad = p.grad.data
-                    if grad.dtype != p.data.dtype:
-                        grad = grad.astype(p.data.dtype)
-                    state = self.state.get(p)
-                    if state is None:
-                        state = {}
-                        self._update(p.data, grad, state, hp)
-                        if state:  # plain SGD keeps no state, as in PyTorch
-                            self.state[p] = state
-                    else:
-                        self._update(p.data, grad, state, hp)
-                    p._vc[0] += 1
+                self._step_group(group)
         return loss
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        """``_update`` on every parameter of ``group`` that has a gradient."""
+        hp = self._hyperparameters(group)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            grad = p.grad.data
+            if grad.dtype != p.data.dtype:
+                grad = grad.astype(p.data.dtype)
+            state = self.state.get(p)
+            if state is None:
+                state = {}
+                self._update(p.data, grad, state, hp)
+                if state:  # plain SGD keeps no state, as in PyTorch
+                    self.state[p] = state
+            else:
+                self._update(p.data, grad, state, hp)
+            p._vc[0] += 1
 
     def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
         """The group's options with numbers as Python floats (weak scalars)."""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from tapegrad import backend as B
+from tapegrad.autograd.graph import no_grad
 from tapegrad.optim.optimizer import Optimizer, ParamsT, axpy_, zeros_state
 from tapegrad.tensor import _make
+
+_add = B.xp.add
 
 __all__ = ["SGD", "EMAMomentum"]
 
@@ -50,6 +55,45 @@ class SGD(Optimizer):
         )  # fmt: skip
         super().__init__(params, defaults)
 
+    def step(self, closure: Callable[[], Any] | None = None):
+        """One update of every parameter that has a gradient (see the class
+        docstring).  Groups with plain (heavy-ball) momentum or none take a
+        short loop on the arrays: ``b *= mu; b += g; theta -= gamma b``."""
+        if closure is not None or type(self)._update is not SGD._update:
+            return super().step(closure)
+        for group in self.param_groups:
+            if not _plain(group):
+                with no_grad():
+                    self._step_group(group)
+                continue
+            lr, momentum = float(group["lr"]), float(group["momentum"])
+            state = self.state
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                param = p.data
+                grad = g.data
+                if grad.dtype != param.dtype:
+                    grad = grad.astype(param.dtype)
+                if momentum:
+                    st = state.get(p)
+                    buf = st.get("momentum_buffer") if st is not None else None
+                    if buf is None:
+                        buf = grad.copy()
+                        if st is None:
+                            state[p] = {"momentum_buffer": _make(buf)}
+                        else:
+                            st["momentum_buffer"] = _make(buf)
+                    else:
+                        buf = buf.data
+                        buf *= momentum
+                        _add(buf, grad, out=buf)
+                    grad = buf
+                param -= lr * grad
+                p._vc[0] += 1
+        return None
+
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
         if hp["maximize"]:
             grad = -grad
@@ -65,6 +109,20 @@ class SGD(Optimizer):
                 axpy_(buf.data, 1.0 - hp["dampening"], grad)
             grad = grad + momentum * buf.data if hp["nesterov"] else buf.data
         axpy_(param, -hp["lr"], grad)
+
+
+def _plain(group: dict[str, Any]) -> bool:
+    """Whether a group's update is ``b = mu b + g; theta -= gamma b`` (or plain
+    SGD) with numbers for options: no decay, dampening, nesterov or maximize."""
+    lr, mu = group["lr"], group["momentum"]
+    return (
+        type(lr) in (float, int)
+        and type(mu) in (float, int)
+        and not group["weight_decay"]
+        and not group["dampening"]
+        and not group["nesterov"]
+        and not group["maximize"]
+    )
 
 
 class EMAMomentum(Optimizer):
