@@ -13,25 +13,32 @@ command prints as tables and plots (``tapegrad.lecture.commands``).
 * :func:`regularisation_demo` -- L2 penalty and dropout
 """
 
-from tapegrad.lecture.examples import ReluNetwork, WorkedExample, relu_network, worked_example
-from tapegrad.lecture.experiments import (
-    GradientStatistics,
-    VanishingGradients,
-    gradient_statistics,
-    vanishing_gradients,
-)
-from tapegrad.lecture.training import (
-    EarlyStoppingDemo,
-    OptimizersComparison,
-    RegularisationDemo,
-    early_stopping_demo,
-    optimizers_comparison,
-    regularisation_demo,
-)
+from __future__ import annotations
 
-__all__ = [
-    "EarlyStoppingDemo", "GradientStatistics", "OptimizersComparison", "RegularisationDemo",
-    "ReluNetwork", "VanishingGradients", "WorkedExample", "early_stopping_demo",
-    "gradient_statistics", "optimizers_comparison", "regularisation_demo", "relu_network",
-    "vanishing_gradients", "worked_example",
-]  # fmt: skip
+import importlib
+
+# name -> submodule; loaded on first use so that ``tapegrad lecture --help``
+# (which imports ``tapegrad.lecture.commands``) stays light.
+_WHERE = {
+    "ReluNetwork": "examples", "WorkedExample": "examples", "relu_network": "examples",
+    "worked_example": "examples", "GradientStatistics": "experiments",
+    "VanishingGradients": "experiments", "gradient_statistics": "experiments",
+    "vanishing_gradients": "experiments", "EarlyStoppingDemo": "training",
+    "OptimizersComparison": "training", "RegularisationDemo": "training",
+    "early_stopping_demo": "training", "optimizers_comparison": "training",
+    "regularisation_demo": "training",
+}  # fmt: skip
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"tapegrad.lecture.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tapegrad.lecture' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
