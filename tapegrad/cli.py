@@ -177,12 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(subparsers)
     _add_evaluate(subparsers)
     _add_predict(subparsers)
-    try:
-        from tapegrad.viz.commands import add_commands
-    except ImportError:
-        pass
-    else:
-        add_commands(subparsers)
+    from tapegrad.lecture.commands import add_commands as add_lecture_commands
+    from tapegrad.viz.commands import add_commands as add_viz_commands
+
+    add_viz_commands(subparsers)
+    add_lecture_commands(subparsers)
     return parser
 
 
