@@ -259,6 +259,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     of the kept targets.  One fused node.  With class probabilities (target
     the shape of input): ``loss_i = -sum_c w_c p_ic log_softmax(x_i)_c`` with
     ``p`` smoothed to ``(1 - eps) p + eps/C``; 'mean' divides by N."""
+    if (
+        weight is None
+        and not label_smoothing
+        and type(input) is Tensor
+        and type(target) is Tensor
+        and input.data.ndim == 2
+        and target.data.dtype.kind in "iu"
+        and reduction in _REDUCTIONS
+    ):  # the common case, straight to the fused primitive (it checks the rest)
+        return nn_ops.cross_entropy_indices(input, target, None, ignore_index, reduction, 0.0)
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")

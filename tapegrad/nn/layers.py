@@ -12,6 +12,8 @@ from tapegrad.nn import functional as F
 from tapegrad.nn import init
 from tapegrad.nn.activations import ACTIVATIONS
 from tapegrad.nn.module import Module, Parameter, Sequential
+from tapegrad.ops.linalg import LINEAR
+from tapegrad.ops.registry import apply
 from tapegrad.tensor import Tensor, _make
 
 xp = B.xp
@@ -47,7 +49,12 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
+        params = self._parameters
+        w, b = params["weight"], params["bias"]
+        dt = w.data.dtype
+        if type(input) is Tensor and input.data.dtype == dt and (b is None or b.data.dtype == dt):
+            return apply(LINEAR, input, w, b) if b is not None else apply(LINEAR, input, w)
+        return F.linear(input, w, b)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -250,13 +250,6 @@ def einsum(equation: str, *operands) -> Tensor:
 
 
 # ------------------------------------------------------------------ linear
-def _linear_fwd(x, w, b):
-    out = x @ w.T
-    if b is not None:
-        out += b
-    return out
-
-
 def _linear_grads_array(g, x, w, needs):
     """The three gradients on plain arrays, the work of a hand-written
     backward and no more: ``gx = g W``, ``gW = g^T x``, ``gb = sum_rows g``
@@ -294,7 +287,10 @@ def _linear_vjp(g, ans, x, w, b=None, needs=(True, True, True)):
 def _linear_fwd_any(x, w, *b):
     if x.shape[-1] != w.shape[-1]:
         raise ValueError("in_features differ")
-    return _linear_fwd(x, w, b[0] if b else None)
+    out = x @ w.T
+    if b:
+        out += b[0]
+    return out
 
 
 LINEAR = defprim(

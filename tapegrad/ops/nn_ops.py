@@ -15,7 +15,7 @@ from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import reduce as R
-from tapegrad.ops.registry import defprim
+from tapegrad.ops.registry import apply, defprim
 from tapegrad.ops.shape import unsqueeze
 from tapegrad.tensor import Tensor, _make
 
@@ -304,8 +304,6 @@ def cross_entropy_indices(
     label_smoothing: float,
 ) -> Tensor:
     """Apply the fused primitive; ``logits (N, C, d...)``, ``target (N, d...)``."""
-    from tapegrad.ops.registry import apply
-
     args = (logits, target) if weight is None else (logits, target, weight)
     return apply(CROSS_ENTROPY, *args, ignore_index=int(ignore_index), reduction=reduction,
                  label_smoothing=float(label_smoothing))  # fmt: skip
@@ -315,8 +313,6 @@ def layer_norm_fused(
     x: Tensor, weight: Tensor | None, bias: Tensor | None, n_norm: int, eps: float
 ) -> Tensor:
     """Apply the fused layer-norm primitive over the last ``n_norm`` dims."""
-    from tapegrad.ops.registry import apply
-
     args = [x] + [a for a in (weight, bias) if a is not None]
     return apply(LAYER_NORM, *args, n_norm=int(n_norm), eps=float(eps),
                  has_weight=weight is not None, has_bias=bias is not None)  # fmt: skip
