@@ -120,8 +120,9 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
     GradMode.enabled = bool(create_graph)
     order: list = []
     try:
-        node_grads: dict = {}
-        leaf_grads: dict = {}
+        # one dict of pending gradients, keyed by node (popped when its turn
+        # comes) or by leaf tensor (what is left at the end)
+        grads: dict = {}
         handed: set = set()
         roots = []
         for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
@@ -132,86 +133,44 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                     "tensors without requires_grad=True?)"
                 )
             handed.add(id(g.data))
-            bucket, key = (
-                (node_grads, out.grad_fn) if out.grad_fn is not None else (leaf_grads, out)
-            )
-            bucket[key] = bucket[key] + g if key in bucket else g
+            key = out.grad_fn if out.grad_fn is not None else out
+            grads[key] = grads[key] + g if key in grads else g
             if out.grad_fn is not None:
                 roots.append(out.grad_fn)
         order = topological_order(roots)
 
-        target_nodes, target_leaves, needed = {}, set(), None
-        if targets is not None:
-            for t in targets:
-                if t.grad_fn is not None:
-                    target_nodes[t.grad_fn] = t
-                else:
-                    target_leaves.add(t)
-            needed = _nodes_reaching(order, target_nodes, target_leaves)
-            wanted = needed | set(target_nodes)
-        else:
-            wanted = None
-        captured: dict = {}
-
-        for node in order:
-            g = node_grads.pop(node, None)
-            if g is None:
-                continue
-            if node.freed:
-                raise _freed_error(node)
-            if node.hooks:
-                for hook in node.hooks:
-                    r = hook(g)
-                    if r is not None:
-                        g = r
-            if node.retained is not None:
-                t = node.retained()
-                if t is not None:
-                    _store_grad(t, g, create_graph, handed)
-            if node in target_nodes:
-                captured[node] = g
-            if needed is not None and node not in needed:
-                continue
-            if node.versions:
-                k = 0
-                ins = node.inputs
-                for j in node.saved:
-                    if ins[j]._vc[0] != node.versions[k]:
-                        raise _inplace_error(node)
-                    k += 1
-                if node.ans_ref is not None and not _versions_ok(node):
-                    raise _inplace_error(node)
-            prim = node.prim
-            if prim.vjp_all is not None or wanted is not None:
-                _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves)
-                continue
-            # the common case, inlined: one vjp per input that needs a gradient
-            inputs, params, vjps = node.inputs, node.params, prim.vjps
-            ans = node.ans_ref() if node.ans_ref is not None else None
-            i = -1
-            for p in node.parents:
-                i += 1
-                if p is None:
-                    continue
-                gi = vjps[i](g, ans, *inputs, **params)
-                x = inputs[i]
-                if gi.data.shape != x.data.shape or gi.data.dtype != x.data.dtype:
-                    gi = _conform(prim, i, gi, x)
-                bucket = node_grads if p.__class__ is Node else leaf_grads
-                prev = bucket.get(p)
-                bucket[p] = gi if prev is None else prev + gi
-
-        for leaf, g in leaf_grads.items():
-            if leaf._hooks:
-                for hook in leaf._hooks:
-                    r = hook(g)
-                    if r is not None:
-                        g = r
-            leaf_grads[leaf] = g
         if targets is None:
+            _backward_all(order, grads, create_graph, handed)
+            leaf_grads = _leaf_hooks(grads)
             for leaf, g in leaf_grads.items():
                 _store_grad(leaf, g, create_graph, handed)
             return None
+
+        target_nodes, target_leaves = {}, set()
+        for t in targets:
+            if t.grad_fn is not None:
+                target_nodes[t.grad_fn] = t
+            else:
+                target_leaves.add(t)
+        needed = _nodes_reaching(order, target_nodes, target_leaves)
+        wanted = needed | set(target_nodes)
+        captured: dict = {}
+        for node in order:
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node.inputs is None:
+                raise _freed_error(node)
+            if node.extra is not None:
+                g = _node_extras(node, g, create_graph, handed)
+            if node in target_nodes:
+                captured[node] = g
+            if node not in needed:
+                continue
+            if node.versions and not _versions_ok(node):
+                raise _inplace_error(node)
+            _propagate(node, g, grads, wanted, target_leaves)
+        leaf_grads = _leaf_hooks(grads)
         results = [
             captured.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(t) for t in targets
         ]
@@ -224,9 +183,88 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
     finally:
         GradMode.enabled = prev_mode
         if not retain_graph:
-            for node in order:  # Node.release, spelled out for speed
+            # Node.release, spelled out; only now, as a node's inputs keep the
+            # outputs of earlier nodes alive (their vjps may read them: ans_ref)
+            for node in order:
                 node.inputs = node.ans_ref = node.params = None
-                node.freed = True
+
+
+def _backward_all(order, grads, create_graph, handed) -> None:
+    """The backward loop over ``order`` when every leaf gets its gradient.
+
+    The hot path of ``backward()``, spelled out for speed: per node, the
+    gradient waiting for it is popped, its vjps run for the inputs that need
+    a gradient, and each result is added to what waits for that input."""
+    pop = grads.pop
+    get = grads.get
+    for node in order:
+        g = pop(node, None)
+        if g is None:
+            continue
+        inputs = node.inputs
+        if inputs is None:
+            raise _freed_error(node)
+        if node.extra is not None:
+            g = _node_extras(node, g, create_graph, handed)
+        versions = node.versions
+        if versions:
+            k = 0
+            for j in node.saved:
+                if inputs[j]._vc[0] != versions[k]:
+                    raise _inplace_error(node)
+                k += 1
+            if node.ans_ref is not None and not _versions_ok(node):
+                raise _inplace_error(node)
+        prim = node.prim
+        if prim.vjp_all is not None:
+            _propagate(node, g, grads, None, None)
+        else:  # one vjp per input that needs a gradient
+            params, vjps = node.params, prim.vjps
+            ans = node.ans_ref
+            if ans is not None:
+                ans = ans()
+            i = -1
+            for p in node.parents:
+                i += 1
+                if p is None:
+                    continue
+                if params:
+                    gi = vjps[i](g, ans, *inputs, **params)
+                else:
+                    gi = vjps[i](g, ans, *inputs)
+                gd, xd = gi.data, inputs[i].data
+                if gd.shape != xd.shape or (gd.dtype is not xd.dtype and gd.dtype != xd.dtype):
+                    gi = _conform(prim, i, gi, inputs[i])
+                prev = get(p)
+                grads[p] = gi if prev is None else prev + gi
+
+
+def _node_extras(node: Node, g: Tensor, create_graph: bool, handed: set) -> Tensor:
+    """Run the hooks registered on ``node``'s output and store the gradient
+    of a tensor that ``retain_grad``-ed; returns the (maybe replaced) ``g``."""
+    extra = node.extra
+    if extra.hooks:
+        for hook in extra.hooks:
+            r = hook(g)
+            if r is not None:
+                g = r
+    if extra.retained is not None:
+        t = extra.retained()
+        if t is not None:
+            _store_grad(t, g, create_graph, handed)
+    return g
+
+
+def _leaf_hooks(leaf_grads: dict) -> dict:
+    """Run the hooks of the leaves on their total gradients (in place)."""
+    for leaf, g in leaf_grads.items():
+        if leaf._hooks:
+            for hook in leaf._hooks:
+                r = hook(g)
+                if r is not None:
+                    g = r
+            leaf_grads[leaf] = g
+    return leaf_grads
 
 
 def _nodes_reaching(order, target_nodes, target_leaves) -> set:
@@ -246,37 +284,40 @@ def _nodes_reaching(order, target_nodes, target_leaves) -> set:
     return needed
 
 
-def _propagate(node, g, node_grads, leaf_grads, wanted, target_leaves) -> None:
-    """Run ``node``'s vjps and hand each input its share of the gradient."""
+def _propagate(node, g, grads, wanted, target_leaves) -> None:
+    """Run ``node``'s vjps and add each input's share of the gradient to
+    ``grads``; with ``wanted``, only for the edges that reach a target."""
     prim = node.prim
     inputs = node.inputs
     parents = node.parents
     ans = node.ans_ref() if node.ans_ref is not None else None
     params = node.params
     if prim.vjp_all is not None:
-        needs = tuple(_wanted(p, wanted, target_leaves) for p in parents)
-        grads = prim.vjp_all(g, ans, *inputs, needs=needs, **params)
+        if wanted is None:
+            needs = tuple([p is not None for p in parents])
+        else:
+            needs = tuple([_wanted(p, wanted, target_leaves) for p in parents])
+        outs = prim.vjp_all(g, ans, *inputs, needs=needs, **params)
     else:
-        grads = None
+        outs = None
     i = -1
     for p in parents:
         i += 1
         if p is None:
             continue
-        if grads is None:
+        if outs is None:
             if wanted is not None and not _wanted(p, wanted, target_leaves):
                 continue
             gi = prim.vjps[i](g, ans, *inputs, **params)
         else:
-            gi = grads[i]
+            gi = outs[i]
         if gi is None:
             continue
         x = inputs[i]
         if gi.data.shape != x.data.shape or gi.data.dtype != x.data.dtype:
             gi = _conform(prim, i, gi, x)
-        bucket = node_grads if p.__class__ is Node else leaf_grads
-        prev = bucket.get(p)
-        bucket[p] = gi if prev is None else prev + gi
+        prev = grads.get(p)
+        grads[p] = gi if prev is None else prev + gi
 
 
 def _conform(prim, i: int, gi: Tensor, x: Tensor) -> Tensor:

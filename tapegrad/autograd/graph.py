@@ -15,7 +15,13 @@ A node keeps what the backward pass needs and nothing more:
 * ``saved``    the argument positions whose values the vjps will read, and
   ``versions`` their version counters at record time (then the output's, for
                vjps that read it), so an in-place change before ``backward()``
-               is caught.
+               is caught;
+* ``extra``    ``None``, or the rarely used ``hooks`` and ``retained`` (a
+               tensor's ``retain_grad``) in a small holder: one slot to set
+               when recording and one to test in the backward loop.
+
+After a backward without ``retain_graph`` the node is *freed*: ``inputs``,
+``ans_ref`` and ``params`` are dropped (``inputs is None``).
 """
 
 from __future__ import annotations
@@ -101,7 +107,10 @@ next_seq = itertools.count().__next__  # creation order of nodes: a topological 
 
 
 class Node:
-    """One recorded application of a primitive (PyTorch's ``grad_fn``)."""
+    """One recorded application of a primitive (PyTorch's ``grad_fn``).
+
+    ``registry.apply`` builds nodes without ``__init__`` (it sets the slots
+    directly: one node per recorded op); both must set the same slots."""
 
     __slots__ = (
         "prim",
@@ -112,9 +121,7 @@ class Node:
         "versions",
         "saved",
         "seq",
-        "hooks",
-        "retained",
-        "freed",
+        "extra",
         "__weakref__",
     )
 
@@ -127,9 +134,7 @@ class Node:
         self.versions = versions
         self.saved = prim.saves if saved is None else saved
         self.seq = next_seq()
-        self.hooks = None
-        self.retained = None
-        self.freed = False
+        self.extra = None
 
     def name(self) -> str:
         """PyTorch-style name of the backward function, e.g. ``MulBackward``."""
@@ -138,6 +143,31 @@ class Node:
     @property
     def op(self) -> str:
         return self.prim.name
+
+    @property
+    def freed(self) -> bool:
+        """Whether a backward without ``retain_graph`` released what it saved."""
+        return self.inputs is None
+
+    @property
+    def hooks(self):
+        """The hooks registered on this node's output (a list), or ``None``."""
+        return None if self.extra is None else self.extra.hooks
+
+    @property
+    def retained(self):
+        """A weak reference to the output whose ``.grad`` is kept
+        (``retain_grad``), or ``None``."""
+        return None if self.extra is None else self.extra.retained
+
+    @retained.setter
+    def retained(self, ref) -> None:
+        self._extra().retained = ref
+
+    def _extra(self) -> _NodeExtra:
+        if self.extra is None:
+            self.extra = _NodeExtra()
+        return self.extra
 
     @property
     def next_functions(self):
@@ -153,10 +183,11 @@ class Node:
 
     def register_hook(self, fn):
         """``fn(grad) -> grad or None`` runs on the gradient arriving here."""
-        if self.hooks is None:
-            self.hooks = []
-        self.hooks.append(fn)
-        return _RemovableHandle(self.hooks, fn)
+        extra = self._extra()
+        if extra.hooks is None:
+            extra.hooks = []
+        extra.hooks.append(fn)
+        return _RemovableHandle(extra.hooks, fn)
 
     def release(self) -> None:
         """Drop everything saved for backward (after a backward without
@@ -164,10 +195,20 @@ class Node:
         self.inputs = None
         self.ans_ref = None
         self.params = None
-        self.freed = True
 
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
+
+
+class _NodeExtra:
+    """What few nodes carry: hooks on the output's gradient, and a weak
+    reference to the output when it retains its ``.grad``."""
+
+    __slots__ = ("hooks", "retained")
+
+    def __init__(self):
+        self.hooks = None
+        self.retained = None
 
 
 class AccumulateGrad:

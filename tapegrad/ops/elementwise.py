@@ -9,7 +9,15 @@ from __future__ import annotations
 import math
 
 from tapegrad import backend as B
-from tapegrad.ops.registry import apply, as_tensor_arg, binary_args, defprim, sum_to_shape
+from tapegrad.ops.registry import (
+    apply,
+    apply1,
+    apply2,
+    as_tensor_arg,
+    binary_args,
+    defprim,
+    sum_to_shape,
+)
 from tapegrad.ops.shape import ShapeMismatch
 from tapegrad.tensor import Tensor
 
@@ -126,9 +134,9 @@ WHERE = defprim(
 
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other`` with broadcasting."""
-    if (alpha == 1 and input.__class__ is Tensor and other.__class__ is Tensor
-            and input.data.dtype == other.data.dtype):  # fmt: skip
-        return apply(ADD, input, other)
+    if (input.__class__ is Tensor and other.__class__ is Tensor
+            and input.data.dtype is other.data.dtype and alpha == 1):  # fmt: skip
+        return apply2(ADD, input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_args(input, other)
@@ -137,9 +145,9 @@ def add(input, other, *, alpha=1) -> Tensor:
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
-    if (alpha == 1 and input.__class__ is Tensor and other.__class__ is Tensor
-            and input.data.dtype == other.data.dtype):  # fmt: skip
-        return apply(SUB, input, other)
+    if (input.__class__ is Tensor and other.__class__ is Tensor
+            and input.data.dtype is other.data.dtype and alpha == 1):  # fmt: skip
+        return apply2(SUB, input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_args(input, other)
@@ -152,10 +160,10 @@ def _binary(prim, name: str, doc: str):
 
     def op(input, other) -> Tensor:
         if (input.__class__ is Tensor and other.__class__ is Tensor
-                and input.data.dtype == other.data.dtype):  # fmt: skip
-            return apply(prim, input, other)
+                and input.data.dtype is other.data.dtype):  # fmt: skip
+            return apply2(prim, input, other)
         a, b = binary_args(input, other)
-        return apply(prim, a, b)
+        return apply2(prim, a, b)
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -170,8 +178,8 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     gives an integer-valued result without gradient, as in PyTorch)."""
     if rounding_mode is None:
         if (input.__class__ is Tensor and other.__class__ is Tensor
-                and input.data.dtype == other.data.dtype and input.data.dtype.kind == "f"):  # fmt: skip
-            return apply(DIV, input, other)
+                and input.data.dtype is other.data.dtype and input.data.dtype.kind == "f"):  # fmt: skip
+            return apply2(DIV, input, other)
         if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
             input, other = _int_operands_to_float(input), _int_operands_to_float(other)
     a, b = binary_args(input, other)
@@ -236,15 +244,15 @@ def _unary(name, fwd, vjp, partial, doc, *, saves=(0,), uses_ans=False, float_on
     if float_only:
 
         def op(input) -> Tensor:
-            x = input if type(input) is Tensor else as_tensor_arg(input)
+            x = input if input.__class__ is Tensor else as_tensor_arg(input)
             if x.data.dtype.kind != "f":
                 x = _to_default_float(x)
-            return apply(prim, x)
+            return apply1(prim, x)
 
     else:
 
         def op(input) -> Tensor:
-            return apply(prim, input if type(input) is Tensor else as_tensor_arg(input))
+            return apply1(prim, input if input.__class__ is Tensor else as_tensor_arg(input))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
@@ -320,15 +328,15 @@ THRESHOLD_BACKWARD = defprim(
 
 
 def tanh_backward(g, y) -> Tensor:
-    return apply(TANH_BACKWARD, g, y)
+    return apply2(TANH_BACKWARD, g, y)
 
 
 def sigmoid_backward(g, y) -> Tensor:
-    return apply(SIGMOID_BACKWARD, g, y)
+    return apply2(SIGMOID_BACKWARD, g, y)
 
 
 def threshold_backward(g, y) -> Tensor:
-    return apply(THRESHOLD_BACKWARD, g, y)
+    return apply2(THRESHOLD_BACKWARD, g, y)
 
 
 tanh = _unary(

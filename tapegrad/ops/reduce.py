@@ -43,8 +43,10 @@ def _kept_shape(shape, axes):
 
 
 def expand_back(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
-    """Broadcast a reduction's gradient back over the reduced ``axes``."""
-    if not keepdim:
+    """Broadcast a reduction's gradient back over the reduced ``axes``.
+    Without ``keepdim``, the reduced axes are put back as size-1 axes first,
+    unless they are leading ones (all of them, say): broadcasting adds those."""
+    if not keepdim and axes is not None and axes != tuple(range(len(axes))):
         g = reshape(g, _kept_shape(shape, axes))
     if g.data.shape == shape:
         return g

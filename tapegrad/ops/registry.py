@@ -55,6 +55,7 @@ class Primitive:
         "uses_ans",
         "view",
         "has_aux",
+        "plain",
         "backward_name",
         "doc",
     )
@@ -71,6 +72,7 @@ class Primitive:
         self.uses_ans = uses_ans
         self.view = view
         self.has_aux = has_aux
+        self.plain = not (view or has_aux)  # apply1/apply2 handle it (no view, no aux)
         self.doc = doc
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
 
@@ -152,29 +154,41 @@ def _shape_error(prim, inputs, err) -> Exception:
     return ShapeError(f"{text} ({msg})" if msg else text)
 
 
+def _forward_error(prim, inputs, err) -> Exception:
+    """The error to raise when ``prim``'s forward rejected its inputs."""
+    if str(err).startswith(prim.name + ":"):  # the forward explained it already
+        return (ShapeError if isinstance(err, ValueError) else IndexError)(str(err))
+    return _shape_error(prim, inputs, err)
+
+
 def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     """Run ``prim`` forward on the tensors ``inputs`` and, when grad mode is on
     and an input requires grad, record a ``Node`` for the backward pass.
 
-    This is the hot path of every op (forward, and backward's vjps), so the
-    common arities are spelled out and the result tensor is built inline."""
-    n = len(inputs)
-    try:
+    This is the hot path of every op (forward, and backward's vjps): one or
+    two tensors and no parameters go to ``apply1``/``apply2``, which spell
+    everything out; ops that know their form may call those directly."""
+    if prim.plain and not params:
+        n = len(inputs)
         if n == 2:
-            out = prim.fwd(inputs[0].data, inputs[1].data, **params)
-        elif n == 1:
-            out = prim.fwd(inputs[0].data, **params)
-        else:
-            out = prim.fwd(*[t.data for t in inputs], **params)
+            return apply2(prim, inputs[0], inputs[1])
+        if n == 1:
+            return apply1(prim, inputs[0])
+    return _apply(prim, inputs, params)
+
+
+def apply2(prim: Primitive, a: Tensor, b: Tensor) -> Tensor:
+    """``apply(prim, a, b)`` for a primitive without parameters, view or aux.
+
+    Spelled out for speed (it runs for most ops of every forward and
+    backward): the result tensor and the node are built inline, as in
+    ``_make`` and ``Node.__init__``."""
+    try:
+        out = prim.fwd(a.data, b.data)
     except (ValueError, IndexError) as err:
         if isinstance(err, ShapeError):
             raise
-        if str(err).startswith(prim.name + ":"):  # the forward explained it already
-            raise (ShapeError if isinstance(err, ValueError) else IndexError)(str(err)) from None
-        raise _shape_error(prim, inputs, err) from None
-    if prim.has_aux:
-        out, aux = out
-        params["aux"] = aux
+        raise _forward_error(prim, (a, b), err) from None
     if out.__class__ is not _ndarray:
         out = _asarray(out)
     result = _new(Tensor)
@@ -182,57 +196,124 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     result.grad = None
     result.name = None
     result._hooks = None
-    result._vc = inputs[0]._vc if prim.view else [0]
-    result.grad_fn = None
-    result.requires_grad = False
-    if not GradMode.enabled:
+    result._vc = [0]
+    ra = a.requires_grad
+    rb = b.requires_grad
+    if not ((ra or rb) and GradMode.enabled):
+        result.grad_fn = None
+        result.requires_grad = False
         return result
-    saves = prim.saves
-    if saves and saves[-1] >= n:  # an optional argument (a bias) was left out
-        saves = tuple(i for i in saves if i < n)
-    if n == 2:
-        a, b = inputs
-        ra, rb = a.requires_grad, b.requires_grad
-        if not (ra or rb):
-            return result
-        parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
-        if prim.saves_masks is not None:
-            saves = prim.saves_masks[(2 if rb else 0) | ra]
-    elif n == 1:
-        a = inputs[0]
-        if not a.requires_grad:
-            return result
-        parents = (a.grad_fn or a,)
+    if prim.saves_masks is None:
+        saves = prim.saves
+    else:  # only what the vjps of the arguments that need a gradient read
+        saves = prim.saves_masks[(2 if rb else 0) | ra]
+    if not saves:
+        versions = ()
+    elif saves == _BOTH:
+        versions = (a._vc[0], b._vc[0])
     else:
-        parents = tuple((t.grad_fn or t) if t.requires_grad else None for t in inputs)
-        if not any(p is not None for p in parents):
-            return result
-        if prim.saves_masks is not None:
-            mask = sum(1 << i for i, p in enumerate(parents) if p is not None)
-            saves = tuple(i for i in prim.saves_masks[mask] if i < n)
-    if saves:
-        versions = tuple([inputs[i]._vc[0] for i in saves])
-        if prim.uses_ans:
-            versions += (0,)
-    else:
-        versions = (0,) if prim.uses_ans else ()
-    node = _new(Node)  # Node.__init__ spelled out: this runs once per recorded op
+        if saves[-1] > 1:  # an optional third argument was left out
+            saves = tuple(i for i in saves if i < 2)
+        versions = tuple([(a, b)[i]._vc[0] for i in saves])
+    node = _new(Node)
     node.prim = prim
-    node.inputs = inputs
-    node.parents = parents
-    node.params = params
-    node.ans_ref = _weakref(result) if prim.uses_ans else None
+    node.inputs = (a, b)
+    node.parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
+    node.params = _NO_PARAMS
+    if prim.uses_ans:
+        node.ans_ref = _weakref(result)
+        versions += (0,)
+    else:
+        node.ans_ref = None
     node.versions = versions
     node.saved = saves
     node.seq = _next_seq()
-    node.hooks = None
-    node.retained = None
-    node.freed = False
+    node.extra = None
     result.grad_fn = node
     result.requires_grad = True
     return result
 
 
+def apply1(prim: Primitive, a: Tensor) -> Tensor:
+    """``apply(prim, a)`` for a primitive without parameters, view or aux
+    (spelled out for speed, as ``apply2``)."""
+    try:
+        out = prim.fwd(a.data)
+    except (ValueError, IndexError) as err:
+        if isinstance(err, ShapeError):
+            raise
+        raise _forward_error(prim, (a,), err) from None
+    if out.__class__ is not _ndarray:
+        out = _asarray(out)
+    result = _new(Tensor)
+    result.data = out
+    result.grad = None
+    result.name = None
+    result._hooks = None
+    result._vc = [0]
+    if not (a.requires_grad and GradMode.enabled):
+        result.grad_fn = None
+        result.requires_grad = False
+        return result
+    saves = prim.saves
+    node = _new(Node)
+    node.prim = prim
+    node.inputs = (a,)
+    node.parents = (a.grad_fn or a,)
+    node.params = _NO_PARAMS
+    if prim.uses_ans:
+        node.ans_ref = _weakref(result)
+        node.versions = (a._vc[0], 0) if saves else (0,)
+    else:
+        node.ans_ref = None
+        node.versions = (a._vc[0],) if saves else ()
+    node.saved = saves
+    node.seq = _next_seq()
+    node.extra = None
+    result.grad_fn = node
+    result.requires_grad = True
+    return result
+
+
+def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
+    """``apply`` in general: any number of inputs, parameters, views, aux."""
+    try:
+        out = prim.fwd(*[t.data for t in inputs], **params)
+    except (ValueError, IndexError) as err:
+        if isinstance(err, ShapeError):
+            raise
+        raise _forward_error(prim, inputs, err) from None
+    if prim.has_aux:
+        out, aux = out
+        params["aux"] = aux
+    if out.__class__ is not _ndarray:
+        out = _asarray(out)
+    result = _make(out, vc=inputs[0]._vc if prim.view else None)
+    if not GradMode.enabled:
+        return result
+    parents = tuple((t.grad_fn or t) if t.requires_grad else None for t in inputs)
+    if not any(p is not None for p in parents):
+        return result
+    n = len(inputs)
+    if prim.saves_masks is not None:
+        mask = sum(1 << i for i, p in enumerate(parents) if p is not None)
+        saves = prim.saves_masks[mask]
+    else:
+        saves = prim.saves
+    if saves and saves[-1] >= n:  # an optional argument (a bias) was left out
+        saves = tuple(i for i in saves if i < n)
+    versions = tuple([inputs[i]._vc[0] for i in saves])
+    if prim.uses_ans:
+        versions += (0,)
+    node = Node(prim, inputs, parents, params, _weakref(result) if prim.uses_ans else None,
+                versions, saves)  # fmt: skip
+    result.grad_fn = node
+    result.requires_grad = True
+    return result
+
+
+_BOTH = (0, 1)
+_NO_PARAMS: dict = {}  # shared by the nodes of ops without parameters; never written to
 _new = object.__new__
 _weakref = weakref.ref
 
@@ -264,14 +345,35 @@ def binary_args(a, b):
         if a.data.dtype == b.data.dtype:
             return a, b
     elif type(a) is Tensor:
-        b = as_tensor_arg(b, a)
+        b = _constant(b, a) if b.__class__ in _NUMBERS else as_tensor_arg(b, a)
         return (a, b) if b.data.dtype == a.data.dtype else cast_common(a, b)
     elif type(b) is Tensor:
-        a = as_tensor_arg(a, b)
+        a = _constant(a, b) if a.__class__ in _NUMBERS else as_tensor_arg(a, b)
         return (a, b) if a.data.dtype == b.data.dtype else cast_common(a, b)
     a = a if isinstance(a, Tensor) else as_tensor_arg(a, b if isinstance(b, Tensor) else None)
     b = b if isinstance(b, Tensor) else as_tensor_arg(b, a)
     return cast_common(a, b)
+
+
+_NUMBERS = (float, int)
+_CONSTANTS: dict = {}  # (type, value, dtype of the tensor beside it) -> read-only 0-d array
+_MAX_CONSTANTS = 1024
+
+
+def _constant(x, like: Tensor) -> Tensor:
+    """``as_tensor_arg(x, like)`` for a Python float or int beside a tensor
+    (``x * 2.0``), with the 0-d arrays of nonzero numbers cached: they are
+    made read-only, so a cached constant can never be changed in place.
+    (Zeros are not cached, as ``0.0 == -0.0``; nor is NaN.)"""
+    key = (x.__class__, x, like.data.dtype)
+    arr = _CONSTANTS.get(key)
+    if arr is not None:
+        return _make(arr)
+    t = as_tensor_arg(x, like)
+    if x and x == x and t.data.dtype == like.data.dtype and len(_CONSTANTS) < _MAX_CONSTANTS:
+        t.data.flags.writeable = False
+        _CONSTANTS[key] = t.data
+    return t
 
 
 def cast_common(*ts: Tensor):
