@@ -38,10 +38,12 @@ def topological_order(roots) -> list:
     pop, push, add = stack.pop, stack.append, seen.add
     while stack:
         for p in pop().parents:
-            if p.__class__ is Node and p not in seen:
+            if p not in seen and p.__class__ is Node:
                 add(p)
                 push(p)
-    return sorted(seen, key=_by_seq, reverse=True)
+    order = list(seen)
+    order.sort(key=_by_seq, reverse=True)
+    return order
 
 
 _by_seq = operator.attrgetter("seq")
@@ -206,23 +208,23 @@ def _backward_all(order, grads, create_graph, handed) -> None:
             raise _freed_error(node)
         if node.extra is not None:
             g = _node_extras(node, g, create_graph, handed)
+        ans = node.ans_ref
+        if ans is not None:
+            ans = ans()
         versions = node.versions
-        if versions:
+        if versions:  # _versions_ok, spelled out
             k = 0
             for j in node.saved:
                 if inputs[j]._vc[0] != versions[k]:
                     raise _inplace_error(node)
                 k += 1
-            if node.ans_ref is not None and not _versions_ok(node):
+            if ans is not None and ans._vc[0] != versions[k]:
                 raise _inplace_error(node)
         prim = node.prim
         if prim.vjp_all is not None:
             _propagate(node, g, grads, None, None)
         else:  # one vjp per input that needs a gradient
             params, vjps = node.params, prim.vjps
-            ans = node.ans_ref
-            if ans is not None:
-                ans = ans()
             i = -1
             for p in node.parents:
                 i += 1
