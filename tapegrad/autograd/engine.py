@@ -315,9 +315,9 @@ def _propagate(node, g, grads, wanted, target_leaves) -> None:
             gi = outs[i]
         if gi is None:
             continue
-        x = inputs[i]
-        if gi.data.shape != x.data.shape or gi.data.dtype != x.data.dtype:
-            gi = _conform(prim, i, gi, x)
+        gd, xd = gi.data, inputs[i].data
+        if gd.shape != xd.shape or (gd.dtype is not xd.dtype and gd.dtype != xd.dtype):
+            gi = _conform(prim, i, gi, inputs[i])
         prev = grads.get(p)
         grads[p] = gi if prev is None else prev + gi
 

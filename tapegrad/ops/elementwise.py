@@ -349,10 +349,19 @@ tanh = _unary(
 )  # fmt: skip
 
 
+# sigmoid(a) = 1 / (1 + e^-a) after raising ``a`` to a bound below which
+# e^-a would overflow: one op more than the textbook formula, accurate to
+# about one ulp; below the bound (where sigmoid(a) < 1e-38 in float32,
+# 1e-308 in float64) the result stays at that tiny value instead of reaching 0.
+_SIGMOID_LOW = {xp.dtype("float32"): -88.0, xp.dtype("float64"): -709.0}
+
+
 def _sigmoid_fwd(a):
-    # exp of a non-positive number only: no overflow for large |a|
-    e = xp.exp(-xp.abs(a))
-    return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+    lo = _SIGMOID_LOW.get(a.dtype)
+    if lo is None:  # another dtype: exp of a non-positive number only
+        e = xp.exp(-xp.abs(a))
+        return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+    return 1 / (1 + xp.exp(-xp.maximum(a, lo)))
 
 
 sigmoid = _unary(

@@ -291,12 +291,15 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
     result = _make(out, vc=inputs[0]._vc if prim.view else None)
     if not GradMode.enabled:
         return result
-    parents = tuple((t.grad_fn or t) if t.requires_grad else None for t in inputs)
-    if not any(p is not None for p in parents):
+    parents = tuple([(t.grad_fn or t) if t.requires_grad else None for t in inputs])
+    for p in parents:
+        if p is not None:
+            break
+    else:  # no input requires grad
         return result
     n = len(inputs)
     if prim.saves_masks is not None:
-        mask = sum(1 << i for i, p in enumerate(parents) if p is not None)
+        mask = sum([1 << i for i, p in enumerate(parents) if p is not None])
         saves = prim.saves_masks[mask]
     else:
         saves = prim.saves
