@@ -344,8 +344,8 @@ def threshold_backward(g, y) -> Tensor:
 
 
 tanh = _unary(
-    "tanh", xp.tanh, lambda g, ans, a: tanh_backward(g, ans), "1 - tanh(a)**2", "out = tanh(a)",
-    uses_ans=True,
+    "tanh", xp.tanh, lambda g, ans, a: apply2(TANH_BACKWARD, g, ans), "1 - tanh(a)**2",
+    "out = tanh(a)", uses_ans=True,
 )  # fmt: skip
 
 
@@ -365,7 +365,7 @@ def _sigmoid_fwd(a):
 
 
 sigmoid = _unary(
-    "sigmoid", _sigmoid_fwd, lambda g, ans, a: sigmoid_backward(g, ans),
+    "sigmoid", _sigmoid_fwd, lambda g, ans, a: apply2(SIGMOID_BACKWARD, g, ans),
     "sigmoid(a)*(1-sigmoid(a))", "out = 1/(1 + e^-a)", uses_ans=True,
 )  # fmt: skip
 

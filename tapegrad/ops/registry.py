@@ -207,14 +207,14 @@ def apply2(prim: Primitive, a: Tensor, b: Tensor) -> Tensor:
         saves = prim.saves
     else:  # only what the vjps of the arguments that need a gradient read
         saves = prim.saves_masks[(2 if rb else 0) | ra]
+    if saves and saves[-1] > 1:  # an optional third argument was left out
+        saves = tuple(i for i in saves if i < 2)
     if not saves:
         versions = ()
-    elif saves == _BOTH:
+    elif len(saves) == 2:
         versions = (a._vc[0], b._vc[0])
     else:
-        if saves[-1] > 1:  # an optional third argument was left out
-            saves = tuple(i for i in saves if i < 2)
-        versions = tuple([(a, b)[i]._vc[0] for i in saves])
+        versions = ((b if saves[0] else a)._vc[0],)
     node = _new(Node)
     node.prim = prim
     node.inputs = (a, b)
@@ -315,7 +315,6 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
     return result
 
 
-_BOTH = (0, 1)
 _NO_PARAMS: dict = {}  # shared by the nodes of ops without parameters; never written to
 _new = object.__new__
 _weakref = weakref.ref
