@@ -36,16 +36,8 @@ from tapegrad.nn.losses import (
     NLLLoss,
     SmoothL1Loss,
 )
-from tapegrad.nn.module import (
-    Flatten,
-    Identity,
-    IncompatibleKeys,
-    Module,
-    ModuleDict,
-    ModuleList,
-    Parameter,
-    Sequential,
-)
+from tapegrad.nn.containers import Flatten, Identity, ModuleDict, ModuleList, Sequential
+from tapegrad.nn.module import IncompatibleKeys, Module, Parameter
 from tapegrad.nn.penalty import l2_penalty
 
 __all__ = [

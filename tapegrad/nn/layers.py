@@ -11,7 +11,8 @@ from tapegrad import dtypes
 from tapegrad.nn import functional as F
 from tapegrad.nn import init
 from tapegrad.nn.activations import ACTIVATIONS
-from tapegrad.nn.module import Module, Parameter, Sequential
+from tapegrad.nn.containers import Sequential
+from tapegrad.nn.module import Module, Parameter
 from tapegrad.ops.linalg import LINEAR
 from tapegrad.ops.registry import apply
 from tapegrad.tensor import Tensor, _make
@@ -213,7 +214,7 @@ def _activation(activation) -> Module:
     if isinstance(activation, str):
         key = activation.lower()
         if key in ("identity", "linear", "none"):
-            from tapegrad.nn.module import Identity
+            from tapegrad.nn.containers import Identity
 
             return Identity()
         if key not in ACTIVATIONS:
