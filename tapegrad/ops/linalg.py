@@ -302,6 +302,13 @@ LINEAR = defprim(
 def linear(input, weight, bias=None) -> Tensor:
     """``input @ weight.T + bias``: ``input (..., in)``, ``weight (out, in)``,
     ``bias (out,)``; one node with one vjp (no transposed copies)."""
-    args = [_t(input), _t(weight)] + ([_t(bias)] if bias is not None else [])
-    args = cast_common(*args)
-    return apply(LINEAR, *args)
+    x, w = _t(input), _t(weight)
+    dt = x.data.dtype
+    if bias is None:
+        if w.data.dtype is dt:  # the common case: one dtype throughout
+            return apply(LINEAR, x, w)
+        return apply(LINEAR, *cast_common(x, w))
+    b = _t(bias)
+    if w.data.dtype is dt and b.data.dtype is dt:
+        return apply(LINEAR, x, w, b)
+    return apply(LINEAR, *cast_common(x, w, b))

@@ -381,7 +381,10 @@ def _constant(x, like: Tensor) -> Tensor:
 def cast_common(*ts: Tensor):
     """Cast tensors to their PyTorch result dtype (differentiably)."""
     first = ts[0].data.dtype
-    if all(t.data.dtype == first for t in ts):
+    for t in ts:
+        if t.data.dtype != first:
+            break
+    else:
         return ts
     target = dtypes.result_type([(t.data.dtype, t.data.ndim) for t in ts])
     return tuple(t if t.data.dtype == target else to_dtype(t, target) for t in ts)
