@@ -75,7 +75,9 @@ def _write(t: Tensor, arr, op: str) -> None:
             f"shape {tuple(t.shape)} (an in-place op cannot broadcast its target)"
         )
     if arr.dtype != t.data.dtype and not xp.can_cast(arr.dtype, t.data.dtype, "same_kind"):
-        raise RuntimeError(f"{op}: result type {arr.dtype} can't be cast to the tensor's dtype {t.dtype}")
+        raise RuntimeError(
+            f"{op}: result type {arr.dtype} can't be cast to the tensor's dtype {t.dtype}"
+        )
     if not t.data.flags.writeable:
         raise RuntimeError(
             f"{op}: this tensor is a broadcast (expanded) view whose elements share memory; "

@@ -119,7 +119,9 @@ def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
         low, high = 0, low
     if isinstance(high, tuple):  # randint(high, size)
         low, high, size = 0, low, high
-    arr = B.rng(generator).integers(low, high, size=_size((size,) if isinstance(size, int) else size))
+    arr = B.rng(generator).integers(
+        low, high, size=_size((size,) if isinstance(size, int) else size)
+    )
     return _finish(arr.astype(dtypes.as_dtype(dtype) or dtypes.int64), False)
 
 

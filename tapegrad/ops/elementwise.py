@@ -92,7 +92,12 @@ def _minimum_b(g, ans, a, b):
 ADD = defprim("add", xp.add, (_add_a, _add_b), partials=("1", "1"), doc="out = a + b")
 SUB = defprim("sub", xp.subtract, (_add_a, _sub_b), partials=("1", "-1"), doc="out = a - b")
 MUL = defprim(
-    "mul", xp.multiply, (_mul_a, _mul_b), partials=("b", "a"), saves_for=((1,), (0,)), doc="out = a * b"
+    "mul",
+    xp.multiply,
+    (_mul_a, _mul_b),
+    partials=("b", "a"),
+    saves_for=((1,), (0,)),
+    doc="out = a * b",
 )
 DIV = defprim(
     "div", xp.true_divide, (_div_a, _div_b), partials=("1/b", "-a/b**2"), saves_for=((1,), (0, 1)),
@@ -637,4 +642,3 @@ def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
 def equal(input, other) -> bool:
     a, b = _t(input), _t(other)
     return a.shape == b.shape and bool(xp.array_equal(a.data, b.data))
-

@@ -40,8 +40,10 @@ SAMPLES = {
     "relu": unary_cases(0.1, 2.0) + unary_cases(-2.0, -0.1),
     "tanh_backward": [case(U((4,)), U((4,), -0.9, 0.9)), case(U((2, 3)), U((2, 3), -0.9, 0.9))],
     "sigmoid_backward": [case(U((4,)), U((4,), 0.1, 0.9)), case(U(()), U((), 0.1, 0.9))],
-    "threshold_backward": [case(U((6,)), C(np.array([1.0, -1.0, 2.0, -0.5, 0.3, -2.0]))),
-                           case(U((2, 2)), U((2, 2), 0.2, 1.0))],
+    "threshold_backward": [
+        case(U((6,)), C(np.array([1.0, -1.0, 2.0, -0.5, 0.3, -2.0]))),
+        case(U((2, 2)), U((2, 2), 0.2, 1.0)),
+    ],
     "erf": unary_cases(),
     "clamp": [
         case(U((4, 3)), min=-0.5, max=0.5),

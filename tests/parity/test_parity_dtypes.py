@@ -147,6 +147,4 @@ def test_reduction_dtypes_match_torch():
 @_REGISTRY_SCALAR_BUG
 def test_int_tensor_with_float_scalar_gives_default_float_like_torch():
     i = np.array([1, 2, 3])
-    check(
-        lambda L, i: (i * 0.5, i + 0.5, i - 0.5, i**0.5, 2.0**i), i, grad=False
-    )
+    check(lambda L, i: (i * 0.5, i + 0.5, i - 0.5, i**0.5, 2.0**i), i, grad=False)
