@@ -246,10 +246,7 @@ def _node_extras(node: Node, g: Tensor, create_graph: bool, handed: set) -> Tens
     of a tensor that ``retain_grad``-ed; returns the (maybe replaced) ``g``."""
     extra = node.extra
     if extra.hooks:
-        for hook in extra.hooks:
-            r = hook(g)
-            if r is not None:
-                g = r
+        g = _run_hooks(extra.hooks, g)
     if extra.retained is not None:
         t = extra.retained()
         if t is not None:
@@ -261,12 +258,17 @@ def _leaf_hooks(leaf_grads: dict) -> dict:
     """Run the hooks of the leaves on their total gradients (in place)."""
     for leaf, g in leaf_grads.items():
         if leaf._hooks:
-            for hook in leaf._hooks:
-                r = hook(g)
-                if r is not None:
-                    g = r
-            leaf_grads[leaf] = g
+            leaf_grads[leaf] = _run_hooks(leaf._hooks, g)
     return leaf_grads
+
+
+def _run_hooks(hooks, g: Tensor) -> Tensor:
+    """Call each hook on the gradient; a hook that returns a tensor replaces it."""
+    for hook in hooks:
+        r = hook(g)
+        if r is not None:
+            g = r
+    return g
 
 
 def _nodes_reaching(order, target_nodes, target_leaves) -> set:
