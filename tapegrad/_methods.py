@@ -14,6 +14,8 @@ from __future__ import annotations
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, no_grad
+from tapegrad.ops import activations as A
+from tapegrad.ops import compare as C
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import index as I
 from tapegrad.ops import linalg as L
@@ -245,10 +247,10 @@ _METHODS = {
     "sin": E.sin, "cos": E.cos, "tan": E.tan, "tanh": E.tanh, "sigmoid": E.sigmoid,
     "relu": E.relu, "clamp": E.clamp, "clip": E.clamp, "maximum": E.maximum,
     "minimum": E.minimum, "reciprocal": E.reciprocal, "square": E.square, "erf": E.erf,
-    "where": _where_method, "eq": E.eq, "ne": E.ne, "lt": E.lt, "le": E.le, "gt": E.gt,
-    "ge": E.ge, "logical_not": E.logical_not, "logical_and": E.logical_and,
-    "logical_or": E.logical_or, "isnan": E.isnan, "isinf": E.isinf, "isfinite": E.isfinite,
-    "allclose": E.allclose, "equal": E.equal, "softplus": E.softplus,
+    "where": _where_method, "eq": C.eq, "ne": C.ne, "lt": C.lt, "le": C.le, "gt": C.gt,
+    "ge": C.ge, "logical_not": C.logical_not, "logical_and": C.logical_and,
+    "logical_or": C.logical_or, "isnan": C.isnan, "isinf": C.isinf, "isfinite": C.isfinite,
+    "allclose": C.allclose, "equal": C.equal, "softplus": A.softplus,
     # reductions
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
     "amax": R.amax, "amin": R.amin, "prod": R.prod, "logsumexp": R.logsumexp, "norm": R.norm,
@@ -290,8 +292,8 @@ _METHODS = {
     "__mul__": E.mul, "__rmul__": E.mul, "__truediv__": E.div, "__rtruediv__": _rdiv,
     "__pow__": E.pow, "__rpow__": _rpow, "__matmul__": L.matmul, "__rmatmul__": _rmatmul,
     "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
-    "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt,
-    "__ge__": E.ge, "__getitem__": I.getitem, "__setitem__": _setitem,
+    "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt, "__le__": C.le, "__gt__": C.gt,
+    "__ge__": C.ge, "__getitem__": I.getitem, "__setitem__": _setitem,
     "__and__": _bitwise(xp.bitwise_and, "__and__"), "__or__": _bitwise(xp.bitwise_or, "__or__"),
     "__xor__": _bitwise(xp.bitwise_xor, "__xor__"), "__invert__": _invert,
     "__iadd__": _inplace_method(E.add, "__iadd__"),

@@ -17,18 +17,16 @@ from tapegrad.ops import index as I
 from tapegrad.ops import nn_ops
 from tapegrad.ops import reduce as R
 from tapegrad.ops import shape as S
-from tapegrad.ops.elementwise import (  # noqa: F401  (re-exported activations)
+from tapegrad.ops.activations import (  # noqa: F401  (re-exported activations)
     elu,
     gelu,
     hardtanh,
     leaky_relu,
     logsigmoid,
-    relu,
-    sigmoid,
     silu,
     softplus,
-    tanh,
 )
+from tapegrad.ops.elementwise import relu, sigmoid, tanh  # noqa: F401
 from tapegrad.ops.linalg import linear  # noqa: F401  (the fused affine primitive)
 from tapegrad.ops.reduce import log_softmax, softmax  # noqa: F401
 from tapegrad.ops.registry import as_tensor_arg
@@ -379,7 +377,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             f"binary_cross_entropy_with_logits: target size {tuple(t.shape)} is different from "
             f"the input size {tuple(x.shape)}"
         )
-    sp = E.softplus(E.neg(x), 1.0, math.inf)
+    sp = softplus(E.neg(x), 1.0, math.inf)
     if pos_weight is not None:
         sp = sp * ((_t(pos_weight) - 1) * t + 1)
     loss = (1 - t) * x + sp

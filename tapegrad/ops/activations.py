@@ -1,0 +1,132 @@
+"""Activations with parameters: ``leaky_relu``, ``elu``, ``hardtanh``,
+``softplus``, ``gelu`` (primitives of the table) and the composites ``silu``
+and ``logsigmoid``.  ``relu``, ``tanh`` and ``sigmoid`` are in
+``elementwise``."""
+
+from __future__ import annotations
+
+import math
+
+from tapegrad import backend as B
+from tapegrad.ops.elementwise import _t, erf, exp, neg, sigmoid, tanh, where
+from tapegrad.ops.registry import apply, defprim
+from tapegrad.tensor import Tensor
+
+xp = B.xp
+
+
+def _leaky_fwd(a, negative_slope):
+    return xp.where(a > 0, a, a * xp.asarray(negative_slope, dtype=a.dtype))
+
+
+def _leaky_vjp(g, ans, a, negative_slope):
+    return where(a > 0, g, g * negative_slope)
+
+
+LEAKY_RELU = defprim(
+    "leaky_relu", _leaky_fwd, _leaky_vjp, partials="[a>0] + slope*[a<=0]", saves=(0,),
+    doc="out = a if a > 0 else slope * a",
+)  # fmt: skip
+
+
+def leaky_relu(input, negative_slope: float = 0.01) -> Tensor:
+    return apply(LEAKY_RELU, _t(input), negative_slope=negative_slope)
+
+
+def _elu_fwd(a, alpha):
+    return xp.where(a > 0, a, xp.expm1(xp.minimum(a, 0)) * xp.asarray(alpha, dtype=a.dtype))
+
+
+def _elu_vjp(g, ans, a, alpha):
+    return where(a > 0, g, g * (ans + alpha))
+
+
+ELU = defprim(
+    "elu", _elu_fwd, _elu_vjp, partials="[a>0] + alpha*exp(a)*[a<=0]", saves=(0,),
+    uses_ans=True, doc="out = a if a > 0 else alpha * (e^a - 1)",
+)  # fmt: skip
+
+
+def elu(input, alpha: float = 1.0) -> Tensor:
+    return apply(ELU, _t(input), alpha=alpha)
+
+
+def _hardtanh_fwd(a, min_val, max_val):
+    return xp.clip(a, xp.asarray(min_val, dtype=a.dtype), xp.asarray(max_val, dtype=a.dtype))
+
+
+def _hardtanh_vjp(g, ans, a, min_val, max_val):
+    return where((a > min_val) & (a < max_val), g, 0.0)
+
+
+HARDTANH = defprim(
+    "hardtanh", _hardtanh_fwd, _hardtanh_vjp, partials="[min<a<max]", saves=(0,),
+    doc="out = clamp(a, min_val, max_val); gradient 0 at and beyond the limits",
+)  # fmt: skip
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return apply(HARDTANH, _t(input), min_val=min_val, max_val=max_val)
+
+
+def _softplus_fwd(a, beta, threshold):
+    z = a * xp.asarray(beta, dtype=a.dtype)
+    soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / xp.asarray(beta, dtype=a.dtype)
+    return xp.where(z > threshold, a, soft)
+
+
+def _softplus_vjp(g, ans, a, beta, threshold):
+    z = a * beta
+    return where(z > threshold, g, g * sigmoid(z))
+
+
+SOFTPLUS = defprim(
+    "softplus", _softplus_fwd, _softplus_vjp, partials="sigmoid(beta*a)", saves=(0,),
+    doc="out = ln(1 + e^(beta a)) / beta; linear above `threshold`",
+)  # fmt: skip
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return apply(SOFTPLUS, _t(input), beta=beta, threshold=threshold)
+
+
+def silu(input) -> Tensor:
+    """``x * sigmoid(x)`` (composite: its gradient follows from the table)."""
+    x = _t(input)
+    return x * sigmoid(x)
+
+
+def _gelu_fwd(a, approximate):
+    if approximate == "tanh":
+        c = math.sqrt(2.0 / math.pi)
+        return 0.5 * a * (1 + xp.tanh(c * (a + 0.044715 * a**3)))
+    return (0.5 * a * (1 + B.erf(a / math.sqrt(2.0)))).astype(a.dtype, copy=False)
+
+
+def _gelu_vjp(g, ans, a, approximate):
+    if approximate == "tanh":
+        c = math.sqrt(2.0 / math.pi)
+        inner = (a + a * a * a * 0.044715) * c
+        t = tanh(inner)
+        dinner = (a * a * (3 * 0.044715) + 1) * c
+        return g * ((t + 1) * 0.5 + a * 0.5 * (1 - t * t) * dinner)
+    cdf = (erf(a * (1 / math.sqrt(2.0))) + 1) * 0.5
+    pdf = exp(a * a * -0.5) * (1 / math.sqrt(2 * math.pi))
+    return g * (cdf + a * pdf)
+
+
+GELU = defprim(
+    "gelu", _gelu_fwd, _gelu_vjp, partials="Phi(a) + a*phi(a)", saves=(0,),
+    doc="out = a * Phi(a), Phi the standard normal CDF ('tanh': its tanh approximation)",
+)  # fmt: skip
+
+
+def gelu(input, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return apply(GELU, _t(input), approximate=approximate)
+
+
+def logsigmoid(input) -> Tensor:
+    """``log(sigmoid(x)) = -softplus(-x)``, stable for large |x|."""
+    return neg(softplus(neg(_t(input))))
