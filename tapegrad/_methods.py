@@ -198,6 +198,29 @@ def _new(fill):
     return method
 
 
+def _view_as(self, other) -> Tensor:
+    return S.reshape(self, other.shape)
+
+
+def _index_put_method(self, indices, values, accumulate=False) -> Tensor:
+    """PyTorch's ``x.index_put(indices, values)``: a copy with ``values`` at
+    ``indices`` (a tuple of index tensors); ``accumulate`` adds instead."""
+    key = tuple(indices)
+    if not accumulate:
+        return I.index_put(self, key, values)
+    items, _ = I.normalize_key(key)
+    v = values if isinstance(values, Tensor) else Tensor(values, dtype=self.dtype)
+    v = S.broadcast_to(to(v, self.dtype), self.data[items].shape)
+    return self + apply(I.INDEX_SCATTER, v, shape=self.data.shape, key=items)  # repeats add up
+
+
+def _bernoulli_method(self, p=None, generator=None) -> Tensor:
+    from tapegrad import factories as Fa
+
+    probs = self if p is None else Fa.full_like(self, p)
+    return Fa.bernoulli(probs, generator=generator)
+
+
 def _sub_method(self, other, alpha=1):
     return E.sub(self, other, alpha=alpha)
 
@@ -249,7 +272,7 @@ _METHODS = {
     "minimum": E.minimum, "reciprocal": E.reciprocal, "square": E.square, "erf": E.erf,
     "where": _where_method, "eq": C.eq, "ne": C.ne, "lt": C.lt, "le": C.le, "gt": C.gt,
     "ge": C.ge, "logical_not": C.logical_not, "logical_and": C.logical_and,
-    "logical_or": C.logical_or, "isnan": C.isnan, "isinf": C.isinf, "isfinite": C.isfinite,
+    "logical_or": C.logical_or, "logical_xor": C.logical_xor, "isnan": C.isnan, "isinf": C.isinf, "isfinite": C.isfinite,
     "allclose": C.allclose, "equal": C.equal, "softplus": A.softplus,
     # reductions
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
@@ -260,12 +283,12 @@ _METHODS = {
     "reshape": S.reshape, "view": S.view, "flatten": S.flatten, "unflatten": S.unflatten,
     "transpose": S.transpose, "swapaxes": S.transpose, "permute": S.permute,
     "unsqueeze": S.unsqueeze, "squeeze": S.squeeze, "expand": S.expand,
-    "expand_as": S.expand_as, "broadcast_to": S.broadcast_to, "repeat": S.repeat,
+    "expand_as": S.expand_as, "view_as": _view_as, "reshape_as": _view_as, "broadcast_to": S.broadcast_to, "repeat": S.repeat,
     "split": S.split, "chunk": S.chunk, "flip": S.flip, "narrow": S.narrow,
     "unbind": S.unbind, "select": S.select, "t": S.t, "movedim": S.movedim,
     "sum_to_size": S.sum_to_size,
     # index
-    "gather": I.gather, "scatter_add": I.scatter_add, "index_select": I.index_select,
+    "gather": I.gather, "index_put": _index_put_method, "bernoulli": _bernoulli_method, "scatter_add": I.scatter_add, "index_select": I.index_select,
     "masked_fill": I.masked_fill, "take_along_dim": I.take_along_dim, "nonzero": I.nonzero,
     # linalg
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "outer": L.outer,

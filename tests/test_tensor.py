@@ -263,3 +263,24 @@ def test_inplace_bumps_version_shared_with_views():
     v.mul_(2)
     assert x._version == v._version == 1
     assert x.tolist() == [1.0, 2.0, 2.0]
+
+
+def test_view_as_and_reshape_as_take_the_other_shape():
+    x = tg.arange(6)
+    assert x.view_as(tg.zeros(2, 3)).shape == (2, 3)
+    assert x.reshape_as(tg.zeros(3, 2)).shape == (3, 2)
+
+
+def test_index_put_with_accumulate_adds_repeated_indices():
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=tg.float64, requires_grad=True)
+    v = tg.tensor([5.0, 6.0], dtype=tg.float64, requires_grad=True)
+    i = (tg.tensor([0, 0]), tg.tensor([1, 1]))
+    np.testing.assert_allclose(x.index_put(i, v, accumulate=True).detach().numpy(),
+                               [[1.0, 13.0], [3.0, 4.0]])  # fmt: skip
+    np.testing.assert_allclose(x.index_put(i, v).detach().numpy()[0, 1], 6.0)
+    assert tg.gradcheck(lambda x, v: x.index_put(i, v, accumulate=True), (x, v))
+
+
+def test_logical_xor_method():
+    a, b = tg.tensor([True, False, True]), tg.tensor([True, True, False])
+    assert a.logical_xor(b).tolist() == [False, True, True]
