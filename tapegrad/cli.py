@@ -16,7 +16,7 @@ import sys
 from tapegrad.run import config as C
 
 TRAIN_EXAMPLES = """examples:
-  tapegrad train                                  # MLP 64-128-64-10 on the bundled digits
+  tapegrad train                                  # MLP 64-256-10 on the bundled digits
   tapegrad train --no-progress --out runs/first   # choose the run folder, no progress bar
   tapegrad train --hidden 256,128 --optimizer momentum --lr 0.05 --epochs 50
   tapegrad train --dataset spirals --hidden 32,32,32 --activation tanh --residual

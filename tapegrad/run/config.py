@@ -90,7 +90,7 @@ class TrainConfig:
 
     dataset: str = "digits"
     data_dir: str | None = None
-    hidden: tuple[int, ...] = (128, 64)
+    hidden: tuple[int, ...] = (256,)
     activation: str = "relu"
     optimizer: str = "adam"
     lr: float | None = None
@@ -98,7 +98,7 @@ class TrainConfig:
     batch_size: int = 32
     weight_decay: float | None = None
     l2: float = 0.0
-    dropout: float = 0.2
+    dropout: float = 0.3
     norm: str = "none"
     residual: bool = False
     early_stopping: int = 10

@@ -18,6 +18,7 @@ import argparse
 import math
 import sys
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,17 +50,40 @@ def _err(message: str) -> int:
 
 
 # ------------------------------------------------------------------ building
+class Standardize(nn.Module):
+    """``(x - mean) / scale`` per input feature, with ``mean`` and ``scale``
+    measured on the training set (``fit_to``) and kept as buffers, so the saved
+    model carries them to ``evaluate`` and ``predict``."""
+
+    def __init__(self, features: int):
+        super().__init__()
+        self.register_buffer("mean", tg.zeros(features))
+        self.register_buffer("scale", tg.ones(features))
+
+    def fit_to(self, x) -> None:
+        """Set the statistics from the training inputs ``x`` (n, features);
+        ``scale`` is the standard deviation plus 0.01 (constant pixels stay finite)."""
+        x = B.host.asarray(x, dtype="float64")
+        self.mean.data[...] = x.mean(axis=0)
+        self.scale.data[...] = x.std(axis=0) + 0.01
+
+    def forward(self, x):
+        return (x - self.mean) / self.scale
+
+
 def build_model(config: C.TrainConfig, features: int, classes: int):
-    """``nn.MLP([features, *hidden, classes])`` with the config's activation,
-    normalisation, dropout, residual connections and dtype."""
+    """Input standardisation, then ``nn.MLP([features, *hidden, classes])``
+    with the config's activation, normalisation, dropout, residual
+    connections and dtype."""
     activation = getattr(nn, C.ACTIVATIONS[config.activation])
-    model = nn.MLP(
+    mlp = nn.MLP(
         [features, *config.hidden, classes],
         activation=activation,
         residual=config.residual,
         norm=None if config.norm == "none" else config.norm,
         dropout=config.dropout,
     )
+    model = nn.Sequential(OrderedDict([("standardize", Standardize(features)), ("mlp", mlp)]))
     return model.double() if config.dtype == "float64" else model
 
 
@@ -129,6 +153,7 @@ def prepare(config: C.TrainConfig) -> Prepared:
     tg.manual_seed(config.seed)
     try:
         model = build_model(config, info.features, info.classes)
+        model.standardize.fit_to(split.x_train)
     except (ValueError, TypeError) as exc:
         raise C.ConfigError(f"cannot build the model: {exc}") from None
     optimizer = build_optimizer(config, model.parameters())

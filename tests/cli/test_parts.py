@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import tapegrad as tg
 from tapegrad.backend import host as np
 from tapegrad.run import config as C
 from tapegrad.run.images import ImageError, read_image
@@ -89,3 +90,16 @@ def test_confusion_matrix_counts_pairs():
     m = confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], 3)
     assert m.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
     assert "50.0%" in format_confusion(m, ["0", "1", "2"])
+
+
+def test_the_run_model_standardises_its_inputs_with_training_statistics():
+    from tapegrad.run.job import prepare
+
+    prep = prepare(C.resolve({}, {"dataset": "xor", "hidden": (4,)}))
+    std = prep.model.standardize
+    x = prep.split.x_train
+    np.testing.assert_allclose(std.mean.numpy(), x.mean(axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(std.scale.numpy(), x.std(axis=0) + 0.01, rtol=1e-5)
+    assert "standardize.mean" in prep.model.state_dict()
+    z = std(tg.tensor(x)).numpy()
+    np.testing.assert_allclose(z.mean(axis=0), 0.0, atol=1e-4)
