@@ -263,7 +263,9 @@ def _linear_grads_array(g, x, w, needs):
             x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
             gw = _make(g.T @ x2)
         if len(needs) > 2 and needs[2]:
-            gb = _make(g.sum(axis=0))
+            # a batch of one row: the sum is that row (NumPy's reduction costs
+            # more than the rest of a small layer's backward)
+            gb = _make(g[0] if g.shape[0] == 1 else g.sum(axis=0))
     return (gx, gw, gb)[: len(needs)]
 
 

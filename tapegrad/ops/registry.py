@@ -276,9 +276,16 @@ def apply1(prim: Primitive, a: Tensor) -> Tensor:
 
 
 def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
-    """``apply`` in general: any number of inputs, parameters, views, aux."""
+    """``apply`` in general: any number of inputs, parameters, views, aux.
+    (Two and three inputs, the fused layers' case, are spelled out.)"""
+    n = len(inputs)
     try:
-        out = prim.fwd(*[t.data for t in inputs], **params)
+        if n == 3:
+            out = prim.fwd(inputs[0].data, inputs[1].data, inputs[2].data, **params)
+        elif n == 2:
+            out = prim.fwd(inputs[0].data, inputs[1].data, **params)
+        else:
+            out = prim.fwd(*[t.data for t in inputs], **params)
     except (ValueError, IndexError) as err:
         if isinstance(err, ShapeError):
             raise
@@ -292,19 +299,15 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
     if not GradMode.enabled:
         return result
     parents = tuple([(t.grad_fn or t) if t.requires_grad else None for t in inputs])
-    for p in parents:
+    mask = 0
+    for i, p in enumerate(parents):
         if p is not None:
-            break
-    else:  # no input requires grad
+            mask |= 1 << i
+    if not mask:  # no input requires grad
         return result
-    n = len(inputs)
-    if prim.saves_masks is not None:
-        mask = sum([1 << i for i, p in enumerate(parents) if p is not None])
-        saves = prim.saves_masks[mask]
-    else:
-        saves = prim.saves
+    saves = prim.saves if prim.saves_masks is None else prim.saves_masks[mask]
     if saves and saves[-1] >= n:  # an optional argument (a bias) was left out
-        saves = tuple(i for i in saves if i < n)
+        saves = tuple([i for i in saves if i < n])
     versions = tuple([inputs[i]._vc[0] for i in saves])
     if prim.uses_ans:
         versions += (0,)
