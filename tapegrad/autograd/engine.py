@@ -298,7 +298,12 @@ def _propagate(node, g, grads, wanted, target_leaves) -> None:
     params = node.params
     if prim.vjp_all is not None:
         if wanted is None:
-            needs = tuple([p is not None for p in parents])
+            if len(parents) == 2:
+                needs = (parents[0] is not None, parents[1] is not None)
+            elif len(parents) == 3:
+                needs = (parents[0] is not None, parents[1] is not None, parents[2] is not None)
+            else:
+                needs = tuple([p is not None for p in parents])
         else:
             needs = tuple([_wanted(p, wanted, target_leaves) for p in parents])
         outs = prim.vjp_all(g, ans, *inputs, needs=needs, **params)

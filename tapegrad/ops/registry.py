@@ -298,21 +298,31 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
     result = _make(out, vc=inputs[0]._vc if prim.view else None)
     if not GradMode.enabled:
         return result
-    parents = tuple([(t.grad_fn or t) if t.requires_grad else None for t in inputs])
     mask = 0
-    for i, p in enumerate(parents):
-        if p is not None:
+    i = 0
+    for t in inputs:
+        if t.requires_grad:
             mask |= 1 << i
+        i += 1
     if not mask:  # no input requires grad
         return result
+    parents = tuple([(t.grad_fn or t) if t.requires_grad else None for t in inputs])
     saves = prim.saves if prim.saves_masks is None else prim.saves_masks[mask]
     if saves and saves[-1] >= n:  # an optional argument (a bias) was left out
         saves = tuple([i for i in saves if i < n])
     versions = tuple([inputs[i]._vc[0] for i in saves])
     if prim.uses_ans:
         versions += (0,)
-    node = Node(prim, inputs, parents, params, _weakref(result) if prim.uses_ans else None,
-                versions, saves)  # fmt: skip
+    node = _new(Node)  # Node.__init__ spelled out, as in apply2
+    node.prim = prim
+    node.inputs = inputs
+    node.parents = parents
+    node.params = params
+    node.ans_ref = _weakref(result) if prim.uses_ans else None
+    node.versions = versions
+    node.saved = saves
+    node.seq = _next_seq()
+    node.extra = None
     result.grad_fn = node
     result.requires_grad = True
     return result
