@@ -196,7 +196,14 @@ def _backward_all(order, grads, create_graph, handed) -> None:
 
     The hot path of ``backward()``, spelled out for speed: per node, the
     gradient waiting for it is popped, its vjps run for the inputs that need
-    a gradient, and each result is added to what waits for that input."""
+    a gradient, and each result is added to what waits for that input.
+
+    Without ``create_graph``, the vjps of primitives marked ``array_vjp`` run
+    on the plain arrays of the gradient and the inputs (the same formulas,
+    with NumPy's operators: no tensor per intermediate); gradients then wait
+    as arrays, and become tensors again where a vjp needs them (and at the
+    leaves)."""
+    arrays = not create_graph
     pop = grads.pop
     get = grads.get
     for node in order:
@@ -207,7 +214,7 @@ def _backward_all(order, grads, create_graph, handed) -> None:
         if inputs is None:
             raise _freed_error(node)
         if node.extra is not None:
-            g = _node_extras(node, g, create_graph, handed)
+            g = _node_extras(node, _as_tensor(g), create_graph, handed)
         ans = node.ans_ref
         if ans is not None:
             ans = ans()
@@ -221,6 +228,32 @@ def _backward_all(order, grads, create_graph, handed) -> None:
             if ans is not None and ans._vc[0] != versions[k]:
                 raise _inplace_error(node)
         prim = node.prim
+        if arrays and prim.array_vjp:  # the vjps on plain arrays
+            if g.__class__ is not _ndarray:
+                g = _to_array(g)
+            if len(inputs) == 2:
+                args = (inputs[0].data, inputs[1].data)
+            else:
+                args = (inputs[0].data,)
+            if ans is not None:
+                ans = ans.data
+            vjps = prim.vjps
+            i = -1
+            for p in node.parents:
+                i += 1
+                if p is None:
+                    continue
+                gi = vjps[i](g, ans, *args)
+                if gi.__class__ is not _ndarray:  # a NumPy scalar of a 0-d op
+                    gi = _asarray(gi)
+                xd = args[i]
+                if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
+                    gi = _conform(prim, i, _make(gi), inputs[i]).data
+                prev = get(p)
+                grads[p] = gi if prev is None else prev + gi
+            continue
+        if g.__class__ is not Tensor:
+            g = _make(_to_array(g))
         if prim.vjp_all is not None:
             _propagate(node, g, grads, None, None)
         else:  # one vjp per input that needs a gradient
@@ -239,6 +272,24 @@ def _backward_all(order, grads, create_graph, handed) -> None:
                     gi = _conform(prim, i, gi, inputs[i])
                 prev = get(p)
                 grads[p] = gi if prev is None else prev + gi
+    if arrays:  # what is left are the leaves' totals: tensors again
+        for leaf, g in grads.items():
+            if g.__class__ is not Tensor:
+                grads[leaf] = _make(_to_array(g))
+
+
+def _to_array(g):
+    """A pending gradient as an array: a tensor's data, a NumPy scalar (what
+    NumPy returns for ops on 0-d arrays) as a 0-d array."""
+    return g.data if isinstance(g, Tensor) else _asarray(g)
+
+
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else _make(_to_array(g))
+
+
+_ndarray = B.ndarray
+_asarray = B.xp.asarray
 
 
 def _node_extras(node: Node, g: Tensor, create_graph: bool, handed: set) -> Tensor:

@@ -77,6 +77,7 @@ class _FunctionPrim:
     uses_ans = False
     view = False
     has_aux = False
+    array_vjp = False  # a user's backward gets tensors
     vjps = None
 
     def __init__(self, cls):

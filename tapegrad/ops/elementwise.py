@@ -10,6 +10,7 @@ import math
 
 from tapegrad import backend as B
 from tapegrad.ops.registry import (
+    allow_array_vjps,
     apply,
     apply1,
     apply2,
@@ -29,33 +30,33 @@ def _t(x) -> Tensor:
 
 # ================================================================== binary
 def _add_a(g, ans, a, b):
-    return sum_to_shape(g, a.data.shape)
+    return sum_to_shape(g, a.shape)
 
 
 def _add_b(g, ans, a, b):
-    return sum_to_shape(g, b.data.shape)
+    return sum_to_shape(g, b.shape)
 
 
 def _sub_b(g, ans, a, b):
-    return sum_to_shape(-g, b.data.shape)
+    return sum_to_shape(-g, b.shape)
 
 
 # The vjps of mul and exp call apply2(MUL, ...) (what ``g * b`` does, without
 # the dtype checks of the operator): they run in every backward.
 def _mul_a(g, ans, a, b):
-    return sum_to_shape(apply2(MUL, g, b), a.data.shape)
+    return sum_to_shape(apply2(MUL, g, b), a.shape)
 
 
 def _mul_b(g, ans, a, b):
-    return sum_to_shape(apply2(MUL, g, a), b.data.shape)
+    return sum_to_shape(apply2(MUL, g, a), b.shape)
 
 
 def _div_a(g, ans, a, b):
-    return sum_to_shape(g / b, a.data.shape)
+    return sum_to_shape(g / b, a.shape)
 
 
 def _div_b(g, ans, a, b):
-    return sum_to_shape(-g * a / (b * b), b.data.shape)
+    return sum_to_shape(-g * a / (b * b), b.shape)
 
 
 def _pow_a(g, ans, a, b):
@@ -471,3 +472,24 @@ def _clamp_tensors(x: Tensor, lo, hi) -> Tensor:
     hi_t = _t(hi)
     rest = where(to_hi, hi_t, _make(hi_t.data))  # value hi, but no gradient where x < lo == hi
     return where(inside, x, where((x < lo) & (lo < hi), lo, rest))
+
+
+# These vjps use only operators, apply1/apply2 and sum_to_shape, and read
+# their arguments' .shape: a first-order backward runs them on plain arrays.
+allow_array_vjps(
+    ADD,
+    SUB,
+    MUL,
+    DIV,
+    neg.prim,
+    exp.prim,
+    log.prim,
+    SIN,
+    COS,
+    tanh.prim,
+    sigmoid.prim,
+    relu.prim,
+    TANH_BACKWARD,
+    SIGMOID_BACKWARD,
+    THRESHOLD_BACKWARD,
+)

@@ -56,6 +56,7 @@ class Primitive:
         "view",
         "has_aux",
         "plain",
+        "array_vjp",
         "backward_name",
         "doc",
     )
@@ -69,6 +70,7 @@ class Primitive:
         self.partials = partials
         self.saves = saves
         self.saves_masks = _saves_masks(saves_for) if saves_for else None
+        self.array_vjp = False
         self.uses_ans = uses_ans
         self.view = view
         self.has_aux = has_aux
@@ -183,6 +185,8 @@ def apply2(prim: Primitive, a: Tensor, b: Tensor) -> Tensor:
     Spelled out for speed (it runs for most ops of every forward and
     backward): the result tensor and the node are built inline, as in
     ``_make`` and ``Node.__init__``."""
+    if a.__class__ is _ndarray:  # a vjp run on plain arrays (see ``array_vjp``)
+        return prim.fwd(a, b)
     try:
         out = prim.fwd(a.data, b.data)
     except (ValueError, IndexError) as err:
@@ -237,6 +241,8 @@ def apply2(prim: Primitive, a: Tensor, b: Tensor) -> Tensor:
 def apply1(prim: Primitive, a: Tensor) -> Tensor:
     """``apply(prim, a)`` for a primitive without parameters, view or aux
     (spelled out for speed, as ``apply2``)."""
+    if a.__class__ is _ndarray:  # a vjp run on plain arrays (see ``array_vjp``)
+        return prim.fwd(a)
     try:
         out = prim.fwd(a.data)
     except (ValueError, IndexError) as err:
@@ -465,11 +471,22 @@ broadcast_to_prim = defprim(
 )
 
 
+def allow_array_vjps(*prims: Primitive) -> None:
+    """Mark primitives whose vjps use only operators, ``apply1``/``apply2``
+    and ``sum_to_shape`` on their arguments and read their ``.shape``: a
+    first-order ``backward()`` runs them on the plain arrays (the same
+    formulas, without a tensor per intermediate)."""
+    for prim in prims:
+        prim.array_vjp = True
+
+
 def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
     """Undo broadcasting: sum the gradient ``g`` back to an input's ``shape``.
     The one place where broadcasting is undone."""
-    if g.data.shape == shape:
+    if g.shape == shape:
         return g
+    if g.__class__ is _ndarray:
+        return _sum_to_fwd(g, tuple(shape))
     return sum_to(g, shape=tuple(shape))
 
 

@@ -79,3 +79,32 @@ def test_second_derivative_runs(name, sample):
         for g in second:
             if g is not None:
                 assert np.isfinite(g.numpy()).all()
+
+
+def _array_params():
+    for name in sorted(PRIMITIVES):
+        if PRIMITIVES[name].array_vjp:
+            for i, c in enumerate(SAMPLES.get(name, [])):
+                yield pytest.param(name, c, id=f"{name}-{i}")
+
+
+@pytest.mark.parametrize("name,sample", list(_array_params()))
+def test_array_vjps_match_the_tensor_vjps(name, sample):
+    """backward() runs the vjps of `array_vjp` primitives on plain arrays;
+    autograd.grad runs them on tensors: the same numbers and dtypes."""
+    rng = np.random.default_rng(2)
+    args, params = sample.build(rng)
+    prim = PRIMITIVES[name]
+    out = apply(prim, *args, **dict(params))
+    weights = tg.tensor(rng.standard_normal(out.shape), dtype=out.dtype)
+    diff = [a for a in args if a.requires_grad]
+    expected = tg.autograd.grad((out * weights).sum(), diff, retain_graph=True)
+    (out * weights).sum().backward()
+    for a, e in zip(diff, expected):
+        assert a.grad.dtype == e.dtype and a.grad.shape == e.shape
+        np.testing.assert_allclose(a.grad.numpy(), e.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_the_common_ops_run_their_vjps_on_arrays():
+    for name in ("add", "sub", "mul", "div", "exp", "log", "tanh", "sigmoid", "relu"):
+        assert PRIMITIVES[name].array_vjp, name
