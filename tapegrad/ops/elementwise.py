@@ -41,14 +41,14 @@ def _sub_b(g, ans, a, b):
     return sum_to_shape(-g, b.shape)
 
 
-# The vjps of mul and exp call apply2(MUL, ...) (what ``g * b`` does, without
-# the dtype checks of the operator): they run in every backward.
+# The vjps of mul and exp use the operator: a first-order backward runs them
+# on plain arrays (NumPy's own ``*``); with create_graph, on tensors.
 def _mul_a(g, ans, a, b):
-    return sum_to_shape(apply2(MUL, g, b), a.shape)
+    return sum_to_shape(g * b, a.shape)
 
 
 def _mul_b(g, ans, a, b):
-    return sum_to_shape(apply2(MUL, g, a), b.shape)
+    return sum_to_shape(g * a, b.shape)
 
 
 def _div_a(g, ans, a, b):
@@ -276,7 +276,7 @@ def _to_default_float(x: Tensor) -> Tensor:
 neg = _unary("neg", xp.negative, lambda g, ans, a: -g, "-1", "out = -a", saves=(),
              float_only=False)  # fmt: skip
 exp = _unary(
-    "exp", xp.exp, lambda g, ans, a: apply2(MUL, g, ans), "exp(a)", "out = e^a", uses_ans=True
+    "exp", xp.exp, lambda g, ans, a: g * ans, "exp(a)", "out = e^a", uses_ans=True
 )
 log = _unary("log", xp.log, lambda g, ans, a: g / a, "1/a", "out = ln(a)")
 log1p = _unary("log1p", xp.log1p, lambda g, ans, a: g / (a + 1), "1/(1+a)", "out = ln(1 + a)")
