@@ -23,6 +23,10 @@ Conventions of an entry
   ``a`` reads ``b`` and the one for ``b`` reads ``a``), so only what the
   arguments that need a gradient read is checked, as PyTorch saves it.
 * ``view``: the output shares memory and version counter with argument 0.
+* ``array_vjp`` (set with ``allow_array_vjps``): the vjps use only
+  operators, ``apply1``/``apply2`` and ``sum_to_shape`` and read their
+  arguments' ``.shape``, so a first-order backward runs them on the plain
+  arrays (``apply1``/``apply2`` then call the forward directly).
 """
 
 from __future__ import annotations
