@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from tapegrad import backend as B
 from tapegrad import dtypes
+from tapegrad.autograd.engine import backward as _engine_backward
 from tapegrad.autograd.graph import GradMode, no_grad
 from tapegrad.ops import activations as A
 from tapegrad.ops import compare as C
@@ -331,6 +332,7 @@ for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 
 Tensor.__hash__ = object.__hash__
+Tensor.backward = _engine_backward
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
 Tensor.H = property(_T)

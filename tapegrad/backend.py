@@ -32,6 +32,27 @@ uint8 = numpy.dtype("uint8")
 bool_ = numpy.dtype("bool")
 
 
+_CONSTANTS: dict = {}
+
+
+def constant(value, like):
+    """``value`` as an operand next to the array ``like``: a cached, read-only
+    0-d array of ``like``'s dtype.  NumPy converts a Python number anew on
+    every op it meets (about 0.4 us, as long as a small op itself), and a 0-d
+    array of the same dtype gives the same result without that cost.  Next to
+    a NumPy scalar (what ops on 0-d arrays return) the Python number is the
+    fast operand and is returned as it is."""
+    if like.__class__ is not ndarray:
+        return value
+    key = (value, like.dtype)
+    c = _CONSTANTS.get(key)
+    if c is None:
+        c = xp.asarray(value, dtype=like.dtype)
+        c.flags.writeable = False
+        _CONSTANTS[key] = c
+    return c
+
+
 def scatter_add(target, index, values) -> None:
     """``target[index] += values`` where repeated indices add up (unbuffered)."""
     xp.add.at(target, index, values)

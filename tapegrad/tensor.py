@@ -190,13 +190,8 @@ class Tensor:
 
         return _RemovableHandle(self._hooks, hook)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that
-        requires grad.  A non-scalar tensor needs ``gradient`` (the vector of
-        the vector-Jacobian product), as in PyTorch."""
-        from tapegrad.autograd.engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
+    # ``backward`` is ``tapegrad.autograd.engine.backward``, bound as a method
+    # in ``tapegrad._methods`` (no frame in between).
 
     # ---------------------------------------------------------------- display
     def __repr__(self) -> str:

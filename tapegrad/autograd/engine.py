@@ -49,15 +49,23 @@ def topological_order(roots) -> list:
 _by_seq = operator.attrgetter("seq")
 
 
-def _seed(out: Tensor, grad, what: str) -> Tensor:
+def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
+    """The gradient that starts a backward pass at ``out``: ``grad`` checked
+    against ``out``'s shape, or ones for a one-element output.  With
+    ``shared``, the ones are a cached read-only constant (``backward()``
+    copies whatever it stores in a ``.grad``); else a fresh array."""
     if grad is None:
-        if out.data.size != 1:
+        data = out.data
+        if data.size != 1:
             raise RuntimeError(
                 f"{what}: the output has shape {tuple(out.shape)}; grad can be implicitly created "
                 "only for scalar outputs: pass `gradient` (a tensor of the output's shape, the "
                 "vector of the vector-Jacobian product)"
             )
-        return _make(B.xp.ones(out.data.shape, dtype=out.data.dtype))
+        if shared:
+            one = B.constant(1, data)
+            return _make(one if data.ndim == 0 else one.reshape(data.shape))
+        return _make(B.xp.ones(data.shape, dtype=data.dtype))
     if not isinstance(grad, Tensor):
         grad = Tensor(grad, dtype=out.data.dtype)
     if grad.data.shape != out.data.shape:
@@ -231,26 +239,33 @@ def _backward_all(order, grads, create_graph, handed) -> None:
         # Two spelled-out loops, on arrays and on tensors: merged into one,
         # the per-edge mode checks cost about 6% of op_overhead (measured).
         if arrays and prim.array_vjp:  # the vjps on plain arrays
-            if g.__class__ is not _ndarray:
-                g = _to_array(g)
             if len(inputs) == 2:
                 args = (inputs[0].data, inputs[1].data)
             else:
                 args = (inputs[0].data,)
             if ans is not None:
                 ans = ans.data
+            if g.__class__ is not _ndarray:
+                if g.__class__ is Tensor:
+                    g = g.data
+                else:
+                    # A NumPy scalar (what NumPy returns for an op on 0-d
+                    # arrays): the output is 0-d, so are the inputs of an
+                    # elementwise primitive. The vjp runs on NumPy scalars,
+                    # several times faster than on 0-d arrays (same results).
+                    args = tuple([x[()] for x in args])
+                    if ans is not None:
+                        ans = ans[()]
             vjps = prim.vjps
             i = -1
             for p in node.parents:
                 i += 1
                 if p is None:
                     continue
-                gi = vjps[i](g, ans, *args)
-                if gi.__class__ is not _ndarray:  # a NumPy scalar of a 0-d op
-                    gi = _asarray(gi)
+                gi = vjps[i](g, ans, *args)  # an array, or a NumPy scalar for 0-d
                 xd = args[i]
                 if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
-                    gi = _conform(prim, i, _make(gi), inputs[i]).data
+                    gi = _conform(prim, i, _make(_asarray(gi)), inputs[i]).data
                 prev = get(p)
                 grads[p] = gi if prev is None else prev + gi
             continue
@@ -274,10 +289,6 @@ def _backward_all(order, grads, create_graph, handed) -> None:
                     gi = _conform(prim, i, gi, inputs[i])
                 prev = get(p)
                 grads[p] = gi if prev is None else prev + gi
-    if arrays:  # what is left are the leaves' totals: tensors again
-        for leaf, g in grads.items():
-            if g.__class__ is not Tensor:
-                grads[leaf] = _make(_to_array(g))
 
 
 def _to_array(g):
@@ -311,7 +322,7 @@ def _leaf_hooks(leaf_grads: dict) -> dict:
     """Run the hooks of the leaves on their total gradients (in place)."""
     for leaf, g in leaf_grads.items():
         if leaf._hooks:
-            leaf_grads[leaf] = _run_hooks(leaf._hooks, g)
+            leaf_grads[leaf] = _run_hooks(leaf._hooks, _as_tensor(g))
     return leaf_grads
 
 
@@ -402,13 +413,25 @@ def _wanted(p, wanted, target_leaves) -> bool:
     return p in wanted if type(p) is Node else p in target_leaves
 
 
-def _store_grad(t: Tensor, g: Tensor, create_graph: bool, handed: set) -> None:
+def _store_grad(t: Tensor, g, create_graph: bool, handed: set) -> None:
     """``t.grad += g``, keeping the graph of ``g`` only with ``create_graph``.
-    Without it, the array is adopted when nobody else holds it, else copied."""
+    Without it, ``g`` (a tensor, an array or a NumPy scalar) is adopted as
+    the new ``.grad`` when nobody else holds its array, else copied."""
     if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
+        if t.grad is not None:
+            t.grad = t.grad + g
+            return
+        arr = g.data
+        if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
+            from tapegrad.ops.registry import CLONE, apply1
+
+            g = apply1(CLONE, g)  # its own memory, the graph kept (x.grad.zero_() works)
+        handed.add(id(g.data))
+        t.grad = g
         return
-    arr = g.data
+    arr = g.data if g.__class__ is Tensor else g
+    if arr.__class__ is not _ndarray:
+        arr = _to_array(arr)  # a NumPy scalar becomes a new 0-d array
     if t.grad is None:
         if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
             arr = arr.copy()
@@ -421,8 +444,16 @@ def _store_grad(t: Tensor, g: Tensor, create_graph: bool, handed: set) -> None:
 
 
 def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-    """``tensor.backward(...)``: see ``Tensor.backward``."""
-    g = _seed(tensor, gradient, "backward")
+    """Accumulate d(tensor)/d(leaf) into the ``.grad`` of every leaf that
+    requires grad (``Tensor.backward``).
+
+    A tensor with more than one element needs ``gradient``, the vector ``v``
+    of the vector-Jacobian product ``v^T J`` (same shape as the tensor), as in
+    PyTorch.  ``retain_graph`` keeps the saved values for another backward
+    (default: ``create_graph``); ``create_graph`` records the backward itself,
+    so the gradients can be differentiated again; ``inputs`` (tensors)
+    restricts the accumulation to them."""
+    g = _seed(tensor, gradient, "backward", shared=not create_graph)
     targets = None
     if inputs is not None:
         targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)

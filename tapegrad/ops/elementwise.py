@@ -22,6 +22,7 @@ from tapegrad.ops.registry import (
 from tapegrad.tensor import Tensor
 
 xp = B.xp
+_c = B.constant  # a number next to an array, without NumPy's conversion per op
 
 
 def _t(x) -> Tensor:
@@ -275,9 +276,7 @@ def _to_default_float(x: Tensor) -> Tensor:
 
 neg = _unary("neg", xp.negative, lambda g, ans, a: -g, "-1", "out = -a", saves=(),
              float_only=False)  # fmt: skip
-exp = _unary(
-    "exp", xp.exp, lambda g, ans, a: g * ans, "exp(a)", "out = e^a", uses_ans=True
-)
+exp = _unary("exp", xp.exp, lambda g, ans, a: g * ans, "exp(a)", "out = e^a", uses_ans=True)
 log = _unary("log", xp.log, lambda g, ans, a: g / a, "1/a", "out = ln(a)")
 log1p = _unary("log1p", xp.log1p, lambda g, ans, a: g / (a + 1), "1/(1+a)", "out = ln(1 + a)")
 expm1 = _unary(
@@ -314,12 +313,12 @@ tan = _unary(
 # tanh_backward, sigmoid_backward, threshold_backward): one node instead of
 # three in a first-order backward, and differentiable for second order.
 TANH_BACKWARD = defprim(
-    "tanh_backward", lambda g, y: g * (1 - y * y),
+    "tanh_backward", lambda g, y: g * (_c(1, y) - y * y),
     (lambda gg, ans, g, y: tanh_backward(gg, y), lambda gg, ans, g, y: gg * g * y * -2.0),
     partials=("1 - b**2", "-2*a*b"), saves=(0, 1), doc="out = a * (1 - b^2): tanh's vjp, b = tanh(x)",
 )  # fmt: skip
 SIGMOID_BACKWARD = defprim(
-    "sigmoid_backward", lambda g, y: g * y * (1 - y),
+    "sigmoid_backward", lambda g, y: g * y * (_c(1, y) - y),
     (lambda gg, ans, g, y: sigmoid_backward(gg, y), lambda gg, ans, g, y: gg * g * (1 - y * 2.0)),
     partials=("b*(1-b)", "a*(1-2*b)"), saves=(0, 1),
     doc="out = a * b * (1 - b): sigmoid's vjp, b = sigmoid(x)",
@@ -379,7 +378,8 @@ def _sigmoid_fwd(a):
     if lo is None:  # another dtype: exp of a non-positive number only
         e = xp.exp(-xp.abs(a))
         return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
-    return 1 / (1 + xp.exp(-xp.maximum(a, lo)))
+    one = _c(1, a)
+    return one / (one + xp.exp(-xp.maximum(a, _c(lo, a))))
 
 
 sigmoid = _unary(

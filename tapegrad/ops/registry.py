@@ -189,8 +189,8 @@ def apply2(prim: Primitive, a: Tensor, b: Tensor) -> Tensor:
     Spelled out for speed (it runs for most ops of every forward and
     backward): the result tensor and the node are built inline, as in
     ``_make`` and ``Node.__init__``."""
-    if a.__class__ is _ndarray:  # a vjp run on plain arrays (see ``array_vjp``)
-        return prim.fwd(a, b)
+    if a.__class__ is not Tensor and not isinstance(a, Tensor):
+        return prim.fwd(a, b)  # a vjp run on plain arrays or NumPy scalars (``array_vjp``)
     try:
         out = prim.fwd(a.data, b.data)
     except (ValueError, IndexError) as err:
@@ -245,8 +245,8 @@ def apply2(prim: Primitive, a: Tensor, b: Tensor) -> Tensor:
 def apply1(prim: Primitive, a: Tensor) -> Tensor:
     """``apply(prim, a)`` for a primitive without parameters, view or aux
     (spelled out for speed, as ``apply2``)."""
-    if a.__class__ is _ndarray:  # a vjp run on plain arrays (see ``array_vjp``)
-        return prim.fwd(a)
+    if a.__class__ is not Tensor and not isinstance(a, Tensor):
+        return prim.fwd(a)  # a vjp run on plain arrays or NumPy scalars (``array_vjp``)
     try:
         out = prim.fwd(a.data)
     except (ValueError, IndexError) as err:

@@ -39,6 +39,44 @@ def test_leaf_grads_do_not_share_memory():
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
 
 
+@pytest.mark.parametrize("dtype", [tg.float32, tg.float64])
+def test_zero_dim_backward_equals_the_recorded_backward(dtype):
+    """A first-order backward through 0-d tensors runs the vjps on NumPy
+    scalars; create_graph runs them on tensors: the same bits and dtypes, and
+    every .grad is a writeable 0-d array of its own."""
+    x = tg.tensor(0.7, dtype=dtype, requires_grad=True)
+    z = tg.tensor(1.3, dtype=dtype, requires_grad=True)
+
+    def f():
+        a = x * z
+        b = tg.log(x)
+        h = tg.tanh(a) - tg.sigmoid(b) / a + tg.sin(b) * tg.exp(-a) + tg.relu(a - 0.5)
+        return h * h + tg.cos(z) / b
+
+    f().backward()
+    got = [x.grad, z.grad]
+    want = tg.autograd.grad(f(), [x, z], create_graph=True)
+    for g, w in zip(got, want):
+        assert g.dtype == dtype and g.shape == ()
+        assert isinstance(g.data, np.ndarray) and g.data.flags.writeable
+        np.testing.assert_array_equal(g.numpy(), w.detach().numpy())
+    x.grad.add_(1.0)  # in place on one leaf's grad leaves the other alone
+    np.testing.assert_array_equal(z.grad.numpy(), want[1].detach().numpy())
+
+
+def test_grad_stored_with_create_graph_can_be_changed_in_place():
+    """The gradient of a sum is a broadcast (read-only) view of the seed;
+    stored with create_graph it gets its own memory, as in PyTorch."""
+    x = tg.ones(3, requires_grad=True)
+    x.sum().backward(create_graph=True)
+    x.grad.zero_()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    y = tg.tensor(2.0, requires_grad=True)
+    (y * y).backward(create_graph=True)
+    (g2,) = tg.autograd.grad(y.grad, [y])
+    assert g2.item() == 2.0  # the stored grad kept its graph: d(2y)/dy
+
+
 def test_backward_on_non_scalar_needs_gradient():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="gradient"):
