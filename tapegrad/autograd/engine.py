@@ -246,14 +246,19 @@ def _backward_all(order, grads, create_graph, handed) -> None:
             if ans is not None:
                 ans = ans.data
             if g.__class__ is not _ndarray:
-                if g.__class__ is Tensor:
+                if isinstance(g, Tensor):  # the seed, or from a vjp on tensors
                     g = g.data
-                else:
+                    if not g.ndim:
+                        g = g[()]
+                if g.__class__ is not _ndarray:
                     # A NumPy scalar (what NumPy returns for an op on 0-d
                     # arrays): the output is 0-d, so are the inputs of an
                     # elementwise primitive. The vjp runs on NumPy scalars,
                     # several times faster than on 0-d arrays (same results).
-                    args = tuple([x[()] for x in args])
+                    if len(args) == 2:
+                        args = (args[0][()], args[1][()])
+                    else:
+                        args = (args[0][()],)
                     if ans is not None:
                         ans = ans[()]
             vjps = prim.vjps
