@@ -12,6 +12,7 @@ at the end, and a second backward through the same nodes raises.
 from __future__ import annotations
 
 import operator
+from heapq import heapify, heappop, heappush, heappushpop
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode, Node
@@ -147,15 +148,15 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
             grads[key] = grads[key] + g if key in grads else g
             if out.grad_fn is not None:
                 roots.append(out.grad_fn)
-        order = topological_order(roots)
-
         if targets is None:
-            _backward_all(order, grads, create_graph, handed)
+            if roots:
+                _backward_all(roots, grads, create_graph, handed, order)
             leaf_grads = _leaf_hooks(grads)
             for leaf, g in leaf_grads.items():
                 _store_grad(leaf, g, create_graph, handed)
             return None
 
+        order = topological_order(roots)
         target_nodes, target_leaves = {}, set()
         for t in targets:
             if t.grad_fn is not None:
@@ -193,31 +194,43 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
     finally:
         GradMode.enabled = prev_mode
         if not retain_graph:
-            # Node.release, spelled out; only now, as a node's inputs keep the
-            # outputs of earlier nodes alive (their vjps may read them: ans_ref)
+            # Node.release, spelled out, for the nodes the pass reached; only
+            # now, as a node's inputs keep the outputs of earlier nodes alive
+            # (their vjps may read them: ans_ref)
             for node in order:
                 node.inputs = node.ans_ref = node.params = None
 
 
-def _backward_all(order, grads, create_graph, handed) -> None:
-    """The backward loop over ``order`` when every leaf gets its gradient.
+def _backward_all(roots, grads, create_graph, handed, done) -> None:
+    """The backward loop when every leaf gets its gradient: the hot path of
+    ``backward()``, spelled out for speed.
 
-    The hot path of ``backward()``, spelled out for speed: per node, the
-    gradient waiting for it is popped, its vjps run for the inputs that need
-    a gradient, and each result is added to what waits for that input.
+    Nodes are taken in decreasing creation number among those with a pending
+    gradient (a node is always created after the nodes of its inputs, so when
+    its turn comes every consumer has sent its share: PyTorch's ready queue
+    by sequence number).  A node that is the only one waiting (a chain) is
+    taken next directly; otherwise a heap orders them.  Per node, the
+    gradient is popped, its vjps run for the inputs that need a gradient, and
+    each result is added to what waits for that input.  Processed nodes are
+    appended to ``done`` (to be released after the pass).
 
     Without ``create_graph``, the vjps of primitives marked ``array_vjp`` run
     on the plain arrays of the gradient and the inputs (the same formulas,
     with NumPy's operators: no tensor per intermediate); gradients then wait
-    as arrays, and become tensors again where a vjp needs them (and at the
-    leaves)."""
+    as arrays (or NumPy scalars), and become tensors again where a vjp needs
+    them (and at the leaves)."""
     arrays = not create_graph
     pop = grads.pop
     get = grads.get
-    for node in order:
-        g = pop(node, None)
-        if g is None:
-            continue
+    finish = done.append
+    heap = [(-r.seq, r) for r in set(roots)]
+    heapify(heap)
+    nxt = heappop(heap)[1]
+    while True:
+        node = nxt
+        nxt = None  # the node that gets its first gradient from this one, if only one
+        g = pop(node)
+        finish(node)
         inputs = node.inputs
         if inputs is None:
             raise _freed_error(node)
@@ -238,7 +251,7 @@ def _backward_all(order, grads, create_graph, handed) -> None:
         prim = node.prim
         # Two spelled-out loops, on arrays and on tensors: merged into one,
         # the per-edge mode checks cost about 6% of op_overhead (measured).
-        if arrays and prim.array_vjp:  # the vjps on plain arrays
+        if arrays and prim.array_vjp and prim.vjps is not None:  # vjps on plain arrays
             if len(inputs) == 2:
                 args = (inputs[0].data, inputs[1].data)
             else:
@@ -272,28 +285,58 @@ def _backward_all(order, grads, create_graph, handed) -> None:
                 if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
                     gi = _conform(prim, i, _make(_asarray(gi)), inputs[i]).data
                 prev = get(p)
-                grads[p] = gi if prev is None else prev + gi
-            continue
-        if g.__class__ is not Tensor:
-            g = _make(_to_array(g))
-        if prim.vjp_all is not None:
-            _propagate(node, g, grads, None, None)
-        else:  # one vjp per input that needs a gradient
-            params, vjps = node.params, prim.vjps
-            i = -1
-            for p in node.parents:
-                i += 1
-                if p is None:
-                    continue
-                if params:
-                    gi = vjps[i](g, ans, *inputs, **params)
+                if prev is None:
+                    grads[p] = gi
+                    if p.__class__ is Node:  # p now waits: schedule it
+                        if nxt is not None:
+                            heappush(heap, (-nxt.seq, nxt))
+                        nxt = p
                 else:
-                    gi = vjps[i](g, ans, *inputs)
-                gd, xd = gi.data, inputs[i].data
-                if gd.shape != xd.shape or (gd.dtype is not xd.dtype and gd.dtype != xd.dtype):
-                    gi = _conform(prim, i, gi, inputs[i])
-                prev = get(p)
-                grads[p] = gi if prev is None else prev + gi
+                    grads[p] = prev + gi
+        else:
+            # the parents that wait for no gradient yet (once each: ``a*a``)
+            waiting = dict.fromkeys(
+                [p for p in node.parents if p.__class__ is Node and p not in grads]
+            )
+            if arrays and prim.array_vjp:  # a fused vjp_all on plain arrays
+                _propagate_arrays(node, _to_array(g), ans, grads)
+            else:
+                if g.__class__ is not Tensor:
+                    g = _make(_to_array(g))
+                _propagate(node, g, grads, None, None)
+            for p in waiting:
+                if p in grads:  # got its first gradient from this node: schedule it
+                    if nxt is not None:
+                        heappush(heap, (-nxt.seq, nxt))
+                    nxt = p
+        if nxt is None:
+            if not heap:
+                return
+            nxt = heappop(heap)[1]
+        elif heap and -heap[0][0] > nxt.seq:
+            nxt = heappushpop(heap, (-nxt.seq, nxt))[1]
+
+
+def _propagate_arrays(node, g, ans, grads) -> None:
+    """``_propagate`` on plain arrays for a primitive with an ``array_vjp``
+    ``vjp_all`` (a fused layer): the gradient, inputs and output as arrays."""
+    parents = node.parents
+    needs = tuple([p is not None for p in parents])
+    inputs = node.inputs
+    outs = node.prim.vjp_all(
+        g, None if ans is None else ans.data, *[t.data for t in inputs], needs=needs,
+        **node.params,
+    )  # fmt: skip
+    i = -1
+    for p in parents:
+        i += 1
+        if p is None or outs[i] is None:
+            continue
+        gi, xd = outs[i], inputs[i].data
+        if gi.shape != xd.shape or (gi.dtype is not xd.dtype and gi.dtype != xd.dtype):
+            gi = _conform(node.prim, i, _make(gi), inputs[i]).data
+        prev = grads.get(p)
+        grads[p] = gi if prev is None else prev + gi
 
 
 def _to_array(g):

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode
-from tapegrad.ops.registry import apply, as_tensor_arg, cast_common, defprim, sum_to_shape
+from tapegrad.ops.registry import (
+    allow_array_vjps,
+    apply,
+    as_tensor_arg,
+    cast_common,
+    defprim,
+    sum_to_shape,
+)
 from tapegrad.ops.shape import ShapeMismatch, permute, reshape, unsqueeze
 from tapegrad.tensor import Tensor, _make
 
@@ -254,24 +261,27 @@ def _linear_grads_array(g, x, w, needs):
     """The three gradients on plain arrays, the work of a hand-written
     backward and no more: ``gx = g W``, ``gW = g^T x``, ``gb = sum_rows g``
     (leading dims of ``x (..., in)`` flattened into rows; no copies)."""
-    gx = _make(g @ w) if needs[0] else None
+    gx = g @ w if needs[0] else None
     gw = gb = None
     if needs[1] or (len(needs) > 2 and needs[2]):
         if g.ndim != 2:
             g = g.reshape(-1, g.shape[-1])
         if needs[1]:
             x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            gw = _make(g.T @ x2)
+            gw = g.T @ x2
         if len(needs) > 2 and needs[2]:
             # a batch of one row: the sum is that row (NumPy's reduction costs
             # more than the rest of a small layer's backward)
-            gb = _make(g[0] if g.shape[0] == 1 else g.sum(axis=0))
+            gb = g[0] if g.shape[0] == 1 else g.sum(axis=0)
     return (gx, gw, gb)[: len(needs)]
 
 
 def _linear_vjp(g, ans, x, w, b=None, needs=(True, True, True)):
-    if not GradMode.enabled:  # first-order backward (no graph): plain arrays
-        return _linear_grads_array(g.data, x.data, w.data, needs)
+    if g.__class__ is B.ndarray:  # a first-order backward on plain arrays (array_vjp)
+        return _linear_grads_array(g, x, w, needs)
+    if not GradMode.enabled:  # first order on tensors: the same, wrapped
+        grads = _linear_grads_array(g.data, x.data, w.data, needs)
+        return tuple([None if a is None else _make(a) for a in grads])
     gx = matmul(g, w) if needs[0] else None
     gw = gb = None
     if needs[1] or (len(needs) > 2 and needs[2]):
@@ -299,6 +309,7 @@ LINEAR = defprim(
     "linear", _linear_fwd_any, vjp_all=_linear_vjp, partials=("W^T", "x", "1"), saves=(0, 1),
     doc="out = x W^T + b (one node: the fused affine layer)",
 )  # fmt: skip
+allow_array_vjps(LINEAR)
 
 
 def linear(input, weight, bias=None) -> Tensor:

@@ -23,10 +23,12 @@ Conventions of an entry
   ``a`` reads ``b`` and the one for ``b`` reads ``a``), so only what the
   arguments that need a gradient read is checked, as PyTorch saves it.
 * ``view``: the output shares memory and version counter with argument 0.
-* ``array_vjp`` (set with ``allow_array_vjps``): the vjps use only
-  operators, ``apply1``/``apply2`` and ``sum_to_shape`` and read their
-  arguments' ``.shape``, so a first-order backward runs them on the plain
-  arrays (``apply1``/``apply2`` then call the forward directly).
+* ``array_vjp`` (set with ``allow_array_vjps``): a first-order backward
+  runs the vjps on the plain arrays.  Elementwise vjps qualify when they use
+  only operators, ``apply1``/``apply2`` and ``sum_to_shape`` and read their
+  arguments' ``.shape`` (``apply1``/``apply2`` then call the forward
+  directly; for 0-d outputs the arguments are NumPy scalars); a ``vjp_all``
+  qualifies when, given a gradient that is an array, it returns arrays.
 """
 
 from __future__ import annotations
@@ -476,10 +478,9 @@ broadcast_to_prim = defprim(
 
 
 def allow_array_vjps(*prims: Primitive) -> None:
-    """Mark primitives whose vjps use only operators, ``apply1``/``apply2``
-    and ``sum_to_shape`` on their arguments and read their ``.shape``: a
-    first-order ``backward()`` runs them on the plain arrays (the same
-    formulas, without a tensor per intermediate)."""
+    """Mark primitives whose vjps also run on plain arrays (see ``array_vjp``
+    in the module docstring): a first-order ``backward()`` runs them so (the
+    same formulas, without a tensor per intermediate)."""
     for prim in prims:
         prim.array_vjp = True
 
