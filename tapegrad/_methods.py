@@ -312,7 +312,7 @@ _METHODS = {
     "uniform_": _random_inplace(uniform_), "normal_": _random_inplace(normal_),
     "bernoulli_": _random_inplace(bernoulli_),
     # operators
-    "__add__": E.add, "__radd__": E.add, "__sub__": E.sub, "__rsub__": _rsub,
+    "__add__": E.add_operator, "__radd__": E.add, "__sub__": E.sub_operator, "__rsub__": _rsub,
     "__mul__": E.mul, "__rmul__": E.mul, "__truediv__": E.div, "__rtruediv__": _rdiv,
     "__pow__": E.pow, "__rpow__": _rpow, "__matmul__": L.matmul, "__rmatmul__": _rmatmul,
     "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,

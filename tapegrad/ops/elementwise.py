@@ -12,11 +12,10 @@ from tapegrad import backend as B
 from tapegrad.ops.registry import (
     allow_array_vjps,
     apply,
-    apply1,
-    apply2,
     as_tensor_arg,
     binary_args,
     defprim,
+    recorder,
     sum_to_shape,
 )
 from tapegrad.tensor import Tensor
@@ -144,7 +143,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other`` with broadcasting."""
     if (input.__class__ is Tensor and other.__class__ is Tensor
             and input.data.dtype is other.data.dtype and alpha == 1):  # fmt: skip
-        return apply2(ADD, input, other)
+        return ADD.record2(input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_args(input, other)
@@ -155,30 +154,41 @@ def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
     if (input.__class__ is Tensor and other.__class__ is Tensor
             and input.data.dtype is other.data.dtype and alpha == 1):  # fmt: skip
-        return apply2(SUB, input, other)
+        return SUB.record2(input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_args(input, other)
     return apply(SUB, a, b)
 
 
-def _binary(prim, name: str, doc: str):
-    """The public function of a binary primitive: both tensors of one dtype
-    go straight to ``apply``; anything else is promoted by ``binary_args``."""
-
-    def op(input, other) -> Tensor:
-        if (input.__class__ is Tensor and other.__class__ is Tensor
-                and input.data.dtype is other.data.dtype):  # fmt: skip
-            return apply2(prim, input, other)
-        a, b = binary_args(input, other)
-        return apply2(prim, a, b)
-
+def _public(op, name: str, doc: str, prim):
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
+    op.prim = prim
     return op
 
 
+def _binary(prim, name: str, doc: str):
+    """The public function of a binary primitive: both tensors of one dtype
+    are recorded at once (``recorder``); anything else is promoted by
+    ``binary_args`` first."""
+
+    def promoted(input, other) -> Tensor:
+        a, b = binary_args(input, other)
+        return prim.record2(a, b)
+
+    return _public(recorder(prim, 2, fallback=promoted), name, doc, prim)
+
+
+def _operator(prim, public):
+    """``Tensor.__add__`` and the like: tensors of one dtype recorded at once,
+    anything else through the public function (promotion, ``alpha``)."""
+    return _public(recorder(prim, 2, fallback=public), public.__name__, public.__doc__, prim)
+
+
 mul = _binary(MUL, "mul", "``input * other`` elementwise, with broadcasting.")
+add_operator = _operator(ADD, add)  # Tensor.__add__
+sub_operator = _operator(SUB, sub)  # Tensor.__sub__
 
 
 def div(input, other, *, rounding_mode=None) -> Tensor:
@@ -187,7 +197,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     if rounding_mode is None:
         if (input.__class__ is Tensor and other.__class__ is Tensor
                 and input.data.dtype is other.data.dtype and input.data.dtype.kind == "f"):  # fmt: skip
-            return apply2(DIV, input, other)
+            return DIV.record2(input, other)
         if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
             input, other = _int_operands_to_float(input), _int_operands_to_float(other)
     a, b = binary_args(input, other)
@@ -249,23 +259,23 @@ def _unary(name, fwd, vjp, partial, doc, *, saves=(0,), uses_ans=False, float_on
         doc=doc,
     )  # fmt: skip
 
+    # a tensor (of a floating dtype, with float_only) is recorded at once
+    # (``recorder``); anything else is converted first
     if float_only:
 
-        def op(input) -> Tensor:
-            x = input if input.__class__ is Tensor else as_tensor_arg(input)
+        def converted(input) -> Tensor:
+            x = input if isinstance(input, Tensor) else as_tensor_arg(input)
             if x.data.dtype.kind != "f":
                 x = _to_default_float(x)
-            return apply1(prim, x)
+            return prim.record1(x)
 
     else:
 
-        def op(input) -> Tensor:
-            return apply1(prim, input if input.__class__ is Tensor else as_tensor_arg(input))
+        def converted(input) -> Tensor:
+            return prim.record1(input if isinstance(input, Tensor) else as_tensor_arg(input))
 
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = doc
-    op.prim = prim
-    return op
+    op = recorder(prim, 1, fallback=converted, float_only=float_only)
+    return _public(op, name, doc, prim)
 
 
 def _to_default_float(x: Tensor) -> Tensor:
@@ -302,8 +312,8 @@ reciprocal = _unary(
 )  # fmt: skip
 abs = _unary("abs", xp.abs, lambda g, ans, a: g * sign(a), "sign(a)", "out = |a|",
              float_only=False)  # fmt: skip
-sin = _unary("sin", xp.sin, lambda g, ans, a: g * apply1(COS, a), "cos(a)", "out = sin(a)")
-cos = _unary("cos", xp.cos, lambda g, ans, a: -(g * apply1(SIN, a)), "-sin(a)", "out = cos(a)")
+sin = _unary("sin", xp.sin, lambda g, ans, a: g * COS.record1(a), "cos(a)", "out = sin(a)")
+cos = _unary("cos", xp.cos, lambda g, ans, a: -(g * SIN.record1(a)), "-sin(a)", "out = cos(a)")
 SIN, COS = sin.prim, cos.prim
 tan = _unary(
     "tan", xp.tan, lambda g, ans, a: g * (ans * ans + 1), "1 + tan(a)**2", "out = tan(a)",
@@ -349,19 +359,19 @@ THRESHOLD_BACKWARD = defprim(
 
 
 def tanh_backward(g, y) -> Tensor:
-    return apply2(TANH_BACKWARD, g, y)
+    return TANH_BACKWARD.record2(g, y)
 
 
 def sigmoid_backward(g, y) -> Tensor:
-    return apply2(SIGMOID_BACKWARD, g, y)
+    return SIGMOID_BACKWARD.record2(g, y)
 
 
 def threshold_backward(g, y) -> Tensor:
-    return apply2(THRESHOLD_BACKWARD, g, y)
+    return THRESHOLD_BACKWARD.record2(g, y)
 
 
 tanh = _unary(
-    "tanh", xp.tanh, lambda g, ans, a: apply2(TANH_BACKWARD, g, ans), "1 - tanh(a)**2",
+    "tanh", xp.tanh, lambda g, ans, a: TANH_BACKWARD.record2(g, ans), "1 - tanh(a)**2",
     "out = tanh(a)", uses_ans=True,
 )  # fmt: skip
 
@@ -383,7 +393,7 @@ def _sigmoid_fwd(a):
 
 
 sigmoid = _unary(
-    "sigmoid", _sigmoid_fwd, lambda g, ans, a: apply2(SIGMOID_BACKWARD, g, ans),
+    "sigmoid", _sigmoid_fwd, lambda g, ans, a: SIGMOID_BACKWARD.record2(g, ans),
     "sigmoid(a)*(1-sigmoid(a))", "out = 1/(1 + e^-a)", uses_ans=True,
 )  # fmt: skip
 
@@ -474,7 +484,7 @@ def _clamp_tensors(x: Tensor, lo, hi) -> Tensor:
     return where(inside, x, where((x < lo) & (lo < hi), lo, rest))
 
 
-# These vjps use only operators, apply1/apply2 and sum_to_shape, and read
+# These vjps use only operators, primitives' record1/record2 and sum_to_shape, and read
 # their arguments' .shape: a first-order backward runs them on plain arrays.
 allow_array_vjps(
     ADD,

@@ -25,10 +25,11 @@ Conventions of an entry
 * ``view``: the output shares memory and version counter with argument 0.
 * ``array_vjp`` (set with ``allow_array_vjps``): a first-order backward
   runs the vjps on the plain arrays.  Elementwise vjps qualify when they use
-  only operators, ``apply1``/``apply2`` and ``sum_to_shape`` and read their
-  arguments' ``.shape`` (``apply1``/``apply2`` then call the forward
-  directly; for 0-d outputs the arguments are NumPy scalars); a ``vjp_all``
-  qualifies when, given a gradient that is an array, it returns arrays.
+  only operators, ``apply1``/``apply2`` (or a primitive's ``record1`` /
+  ``record2``) and ``sum_to_shape`` and read their arguments' ``.shape``
+  (the recorders then call the forward directly; for 0-d outputs the
+  arguments are NumPy scalars); a ``vjp_all`` qualifies when, given a
+  gradient that is an array, it returns arrays.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class Primitive:
         "array_vjp",
         "backward_name",
         "doc",
+        "record1",
+        "record2",
     )
 
     def __init__(self, name, fwd, vjps, vjp_all, partials, saves, uses_ans, view, has_aux, doc,
@@ -83,6 +86,8 @@ class Primitive:
         self.plain = not (view or has_aux)  # apply1/apply2 handle it (no view, no aux)
         self.doc = doc
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
+        self.record1 = recorder(self, 1)
+        self.record2 = recorder(self, 2)
 
     @property
     def arity(self) -> int:
@@ -174,117 +179,161 @@ def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
     and an input requires grad, record a ``Node`` for the backward pass.
 
     This is the hot path of every op (forward, and backward's vjps): one or
-    two tensors and no parameters go to ``apply1``/``apply2``, which spell
-    everything out; ops that know their form may call those directly."""
+    two tensors and no parameters go to the primitive's own ``record1`` /
+    ``record2`` (see ``recorder``), which spell everything out; ops that know
+    their form may call those directly."""
     if prim.plain and not params:
         n = len(inputs)
         if n == 2:
-            return apply2(prim, inputs[0], inputs[1])
+            return prim.record2(inputs[0], inputs[1])
         if n == 1:
-            return apply1(prim, inputs[0])
+            return prim.record1(inputs[0])
     return _apply(prim, inputs, params)
 
 
 def apply2(prim: Primitive, a: Tensor, b: Tensor) -> Tensor:
-    """``apply(prim, a, b)`` for a primitive without parameters, view or aux.
-
-    Spelled out for speed (it runs for most ops of every forward and
-    backward): the result tensor and the node are built inline, as in
-    ``_make`` and ``Node.__init__``."""
-    if a.__class__ is not Tensor and not isinstance(a, Tensor):
-        return prim.fwd(a, b)  # a vjp run on plain arrays or NumPy scalars (``array_vjp``)
-    try:
-        out = prim.fwd(a.data, b.data)
-    except (ValueError, IndexError) as err:
-        if isinstance(err, ShapeError):
-            raise
-        raise _forward_error(prim, (a, b), err) from None
-    if out.__class__ is not _ndarray:
-        out = _asarray(out)
-    result = _new(Tensor)
-    result.data = out
-    result.grad = None
-    result.name = None
-    result._hooks = None
-    result._vc = [0]
-    ra = a.requires_grad
-    rb = b.requires_grad
-    if not ((ra or rb) and GradMode.enabled):
-        result.grad_fn = None
-        result.requires_grad = False
-        return result
-    if prim.saves_masks is None:
-        saves = prim.saves
-    else:  # only what the vjps of the arguments that need a gradient read
-        saves = prim.saves_masks[(2 if rb else 0) | ra]
-    if saves and saves[-1] > 1:  # an optional third argument was left out
-        saves = tuple(i for i in saves if i < 2)
-    if not saves:
-        versions = ()
-    elif len(saves) == 2:
-        versions = (a._vc[0], b._vc[0])
-    else:
-        versions = ((b if saves[0] else a)._vc[0],)
-    node = _new(Node)
-    node.prim = prim
-    node.inputs = (a, b)
-    node.parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
-    node.params = _NO_PARAMS
-    if prim.uses_ans:
-        node.ans_ref = _weakref(result)
-        versions += (0,)
-    else:
-        node.ans_ref = None
-    node.versions = versions
-    node.saved = saves
-    node.seq = _next_seq()
-    node.extra = None
-    result.grad_fn = node
-    result.requires_grad = True
-    return result
+    """``apply(prim, a, b)`` for a primitive without parameters, view or aux."""
+    return prim.record2(a, b)
 
 
 def apply1(prim: Primitive, a: Tensor) -> Tensor:
-    """``apply(prim, a)`` for a primitive without parameters, view or aux
-    (spelled out for speed, as ``apply2``)."""
-    if a.__class__ is not Tensor and not isinstance(a, Tensor):
-        return prim.fwd(a)  # a vjp run on plain arrays or NumPy scalars (``array_vjp``)
-    try:
-        out = prim.fwd(a.data)
-    except (ValueError, IndexError) as err:
-        if isinstance(err, ShapeError):
-            raise
-        raise _forward_error(prim, (a,), err) from None
-    if out.__class__ is not _ndarray:
-        out = _asarray(out)
-    result = _new(Tensor)
-    result.data = out
-    result.grad = None
-    result.name = None
-    result._hooks = None
-    result._vc = [0]
-    if not (a.requires_grad and GradMode.enabled):
-        result.grad_fn = None
-        result.requires_grad = False
+    """``apply(prim, a)`` for a primitive without parameters, view or aux."""
+    return prim.record1(a)
+
+
+def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = False):
+    """``apply`` for one plain primitive (no parameters, view or aux) of one
+    or two tensor arguments, as a function of its own.
+
+    Spelled out for speed (it runs for most ops of every forward and
+    backward): the primitive's constants sit in the closure, and the result
+    tensor and the node are built inline, as in ``_make`` and
+    ``Node.__init__``.  Every primitive gets ``record1`` and ``record2``
+    (``Primitive.__init__``); given arrays or NumPy scalars instead of
+    tensors (a vjp run on plain arrays, see ``array_vjp``), they call the
+    forward directly.
+
+    With ``fallback``, the result is a public op (an operator such as
+    ``Tensor.__add__``): tensors of one dtype (floating, with
+    ``float_only``) are recorded in the same frame, anything else goes to
+    ``fallback(*args)``, which converts and promotes.
+
+    ``record1`` and ``record2`` build the result tensor and the node with
+    the same lines: a shared helper would cost a call per op (measured in
+    benchmarks/bench_engine.py)."""
+    fwd = prim.fwd
+    uses_ans = prim.uses_ans
+    if arity == 1:
+        saves1 = prim.saves
+
+        def record1(input):  # (the name of PyTorch's argument: a public op is this)
+            a = input
+            if fallback is None:
+                if a.__class__ is not Tensor and not isinstance(a, Tensor):
+                    return fwd(a)  # a vjp run on plain arrays or NumPy scalars
+            elif a.__class__ is not Tensor or (float_only and a.data.dtype.kind != "f"):
+                return fallback(a)
+            try:
+                out = fwd(a.data)
+            except (ValueError, IndexError) as err:
+                if isinstance(err, ShapeError):
+                    raise
+                raise _forward_error(prim, (a,), err) from None
+            if out.__class__ is not _ndarray:
+                out = _asarray(out)
+            result = _new(Tensor)
+            result.data = out
+            result.grad = None
+            result.name = None
+            result._hooks = None
+            result._vc = [0]
+            if not (a.requires_grad and GradMode.enabled):
+                result.grad_fn = None
+                result.requires_grad = False
+                return result
+            node = _new(Node)
+            node.prim = prim
+            node.inputs = (a,)
+            node.parents = (a.grad_fn or a,)
+            node.params = _NO_PARAMS
+            if uses_ans:
+                node.ans_ref = _weakref(result)
+                node.versions = (a._vc[0], 0) if saves1 else (0,)
+            else:
+                node.ans_ref = None
+                node.versions = (a._vc[0],) if saves1 else ()
+            node.saved = saves1
+            node.seq = _next_seq()
+            node.extra = None
+            result.grad_fn = node
+            result.requires_grad = True
+            return result
+
+        return record1
+
+    # what the vjps read, per mask of the arguments that need a gradient
+    # (without the positions of an optional third argument, left out here)
+    masks = prim.saves_masks or (prim.saves,) * 4
+    masks = tuple(tuple(i for i in m if i < 2) for m in masks[:4])
+
+    def record2(input, other):
+        a = input
+        b = other
+        if fallback is None:
+            if a.__class__ is not Tensor and not isinstance(a, Tensor):
+                return fwd(a, b)  # a vjp run on plain arrays or NumPy scalars
+        elif (
+            b.__class__ is not Tensor
+            or a.__class__ is not Tensor
+            or a.data.dtype is not b.data.dtype
+        ):
+            return fallback(a, b)
+        try:
+            out = fwd(a.data, b.data)
+        except (ValueError, IndexError) as err:
+            if isinstance(err, ShapeError):
+                raise
+            raise _forward_error(prim, (a, b), err) from None
+        if out.__class__ is not _ndarray:
+            out = _asarray(out)
+        result = _new(Tensor)
+        result.data = out
+        result.grad = None
+        result.name = None
+        result._hooks = None
+        result._vc = [0]
+        ra = a.requires_grad
+        rb = b.requires_grad
+        if not ((ra or rb) and GradMode.enabled):
+            result.grad_fn = None
+            result.requires_grad = False
+            return result
+        saves = masks[(2 if rb else 0) | ra]
+        if not saves:
+            versions = ()
+        elif len(saves) == 2:
+            versions = (a._vc[0], b._vc[0])
+        else:
+            versions = ((b if saves[0] else a)._vc[0],)
+        node = _new(Node)
+        node.prim = prim
+        node.inputs = (a, b)
+        node.parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
+        node.params = _NO_PARAMS
+        if uses_ans:
+            node.ans_ref = _weakref(result)
+            versions += (0,)
+        else:
+            node.ans_ref = None
+        node.versions = versions
+        node.saved = saves
+        node.seq = _next_seq()
+        node.extra = None
+        result.grad_fn = node
+        result.requires_grad = True
         return result
-    saves = prim.saves
-    node = _new(Node)
-    node.prim = prim
-    node.inputs = (a,)
-    node.parents = (a.grad_fn or a,)
-    node.params = _NO_PARAMS
-    if prim.uses_ans:
-        node.ans_ref = _weakref(result)
-        node.versions = (a._vc[0], 0) if saves else (0,)
-    else:
-        node.ans_ref = None
-        node.versions = (a._vc[0],) if saves else ()
-    node.saved = saves
-    node.seq = _next_seq()
-    node.extra = None
-    result.grad_fn = node
-    result.requires_grad = True
-    return result
+
+    return record2
 
 
 def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
