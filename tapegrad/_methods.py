@@ -23,7 +23,7 @@ from tapegrad.ops import linalg as L
 from tapegrad.ops import reduce as R
 from tapegrad.ops import shape as S
 from tapegrad.ops.registry import CLONE, apply, as_tensor_arg, to_dtype
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, _make, bump_version
 
 xp = B.xp
 
@@ -112,7 +112,7 @@ def inplace(t: Tensor, outplace, op: str, *args, **kwargs) -> Tensor:
         with no_grad():
             out = outplace(t, *args, **kwargs)
         _write(t, out.data, op)
-    t._vc[0] += 1
+    bump_version(t)
     return t
 
 
@@ -153,7 +153,7 @@ def _random_inplace(draw):
             )
         arr = draw(B.rng(generator), self.data.shape, *args, **kwargs)
         _write(self, xp.asarray(arr).astype(self.data.dtype), draw.__name__)
-        self._vc[0] += 1
+        bump_version(self)
         return self
 
     method.__name__ = draw.__name__

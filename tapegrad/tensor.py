@@ -15,7 +15,7 @@ import weakref
 
 from tapegrad import backend as B
 from tapegrad import dtypes
-from tapegrad.autograd.graph import GradMode, Node
+from tapegrad.autograd.graph import GradMode, Node, next_seq
 
 _ndarray = B.ndarray
 _asarray = B.xp.asarray
@@ -222,6 +222,19 @@ class Tensor:
 
 class ItemError(RuntimeError, ValueError):
     """``.item()`` on a tensor of several elements (PyTorch raises RuntimeError)."""
+
+
+# The creation number (see ``Node.seq``) taken by the latest in-place change
+# of any tensor: a node recorded after it cannot have seen its saved tensors
+# change, so the backward pass compares versions only for older nodes.
+last_change = [0]
+
+
+def bump_version(t: Tensor) -> None:
+    """Count an in-place change of ``t`` on its version counter (shared with
+    its views), as every in-place write must; see ``last_change``."""
+    t._vc[0] += 1
+    last_change[0] = next_seq()
 
 
 def _make(data, grad_fn=None, vc=None) -> Tensor:

@@ -16,7 +16,7 @@ from heapq import heapify, heappop, heappush, heappushpop
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode, Node
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, _make, last_change
 
 
 class GraphFreedError(RuntimeError):
@@ -178,7 +178,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                 captured[node] = g
             if node not in needed:
                 continue
-            if node.versions and not _versions_ok(node):
+            if node.versions and node.seq < last_change[0] and not _versions_ok(node):
                 raise _inplace_error(node)
             _propagate(node, g, grads, wanted, target_leaves)
         leaf_grads = _leaf_hooks(grads)
@@ -240,7 +240,9 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
         if ans is not None:
             ans = ans()
         versions = node.versions
-        if versions:  # _versions_ok, spelled out
+        if versions and node.seq < last_change[0]:  # _versions_ok, spelled out
+            # (only a node recorded before the latest in-place change can
+            # have seen a saved tensor change)
             k = 0
             for j in node.saved:
                 if inputs[j]._vc[0] != versions[k]:

@@ -31,7 +31,7 @@ from tapegrad.ops.linalg import linear  # noqa: F401  (the fused affine primitiv
 from tapegrad.ops.reduce import log_softmax, softmax  # noqa: F401
 from tapegrad.ops.registry import as_tensor_arg
 from tapegrad.ops.shape import pad  # noqa: F401
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, _make, bump_version
 
 xp = B.xp
 _REDUCTIONS = ("mean", "sum", "none")
@@ -149,7 +149,7 @@ def _ema_(buf: Tensor, value, momentum: float) -> None:
     d = buf.data
     d *= d.dtype.type(1 - momentum)
     d += (value * momentum).astype(d.dtype, copy=False)
-    buf._vc[0] += 1
+    bump_version(buf)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,

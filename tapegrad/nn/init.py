@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from tapegrad import backend as B
-from tapegrad.tensor import Tensor
+from tapegrad.tensor import Tensor, bump_version
 
 xp = B.xp
 
@@ -21,7 +21,7 @@ xp = B.xp
 def _fill(tensor: Tensor, arr) -> Tensor:
     """Write ``arr`` into ``tensor`` in place (no graph) and bump its version."""
     tensor.data[...] = xp.asarray(arr).astype(tensor.data.dtype, copy=False)
-    tensor._vc[0] += 1
+    bump_version(tensor)
     return tensor
 
 

@@ -15,7 +15,7 @@ from tapegrad.nn.containers import Sequential
 from tapegrad.nn.module import Module, Parameter
 from tapegrad.ops.linalg import LINEAR
 from tapegrad.ops.registry import apply
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, _make, bump_version
 
 xp = B.xp
 
@@ -161,7 +161,7 @@ class BatchNorm1d(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
-            self.num_batches_tracked._vc[0] += 1
+            bump_version(self.num_batches_tracked)
             if self.momentum is None:
                 factor = 1.0 / int(self.num_batches_tracked.data)
         use_batch = self.training or self.running_mean is None

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from tapegrad import dtypes
 from tapegrad.autograd.graph import no_grad
-from tapegrad.tensor import Tensor, _to_array
+from tapegrad.tensor import Tensor, _to_array, bump_version
 
 
 class Parameter(Tensor):
@@ -376,7 +376,7 @@ class Module:
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
                 p.grad.data[...] = 0
-                p.grad._vc[0] += 1
+                bump_version(p.grad)
 
     # ------------------------------------------------------------- dtype
     def _apply_arrays(self, fn) -> Module:
@@ -388,7 +388,7 @@ class Module:
                     new = fn(t.data)
                     if new is not t.data:
                         t.data = new
-                        t._vc[0] += 1
+                        bump_version(t)
                         if t.grad is not None:
                             t.grad = Tensor(fn(t.grad.data))
         return self
@@ -499,7 +499,7 @@ class Module:
         with no_grad():
             for target, arr in pending:
                 target.data[...] = arr.astype(target.data.dtype, copy=False)
-                target._vc[0] += 1
+                bump_version(target)
         return IncompatibleKeys(missing, unexpected)
 
     # ---------------------------------------------------------------- repr

@@ -7,7 +7,7 @@ import math
 from tapegrad import backend as B
 from tapegrad.autograd.graph import no_grad
 from tapegrad.ops import shape as S
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, _make, bump_version
 
 xp = B.xp
 
@@ -53,7 +53,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     with no_grad():
         for g in grads:
             g.data *= coef.astype(g.data.dtype)
-            g._vc[0] += 1
+            bump_version(g)
     return _make(xp.asarray(total))
 
 
@@ -63,7 +63,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     for p in _params(parameters):
         if p.grad is not None:
             xp.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
-            p.grad._vc[0] += 1
+            bump_version(p.grad)
 
 
 def parameters_to_vector(parameters) -> Tensor:
@@ -85,5 +85,5 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     for p in params:
         n = p.numel()
         p.data[...] = vec.data[i : i + n].reshape(p.data.shape).astype(p.data.dtype, copy=False)
-        p._vc[0] += 1
+        bump_version(p)
         i += n

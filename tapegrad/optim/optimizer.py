@@ -20,7 +20,7 @@ from typing import Any
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import enable_grad, no_grad
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, _make, bump_version
 
 xp = B.xp
 
@@ -103,7 +103,7 @@ class Optimizer:
                     p.grad = _make(xp.zeros_like(p.grad.data))
                 else:
                     p.grad.data.fill(0)
-                    p.grad._vc[0] += 1
+                    bump_version(p.grad)
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient.  ``closure``,
@@ -135,7 +135,7 @@ class Optimizer:
                     self.state[p] = state
             else:
                 self._update(p.data, grad, state, hp)
-            p._vc[0] += 1
+            bump_version(p)
 
     def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
         """The group's options with numbers as Python floats (weak scalars)."""

@@ -8,7 +8,7 @@ from typing import Any
 from tapegrad import backend as B
 from tapegrad.autograd.graph import no_grad
 from tapegrad.optim.optimizer import Optimizer, ParamsT, axpy_, zeros_state
-from tapegrad.tensor import _make
+from tapegrad.tensor import _make, bump_version
 
 _add = B.xp.add
 
@@ -91,7 +91,7 @@ class SGD(Optimizer):
                         _add(buf, grad, out=buf)
                     grad = buf
                 param -= lr * grad
-                p._vc[0] += 1
+                bump_version(p)
         return None
 
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:

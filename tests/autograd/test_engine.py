@@ -195,6 +195,44 @@ def test_in_place_change_of_a_saved_tensor_is_caught_naming_the_op():
         y.sum().backward()
 
 
+def test_in_place_changes_by_optimizers_and_init_are_caught():
+    """Every in-place write counts (``bump_version``), so the backward pass
+    checks the nodes recorded before it, whoever made the change."""
+    import tapegrad.nn as nn
+
+    lin = nn.Linear(3, 2)
+    x = tg.ones(4, 3, requires_grad=True)
+    out = (lin(x) * lin(x)).sum()  # linear saves the weight
+    tg.optim.SGD(lin.parameters(), lr=0.1).zero_grad()  # touches no saved tensor
+    (lin.weight * 1).sum().backward()
+    tg.optim.SGD(lin.parameters(), lr=0.1).step()  # changes the weight in place
+    with pytest.raises(InPlaceError, match="linear"):
+        out.backward()
+    out = lin(x).sum()
+    nn.init.zeros_(lin.weight)
+    with pytest.raises(InPlaceError, match="linear"):
+        out.backward()
+    out = lin(x).sum()  # recorded after the last change: fine
+    out.backward()
+    assert x.grad is not None
+
+
+def test_every_version_bump_goes_through_bump_version():
+    """The engine skips the version check for nodes recorded after the last
+    in-place change; that is sound only if every write calls bump_version."""
+    import pathlib
+
+    import tapegrad
+
+    root = pathlib.Path(tapegrad.__file__).parent
+    offenders = [
+        str(f.relative_to(root))
+        for f in root.rglob("*.py")
+        if f.name != "tensor.py" and "_vc[0] +=" in f.read_text()
+    ]
+    assert offenders == []
+
+
 def test_in_place_change_of_an_unsaved_tensor_is_fine():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     h = x * 2
