@@ -253,7 +253,7 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
         prim = node.prim
         # Two spelled-out loops, on arrays and on tensors: merged into one,
         # the per-edge mode checks cost about 6% of op_overhead (measured).
-        if arrays and prim.array_vjp and prim.vjps is not None:  # vjps on plain arrays
+        if arrays and prim.array_elementwise:  # vjps on plain arrays
             if len(inputs) == 2:
                 args = (inputs[0].data, inputs[1].data)
             else:
@@ -300,7 +300,7 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
             waiting = dict.fromkeys(
                 [p for p in node.parents if p.__class__ is Node and p not in grads]
             )
-            if arrays and prim.array_vjp:  # a fused vjp_all on plain arrays
+            if arrays and prim.array_vjp:  # a reduction or a fused layer, on plain arrays
                 _propagate_arrays(node, _to_array(g), ans, grads)
             else:
                 if g.__class__ is not Tensor:
@@ -320,23 +320,30 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
 
 
 def _propagate_arrays(node, g, ans, grads) -> None:
-    """``_propagate`` on plain arrays for a primitive with an ``array_vjp``
-    ``vjp_all`` (a fused layer): the gradient, inputs and output as arrays."""
+    """``_propagate`` on plain arrays, for an ``array_vjp`` primitive with
+    parameters or a ``vjp_all`` (a reduction, a fused layer): the gradient,
+    inputs and output as arrays, the results added to ``grads``."""
+    prim = node.prim
     parents = node.parents
-    needs = tuple([p is not None for p in parents])
     inputs = node.inputs
-    outs = node.prim.vjp_all(
-        g, None if ans is None else ans.data, *[t.data for t in inputs], needs=needs,
-        **node.params,
-    )  # fmt: skip
+    args = [t.data for t in inputs]
+    if ans is not None:
+        ans = ans.data
+    if prim.vjp_all is not None:
+        needs = tuple([p is not None for p in parents])
+        outs = prim.vjp_all(g, ans, *args, needs=needs, **node.params)
+    else:
+        outs = [None if p is None else vjp(g, ans, *args, **node.params)
+                for p, vjp in zip(parents, prim.vjps)]  # fmt: skip
     i = -1
     for p in parents:
         i += 1
-        if p is None or outs[i] is None:
+        gi = outs[i]
+        if p is None or gi is None:
             continue
-        gi, xd = outs[i], inputs[i].data
+        xd = args[i]
         if gi.shape != xd.shape or (gi.dtype is not xd.dtype and gi.dtype != xd.dtype):
-            gi = _conform(node.prim, i, _make(gi), inputs[i]).data
+            gi = _conform(prim, i, _make(_asarray(gi)), inputs[i]).data
         prev = grads.get(p)
         grads[p] = gi if prev is None else prev + gi
 

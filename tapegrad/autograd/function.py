@@ -78,6 +78,7 @@ class _FunctionPrim:
     view = False
     has_aux = False
     array_vjp = False  # a user's backward gets tensors
+    array_elementwise = False
     vjps = None
 
     def __init__(self, cls):

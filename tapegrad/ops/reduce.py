@@ -10,8 +10,14 @@ import collections
 from tapegrad import backend as B
 from tapegrad.ops.elementwise import abs as _abs
 from tapegrad.ops.elementwise import exp, sign, sqrt, where
-from tapegrad.ops.registry import apply, as_tensor_arg, broadcast_to_prim, defprim
-from tapegrad.ops.shape import reshape
+from tapegrad.ops.registry import (
+    allow_array_vjps,
+    apply,
+    as_tensor_arg,
+    broadcast_to_prim,
+    defprim,
+)
+from tapegrad.ops.shape import RESHAPE, reshape
 from tapegrad.tensor import Tensor, _wrap_dim
 
 xp = B.xp
@@ -47,8 +53,8 @@ def expand_back(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
     Without ``keepdim``, the reduced axes are put back as size-1 axes first,
     unless they are leading ones (all of them, say): broadcasting adds those."""
     if not keepdim and axes is not None and axes != tuple(range(len(axes))):
-        g = reshape(g, _kept_shape(shape, axes))
-    if g.data.shape == shape:
+        g = apply(RESHAPE, g, shape=_kept_shape(shape, axes))
+    if g.shape == shape:
         return g
     return apply(broadcast_to_prim, g, shape=shape)
 
@@ -68,7 +74,7 @@ def _sum_fwd(a, axes, keepdim):
 
 SUM = defprim(
     "sum", _sum_fwd,
-    lambda g, ans, a, axes, keepdim: expand_back(g, a.data.shape, axes, keepdim),
+    lambda g, ans, a, axes, keepdim: expand_back(g, a.shape, axes, keepdim),
     partials="1", doc="out = sum of a over `dim`",
 )  # fmt: skip
 
@@ -88,10 +94,11 @@ def _mean_fwd(a, axes, keepdim):
 
 
 def _mean_vjp(g, ans, a, axes, keepdim):
-    return expand_back(g, a.data.shape, axes, keepdim) / _count(a.data.shape, axes)
+    return expand_back(g, a.shape, axes, keepdim) / _count(a.shape, axes)
 
 
 MEAN = defprim("mean", _mean_fwd, _mean_vjp, partials="1/n", doc="out = mean of a over `dim`")
+allow_array_vjps(SUM, MEAN, elementwise=False)
 
 
 def _float_input(x: Tensor, op: str) -> Tensor:

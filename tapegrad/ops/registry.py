@@ -68,6 +68,7 @@ class Primitive:
         "doc",
         "record1",
         "record2",
+        "array_elementwise",
     )
 
     def __init__(self, name, fwd, vjps, vjp_all, partials, saves, uses_ans, view, has_aux, doc,
@@ -80,6 +81,7 @@ class Primitive:
         self.saves = saves
         self.saves_masks = _saves_masks(saves_for) if saves_for else None
         self.array_vjp = False
+        self.array_elementwise = False
         self.uses_ans = uses_ans
         self.view = view
         self.has_aux = has_aux
@@ -340,6 +342,10 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
     """``apply`` in general: any number of inputs, parameters, views, aux.
     (Two and three inputs, the fused layers' case, are spelled out.)"""
     n = len(inputs)
+    first = inputs[0]
+    if first.__class__ is not Tensor and not isinstance(first, Tensor):
+        out = prim.fwd(*inputs, **params)  # a vjp run on plain arrays (``array_vjp``)
+        return out[0] if prim.has_aux else out
     try:
         if n == 3:
             out = prim.fwd(inputs[0].data, inputs[1].data, inputs[2].data, **params)
@@ -526,12 +532,16 @@ broadcast_to_prim = defprim(
 )
 
 
-def allow_array_vjps(*prims: Primitive) -> None:
+def allow_array_vjps(*prims: Primitive, elementwise: bool = True) -> None:
     """Mark primitives whose vjps also run on plain arrays (see ``array_vjp``
     in the module docstring): a first-order ``backward()`` runs them so (the
-    same formulas, without a tensor per intermediate)."""
+    same formulas, without a tensor per intermediate).  ``elementwise``:
+    one vjp per input, no parameters, and a 0-d output only from 0-d inputs
+    (the engine's own loop runs those, on NumPy scalars for 0-d); otherwise
+    (a reduction, a fused layer) the engine passes the node's parameters."""
     for prim in prims:
         prim.array_vjp = True
+        prim.array_elementwise = elementwise and prim.vjps is not None
 
 
 def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
