@@ -38,7 +38,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self.name = name
-        self._vc = [0]
+        self._vc = [0, 0]
         self._hooks = None
         self.requires_grad = False
         if requires_grad:
@@ -226,15 +226,18 @@ class ItemError(RuntimeError, ValueError):
 
 # The creation number (see ``Node.seq``) taken by the latest in-place change
 # of any tensor: a node recorded after it cannot have seen its saved tensors
-# change, so the backward pass compares versions only for older nodes.
+# change, so the backward pass looks at the version counters of older nodes
+# only.
 last_change = [0]
 
 
 def bump_version(t: Tensor) -> None:
-    """Count an in-place change of ``t`` on its version counter (shared with
-    its views), as every in-place write must; see ``last_change``."""
-    t._vc[0] += 1
-    last_change[0] = next_seq()
+    """Count an in-place change of ``t`` on its version counter ``_vc``
+    (shared with its views): ``[version, creation number of the change]``.
+    Every in-place write must call it; see ``last_change`` and ``Node``."""
+    vc = t._vc
+    vc[0] += 1
+    vc[1] = last_change[0] = next_seq()
 
 
 def _make(data, grad_fn=None, vc=None) -> Tensor:
@@ -245,7 +248,7 @@ def _make(data, grad_fn=None, vc=None) -> Tensor:
     t.grad_fn = grad_fn
     t.requires_grad = grad_fn is not None
     t.name = None
-    t._vc = [0] if vc is None else vc
+    t._vc = [0, 0] if vc is None else vc
     t._hooks = None
     return t
 

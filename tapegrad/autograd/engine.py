@@ -77,35 +77,55 @@ def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
     return grad
 
 
-def _versions_ok(node: Node) -> bool:
-    """Whether every tensor the node saved is still at its recorded version."""
-    inputs, versions = node.inputs, node.versions
-    k = 0
-    for i in node.saved:
-        if inputs[i]._vc[0] != versions[k]:
-            return False
-        k += 1
-    if node.prim.uses_ans:
-        ans = node.ans_ref()
-        if ans is not None and ans._vc[0] != versions[k]:
-            return False
-    return True
-
-
-def _inplace_error(node: Node) -> InPlaceError:
+def _saved_tensors(node: Node) -> list:
+    """``(label, version counter)`` of what ``node``'s vjps read: the inputs
+    its primitive saves for the arguments that need a gradient (``saves_for``,
+    as PyTorch saves them), and its output for a primitive with ``uses_ans``."""
     prim = node.prim
-    saved = [(f"input {i}", node.inputs[i]) for i in node.saved]
-    if prim.uses_ans:
-        saved.append(("its output", node.ans_ref()))
-    for (label, t), v in zip(saved, node.versions):
-        if t is not None and t._vc[0] != v:
+    inputs = node.inputs
+    if prim.saves_masks is None:
+        saves = prim.saves
+    else:
+        mask = 0
+        for i, p in enumerate(node.parents):
+            if p is not None:
+                mask |= 1 << i
+        saves = prim.saves_masks[mask]
+    out = [
+        (f"input {i} (shape {tuple(inputs[i].shape)})", inputs[i]._vc)
+        for i in saves
+        if i < len(inputs)
+    ]  # fmt: skip (an optional argument may be left out)
+    if node.ans is not None:
+        out.append((f"its output (shape {tuple(node.ans[0].shape)})", node.ans[1]))
+    return out
+
+
+def _changed_error(node: Node):
+    """An ``InPlaceError`` when a tensor ``node``'s vjps read was changed in
+    place after the node was recorded, else ``None``.  (Called only for
+    nodes older than the latest in-place change anywhere: ``last_change``.)"""
+    seq = node.seq
+    for label, vc in _saved_tensors(node):
+        if vc[1] > seq:
+            prim = node.prim
             return InPlaceError(
                 f"one of the tensors needed to compute gradients was changed by an in-place "
-                f"operation: {label} (shape {tuple(t.shape)}) of `{prim.name}` "
-                f"({node.name()}) is at version {t._vc[0]}, but `{prim.name}` saved it at "
-                f"version {v}. Use an out-of-place op (x = x + 1 instead of x += 1) or .clone()"
+                f"operation: {label} of `{prim.name}` ({node.name()}) was saved for the "
+                f"backward pass and then changed in place (it is now at version {vc[0]}). "
+                "Use an out-of-place op (x = x + 1 instead of x += 1) or .clone()"
             )
-    return InPlaceError(f"a tensor saved by `{prim.name}` was changed in place")
+    return None
+
+
+def output_tensor(node: Node):
+    """The output of ``node`` as a tensor (for vjps that read it, on tensors):
+    its array and version counter with ``node`` as ``grad_fn``, so that a
+    recorded backward differentiates through it.  ``None`` without ``ans``."""
+    ans = node.ans
+    if ans is None:
+        return None
+    return _make(ans[0], node, ans[1])
 
 
 def _freed_error(node: Node) -> GraphFreedError:
@@ -178,8 +198,10 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                 captured[node] = g
             if node not in needed:
                 continue
-            if node.versions and node.seq < last_change[0] and not _versions_ok(node):
-                raise _inplace_error(node)
+            if node.seq < last_change[0]:
+                err = _changed_error(node)
+                if err is not None:
+                    raise err
             _propagate(node, g, grads, wanted, target_leaves)
         leaf_grads = _leaf_hooks(grads)
         results = [
@@ -196,9 +218,9 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
         if not retain_graph:
             # Node.release, spelled out, for the nodes the pass reached; only
             # now, as a node's inputs keep the outputs of earlier nodes alive
-            # (their vjps may read them: ans_ref)
+            # (their vjps may read them)
             for node in order:
-                node.inputs = node.ans_ref = node.params = None
+                node.inputs = node.ans = node.params = None
 
 
 def _backward_all(roots, grads, create_graph, handed, done) -> None:
@@ -236,30 +258,21 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
             raise _freed_error(node)
         if node.extra is not None:
             g = _node_extras(node, _as_tensor(g), create_graph, handed)
-        ans = node.ans_ref
-        if ans is not None:
-            ans = ans()
-        versions = node.versions
-        if versions and node.seq < last_change[0]:  # _versions_ok, spelled out
-            # (only a node recorded before the latest in-place change can
-            # have seen a saved tensor change)
-            k = 0
-            for j in node.saved:
-                if inputs[j]._vc[0] != versions[k]:
-                    raise _inplace_error(node)
-                k += 1
-            if ans is not None and ans._vc[0] != versions[k]:
-                raise _inplace_error(node)
+        if node.seq < last_change[0]:  # only older nodes can have seen a change
+            err = _changed_error(node)
+            if err is not None:
+                raise err
         prim = node.prim
-        # Two spelled-out loops, on arrays and on tensors: merged into one,
-        # the per-edge mode checks cost about 6% of op_overhead (measured).
+        # The elementwise primitives' vjps on plain arrays, spelled out here
+        # (the hot path); anything else goes to _propagate_arrays/_propagate.
         if arrays and prim.array_elementwise:  # vjps on plain arrays
             if len(inputs) == 2:
                 args = (inputs[0].data, inputs[1].data)
             else:
                 args = (inputs[0].data,)
+            ans = node.ans
             if ans is not None:
-                ans = ans.data
+                ans = ans[0]
             if g.__class__ is not _ndarray:
                 if isinstance(g, Tensor):  # the seed, or from a vjp on tensors
                     g = g.data
@@ -301,7 +314,7 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
                 [p for p in node.parents if p.__class__ is Node and p not in grads]
             )
             if arrays and prim.array_vjp:  # a reduction or a fused layer, on plain arrays
-                _propagate_arrays(node, _to_array(g), ans, grads)
+                _propagate_arrays(node, _to_array(g), grads)
             else:
                 if g.__class__ is not Tensor:
                     g = _make(_to_array(g))
@@ -319,7 +332,7 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
             nxt = heappushpop(heap, (-nxt.seq, nxt))[1]
 
 
-def _propagate_arrays(node, g, ans, grads) -> None:
+def _propagate_arrays(node, g, grads) -> None:
     """``_propagate`` on plain arrays, for an ``array_vjp`` primitive with
     parameters or a ``vjp_all`` (a reduction, a fused layer): the gradient,
     inputs and output as arrays, the results added to ``grads``."""
@@ -327,8 +340,7 @@ def _propagate_arrays(node, g, ans, grads) -> None:
     parents = node.parents
     inputs = node.inputs
     args = [t.data for t in inputs]
-    if ans is not None:
-        ans = ans.data
+    ans = None if node.ans is None else node.ans[0]
     if prim.vjp_all is not None:
         needs = tuple([p is not None for p in parents])
         outs = prim.vjp_all(g, ans, *args, needs=needs, **node.params)
@@ -415,7 +427,7 @@ def _propagate(node, g, grads, wanted, target_leaves) -> None:
     prim = node.prim
     inputs = node.inputs
     parents = node.parents
-    ans = node.ans_ref() if node.ans_ref is not None else None
+    ans = output_tensor(node)
     params = node.params
     if prim.vjp_all is not None:
         if wanted is None:

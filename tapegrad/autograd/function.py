@@ -73,7 +73,8 @@ class FunctionCtx:
 class _FunctionPrim:
     """Adapts a ``Function`` subclass to the engine's primitive protocol."""
 
-    saves = ()
+    saves = ()  # (the Function checks the versions of what ctx saved itself)
+    saves_masks = None
     uses_ans = False
     view = False
     has_aux = False
@@ -166,10 +167,10 @@ class Function:
         params = dict(ctx=ctx, positions=tuple(positions), n_args=len(args), shapes=shapes,
                       packed=packed)  # fmt: skip
         if not packed:
-            node = Node(cls._prim, tensors, parents, params, None, ())
+            node = Node(cls._prim, tensors, parents, params)
             return _own(out, node)
         flat = xp.concatenate([o.data.reshape(-1) for o in outs])
-        node = Node(cls._prim, tensors, parents, params, None, ())
+        node = Node(cls._prim, tensors, parents, params)
         whole = _make(flat, node)
         results, start = [], 0
         for o in outs:

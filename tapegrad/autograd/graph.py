@@ -10,18 +10,20 @@ A node keeps what the backward pass needs and nothing more:
                flows there);
 * ``params``   the op's static arguments (``dim``, ``shape``, ...);
 * ``seq``      its creation number (consumers are always created later);
-* ``ans_ref``  a weak reference to the output, for vjps written in terms of it
-               (``d exp(a) = exp(a) da``);
-* ``saved``    the argument positions whose values the vjps will read, and
-  ``versions`` their version counters at record time (then the output's, for
-               vjps that read it), so an in-place change before ``backward()``
-               is caught;
+* ``ans``      for vjps written in terms of the output (``d exp(a) = exp(a) da``):
+               the output's array and version counter, else ``None``;
 * ``extra``    ``None``, or the rarely used ``hooks`` and ``retained`` (a
                tensor's ``retain_grad``) in a small holder: one slot to set
                when recording and one to test in the backward loop.
 
+An in-place change of a tensor the vjps read (the inputs the primitive
+``saves``, the output with ``uses_ans``) after the node was recorded is
+caught at backward time: every tensor's version counter ``_vc`` is
+``[version, creation number of its latest change]`` (``bump_version``), and
+a change numbered after the node's ``seq`` came after the recording.
+
 After a backward without ``retain_graph`` the node is *freed*: ``inputs``,
-``ans_ref`` and ``params`` are dropped (``inputs is None``).
+``ans`` and ``params`` are dropped (``inputs is None``).
 """
 
 from __future__ import annotations
@@ -117,22 +119,18 @@ class Node:
         "inputs",
         "parents",
         "params",
-        "ans_ref",
-        "versions",
-        "saved",
+        "ans",
         "seq",
         "extra",
         "__weakref__",
     )
 
-    def __init__(self, prim, inputs, parents, params, ans_ref, versions, saved=None):
+    def __init__(self, prim, inputs, parents, params, ans=None):
         self.prim = prim
         self.inputs = inputs
         self.parents = parents
         self.params = params
-        self.ans_ref = ans_ref
-        self.versions = versions
-        self.saved = prim.saves if saved is None else saved
+        self.ans = ans
         self.seq = next_seq()
         self.extra = None
 
@@ -193,7 +191,7 @@ class Node:
         """Drop everything saved for backward (after a backward without
         ``retain_graph``); the structure (parents) stays for error messages."""
         self.inputs = None
-        self.ans_ref = None
+        self.ans = None
         self.params = None
 
     def __repr__(self) -> str:

@@ -33,7 +33,7 @@ class Parameter(Tensor):
             self._vc = data._vc
         else:
             self.data = _to_array(data)
-            self._vc = [0]
+            self._vc = [0, 0]
         self.grad = None
         self.grad_fn = None
         self.name = getattr(data, "name", None)

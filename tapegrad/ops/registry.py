@@ -34,8 +34,6 @@ Conventions of an entry
 
 from __future__ import annotations
 
-import weakref
-
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node
@@ -226,7 +224,6 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
     fwd = prim.fwd
     uses_ans = prim.uses_ans
     if arity == 1:
-        saves1 = prim.saves
 
         def record1(input):  # (the name of PyTorch's argument: a public op is this)
             a = input
@@ -248,7 +245,7 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
             result.grad = None
             result.name = None
             result._hooks = None
-            result._vc = [0]
+            result._vc = [0, 0]
             if not (a.requires_grad and GradMode.enabled):
                 result.grad_fn = None
                 result.requires_grad = False
@@ -258,13 +255,7 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
             node.inputs = (a,)
             node.parents = (a.grad_fn or a,)
             node.params = _NO_PARAMS
-            if uses_ans:
-                node.ans_ref = _weakref(result)
-                node.versions = (a._vc[0], 0) if saves1 else (0,)
-            else:
-                node.ans_ref = None
-                node.versions = (a._vc[0],) if saves1 else ()
-            node.saved = saves1
+            node.ans = (out, result._vc) if uses_ans else None
             node.seq = _next_seq()
             node.extra = None
             result.grad_fn = node
@@ -272,11 +263,6 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
             return result
 
         return record1
-
-    # what the vjps read, per mask of the arguments that need a gradient
-    # (without the positions of an optional third argument, left out here)
-    masks = prim.saves_masks or (prim.saves,) * 4
-    masks = tuple(tuple(i for i in m if i < 2) for m in masks[:4])
 
     def record2(input, other):
         a = input
@@ -303,32 +289,19 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
         result.grad = None
         result.name = None
         result._hooks = None
-        result._vc = [0]
+        result._vc = [0, 0]
         ra = a.requires_grad
         rb = b.requires_grad
         if not ((ra or rb) and GradMode.enabled):
             result.grad_fn = None
             result.requires_grad = False
             return result
-        saves = masks[(2 if rb else 0) | ra]
-        if not saves:
-            versions = ()
-        elif len(saves) == 2:
-            versions = (a._vc[0], b._vc[0])
-        else:
-            versions = ((b if saves[0] else a)._vc[0],)
         node = _new(Node)
         node.prim = prim
         node.inputs = (a, b)
         node.parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
         node.params = _NO_PARAMS
-        if uses_ans:
-            node.ans_ref = _weakref(result)
-            versions += (0,)
-        else:
-            node.ans_ref = None
-        node.versions = versions
-        node.saved = saves
+        node.ans = (out, result._vc) if uses_ans else None
         node.seq = _next_seq()
         node.extra = None
         result.grad_fn = node
@@ -374,20 +347,12 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
     if not mask:  # no input requires grad
         return result
     parents = tuple([(t.grad_fn or t) if t.requires_grad else None for t in inputs])
-    saves = prim.saves if prim.saves_masks is None else prim.saves_masks[mask]
-    if saves and saves[-1] >= n:  # an optional argument (a bias) was left out
-        saves = tuple([i for i in saves if i < n])
-    versions = tuple([inputs[i]._vc[0] for i in saves])
-    if prim.uses_ans:
-        versions += (0,)
-    node = _new(Node)  # Node.__init__ spelled out, as in apply2
+    node = _new(Node)  # Node.__init__ spelled out, as in the recorders
     node.prim = prim
     node.inputs = inputs
     node.parents = parents
     node.params = params
-    node.ans_ref = _weakref(result) if prim.uses_ans else None
-    node.versions = versions
-    node.saved = saves
+    node.ans = (out, result._vc) if prim.uses_ans else None
     node.seq = _next_seq()
     node.extra = None
     result.grad_fn = node
@@ -397,7 +362,6 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
 
 _NO_PARAMS: dict = {}  # shared by the nodes of ops without parameters; never written to
 _new = object.__new__
-_weakref = weakref.ref
 
 
 # ---------------------------------------------------------------- arguments

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tapegrad.autograd.engine import output_tensor
 from tapegrad.tensor import Tensor
 from tapegrad.viz.expr import ExprError, evaluate_number
 from tapegrad.viz.graph import Graph, build_graph, format_number
@@ -98,7 +99,7 @@ def _vjp_contributions(v, tg) -> list:
         return [None] * n
     prim = node.prim
     g = tg.tensor(v.grad)
-    ans = node.ans_ref() if node.ans_ref is not None else None
+    ans = output_tensor(node)
     try:
         with tg.no_grad():
             if getattr(prim, "vjp_all", None) is not None:

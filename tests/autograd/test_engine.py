@@ -233,6 +233,21 @@ def test_every_version_bump_goes_through_bump_version():
     assert offenders == []
 
 
+def test_in_place_change_of_an_output_a_vjp_reads_is_caught():
+    """exp's vjp reads its output; changing that output in place after the
+    op (not before, and not another tensor) is an error naming exp."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.add_(1)
+    with pytest.raises(InPlaceError, match=r"its output \(shape \(2,\)\) of `exp`"):
+        y.sum().backward()
+    x.grad = None
+    y = x.exp()
+    tg.tensor([3.0]).add_(1)  # a change elsewhere: the check runs, finds nothing
+    (y * 1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.exp([1.0, 2.0]))
+
+
 def test_in_place_change_of_an_unsaved_tensor_is_fine():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     h = x * 2
