@@ -97,7 +97,7 @@ def _saved_tensors(node: Node) -> list:
         if i < len(inputs)
     ]  # fmt: skip (an optional argument may be left out)
     if node.ans is not None:
-        out.append((f"its output (shape {tuple(node.ans[0].shape)})", node.ans[1]))
+        out.append((f"its output (shape {tuple(node.ans.shape)})", node.ans_vc))
     return out
 
 
@@ -125,7 +125,7 @@ def output_tensor(node: Node):
     ans = node.ans
     if ans is None:
         return None
-    return _make(ans[0], node, ans[1])
+    return _make(ans, node, node.ans_vc)
 
 
 def _freed_error(node: Node) -> GraphFreedError:
@@ -271,8 +271,6 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
             else:
                 args = (inputs[0].data,)
             ans = node.ans
-            if ans is not None:
-                ans = ans[0]
             if g.__class__ is not _ndarray:
                 if isinstance(g, Tensor):  # the seed, or from a vjp on tensors
                     g = g.data
@@ -340,7 +338,7 @@ def _propagate_arrays(node, g, grads) -> None:
     parents = node.parents
     inputs = node.inputs
     args = [t.data for t in inputs]
-    ans = None if node.ans is None else node.ans[0]
+    ans = node.ans
     if prim.vjp_all is not None:
         needs = tuple([p is not None for p in parents])
         outs = prim.vjp_all(g, ans, *args, needs=needs, **node.params)

@@ -11,7 +11,8 @@ A node keeps what the backward pass needs and nothing more:
 * ``params``   the op's static arguments (``dim``, ``shape``, ...);
 * ``seq``      its creation number (consumers are always created later);
 * ``ans``      for vjps written in terms of the output (``d exp(a) = exp(a) da``):
-               the output's array and version counter, else ``None``;
+               the output's array, and ``ans_vc`` its version counter (set
+               only then: no tuple per node); else ``None``;
 * ``extra``    ``None``, or the rarely used ``hooks`` and ``retained`` (a
                tensor's ``retain_grad``) in a small holder: one slot to set
                when recording and one to test in the backward loop.
@@ -120,17 +121,18 @@ class Node:
         "parents",
         "params",
         "ans",
+        "ans_vc",
         "seq",
         "extra",
         "__weakref__",
     )
 
-    def __init__(self, prim, inputs, parents, params, ans=None):
+    def __init__(self, prim, inputs, parents, params):
         self.prim = prim
         self.inputs = inputs
         self.parents = parents
         self.params = params
-        self.ans = ans
+        self.ans = None  # (a user Function's backward reads what ctx saved)
         self.seq = next_seq()
         self.extra = None
 

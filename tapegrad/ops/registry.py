@@ -255,7 +255,11 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
             node.inputs = (a,)
             node.parents = (a.grad_fn or a,)
             node.params = _NO_PARAMS
-            node.ans = (out, result._vc) if uses_ans else None
+            if uses_ans:
+                node.ans = out
+                node.ans_vc = result._vc
+            else:
+                node.ans = None
             node.seq = _next_seq()
             node.extra = None
             result.grad_fn = node
@@ -301,7 +305,11 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
         node.inputs = (a, b)
         node.parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
         node.params = _NO_PARAMS
-        node.ans = (out, result._vc) if uses_ans else None
+        if uses_ans:
+            node.ans = out
+            node.ans_vc = result._vc
+        else:
+            node.ans = None
         node.seq = _next_seq()
         node.extra = None
         result.grad_fn = node
@@ -352,7 +360,11 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
     node.inputs = inputs
     node.parents = parents
     node.params = params
-    node.ans = (out, result._vc) if prim.uses_ans else None
+    if prim.uses_ans:
+        node.ans = out
+        node.ans_vc = result._vc
+    else:
+        node.ans = None
     node.seq = _next_seq()
     node.extra = None
     result.grad_fn = node
