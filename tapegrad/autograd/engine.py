@@ -266,10 +266,8 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
         # The elementwise primitives' vjps on plain arrays, spelled out here
         # (the hot path); anything else goes to _propagate_arrays/_propagate.
         if arrays and prim.array_elementwise:  # vjps on plain arrays
-            if len(inputs) == 2:
-                args = (inputs[0].data, inputs[1].data)
-            else:
-                args = (inputs[0].data,)
+            a0 = inputs[0].data  # (one or two arguments, spelled out)
+            a1 = inputs[1].data if len(inputs) == 2 else None
             ans = node.ans
             if g.__class__ is not _ndarray:
                 if isinstance(g, Tensor):  # the seed, or from a vjp on tensors
@@ -281,10 +279,9 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
                     # arrays): the output is 0-d, so are the inputs of an
                     # elementwise primitive. The vjp runs on NumPy scalars,
                     # several times faster than on 0-d arrays (same results).
-                    if len(args) == 2:
-                        args = (args[0][()], args[1][()])
-                    else:
-                        args = (args[0][()],)
+                    a0 = a0[()]
+                    if a1 is not None:
+                        a1 = a1[()]
                     if ans is not None:
                         ans = ans[()]
             vjps = prim.vjps
@@ -293,8 +290,13 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
                 i += 1
                 if p is None:
                     continue
-                gi = vjps[i](g, ans, *args)  # an array, or a NumPy scalar for 0-d
-                xd = args[i]
+                # an array, or a NumPy scalar for 0-d
+                if a1 is None:
+                    gi = vjps[0](g, ans, a0)
+                    xd = a0
+                else:
+                    gi = vjps[i](g, ans, a0, a1)
+                    xd = a1 if i else a0
                 if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
                     gi = _conform(prim, i, _make(_asarray(gi)), inputs[i]).data
                 prev = get(p)
