@@ -32,7 +32,7 @@ uint8 = numpy.dtype("uint8")
 bool_ = numpy.dtype("bool")
 
 
-_CONSTANTS: dict = {}
+_CONSTANTS: dict = {}  # dtype -> {value: read-only 0-d array}
 
 
 def constant(value, like):
@@ -41,15 +41,19 @@ def constant(value, like):
     every op it meets (about 0.4 us, as long as a small op itself), and a 0-d
     array of the same dtype gives the same result without that cost.  Next to
     a NumPy scalar (what ops on 0-d arrays return) the Python number is the
-    fast operand and is returned as it is."""
+    fast operand and is returned as it is.  (Zero and NaN are not cached:
+    ``0.0 == -0.0`` would mix the two up.)"""
     if like.__class__ is not ndarray:
         return value
-    key = (value, like.dtype)
-    c = _CONSTANTS.get(key)
-    if c is None:
-        c = xp.asarray(value, dtype=like.dtype)
-        c.flags.writeable = False
-        _CONSTANTS[key] = c
+    by_value = _CONSTANTS.get(like.dtype)
+    if by_value is not None:
+        c = by_value.get(value)
+        if c is not None:
+            return c
+    c = xp.asarray(value, dtype=like.dtype)
+    c.flags.writeable = False
+    if value and value == value:
+        _CONSTANTS.setdefault(like.dtype, {})[value] = c
     return c
 
 

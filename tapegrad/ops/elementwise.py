@@ -29,12 +29,14 @@ def _t(x) -> Tensor:
 
 
 # ================================================================== binary
+# ``x if x.shape == a.shape else sum_to_shape(...)``: the common case (no
+# broadcasting) without a call; sum_to_shape undoes broadcasting otherwise.
 def _add_a(g, ans, a, b):
-    return sum_to_shape(g, a.shape)
+    return g if g.shape == a.shape else sum_to_shape(g, a.shape)
 
 
 def _add_b(g, ans, a, b):
-    return sum_to_shape(g, b.shape)
+    return g if g.shape == b.shape else sum_to_shape(g, b.shape)
 
 
 def _sub_b(g, ans, a, b):
@@ -44,11 +46,13 @@ def _sub_b(g, ans, a, b):
 # The vjps of mul and exp use the operator: a first-order backward runs them
 # on plain arrays (NumPy's own ``*``); with create_graph, on tensors.
 def _mul_a(g, ans, a, b):
-    return sum_to_shape(g * b, a.shape)
+    d = g * b
+    return d if d.shape == a.shape else sum_to_shape(d, a.shape)
 
 
 def _mul_b(g, ans, a, b):
-    return sum_to_shape(g * a, b.shape)
+    d = g * a
+    return d if d.shape == b.shape else sum_to_shape(d, b.shape)
 
 
 def _div_a(g, ans, a, b):
