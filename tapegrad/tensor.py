@@ -38,7 +38,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self.name = name
-        self._vc = [0, 0]
+        self._vc = FRESH
         self._hooks = None
         self.requires_grad = False
         if requires_grad:
@@ -143,7 +143,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (shared, with the same version counter), cut from the graph."""
-        return _make(self.data, vc=self._vc)
+        return _make(self.data, vc=shared_version(self))
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -230,14 +230,30 @@ class ItemError(RuntimeError, ValueError):
 # only.
 last_change = [0]
 
+# The version counter of a tensor nothing has changed or shared yet: one
+# immutable tuple for all of them (no list per op); ``bump_version`` and
+# ``shared_version`` give a tensor a list of its own first.
+FRESH = (0, 0)
+
 
 def bump_version(t: Tensor) -> None:
     """Count an in-place change of ``t`` on its version counter ``_vc``
     (shared with its views): ``[version, creation number of the change]``.
     Every in-place write must call it; see ``last_change`` and ``Node``."""
     vc = t._vc
+    if vc is FRESH:
+        vc = t._vc = [0, 0]
     vc[0] += 1
     vc[1] = last_change[0] = next_seq()
+
+
+def shared_version(t: Tensor) -> list:
+    """``t``'s version counter, to be shared (by a view, a detached tensor, or
+    a node that reads ``t`` as its output): a list of its own from now on."""
+    vc = t._vc
+    if vc is FRESH:
+        vc = t._vc = [0, 0]
+    return vc
 
 
 def _make(data, grad_fn=None, vc=None) -> Tensor:
@@ -248,7 +264,7 @@ def _make(data, grad_fn=None, vc=None) -> Tensor:
     t.grad_fn = grad_fn
     t.requires_grad = grad_fn is not None
     t.name = None
-    t._vc = [0, 0] if vc is None else vc
+    t._vc = FRESH if vc is None else vc
     t._hooks = None
     return t
 

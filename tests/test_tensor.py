@@ -265,6 +265,27 @@ def test_inplace_bumps_version_shared_with_views():
     assert x.tolist() == [1.0, 2.0, 2.0]
 
 
+def test_version_counter_is_shared_by_views_detached_tensors_and_parameters():
+    """A fresh tensor starts with a shared immutable counter; whatever shares
+    it (a view, detach(), a Parameter made from it) gets the same list, made
+    before or after the first change, in either direction."""
+    import tapegrad.nn as nn
+
+    x = tg.ones(3)
+    d = x.detach()
+    d.add_(1)
+    assert x._version == d._version == 1
+    p = nn.Parameter(x)
+    x.mul_(2)
+    assert p._version == 2 and d._version == 2
+    y = tg.ones(2)
+    v = y.view(2)  # shared before any change
+    y.add_(1)
+    assert v._version == 1
+    other = tg.ones(2)
+    assert other._version == 0  # untouched by the others' changes
+
+
 def test_view_as_and_reshape_as_take_the_other_shape():
     x = tg.arange(6)
     assert x.view_as(tg.zeros(2, 3)).shape == (2, 3)

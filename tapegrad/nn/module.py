@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from tapegrad import dtypes
 from tapegrad.autograd.graph import no_grad
-from tapegrad.tensor import Tensor, _to_array, bump_version
+from tapegrad.tensor import FRESH, Tensor, _to_array, bump_version, shared_version
 
 
 class Parameter(Tensor):
@@ -30,10 +30,10 @@ class Parameter(Tensor):
         self = object.__new__(cls)
         if isinstance(data, Tensor):
             self.data = data.data
-            self._vc = data._vc
+            self._vc = shared_version(data)
         else:
             self.data = _to_array(data)
-            self._vc = [0, 0]
+            self._vc = FRESH
         self.grad = None
         self.grad_fn = None
         self.name = getattr(data, "name", None)

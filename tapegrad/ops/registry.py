@@ -38,7 +38,7 @@ from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node
 from tapegrad.autograd.graph import next_seq as _next_seq
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import FRESH, Tensor, _make, shared_version
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -245,7 +245,7 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
             result.grad = None
             result.name = None
             result._hooks = None
-            result._vc = [0, 0]
+            result._vc = FRESH
             if not (a.requires_grad and GradMode.enabled):
                 result.grad_fn = None
                 result.requires_grad = False
@@ -257,7 +257,7 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
             node.params = _NO_PARAMS
             if uses_ans:
                 node.ans = out
-                node.ans_vc = result._vc
+                node.ans_vc = result._vc = [0, 0]  # (read back: a list of its own)
             else:
                 node.ans = None
             node.seq = _next_seq()
@@ -293,7 +293,7 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
         result.grad = None
         result.name = None
         result._hooks = None
-        result._vc = [0, 0]
+        result._vc = FRESH
         ra = a.requires_grad
         rb = b.requires_grad
         if not ((ra or rb) and GradMode.enabled):
@@ -307,7 +307,7 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
         node.params = _NO_PARAMS
         if uses_ans:
             node.ans = out
-            node.ans_vc = result._vc
+            node.ans_vc = result._vc = [0, 0]  # (read back: a list of its own)
         else:
             node.ans = None
         node.seq = _next_seq()
@@ -343,7 +343,7 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
         params["aux"] = aux
     if out.__class__ is not _ndarray:
         out = _asarray(out)
-    result = _make(out, vc=inputs[0]._vc if prim.view else None)
+    result = _make(out, vc=shared_version(inputs[0]) if prim.view else None)
     if not GradMode.enabled:
         return result
     mask = 0
@@ -362,7 +362,7 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
     node.params = params
     if prim.uses_ans:
         node.ans = out
-        node.ans_vc = result._vc
+        node.ans_vc = shared_version(result)
     else:
         node.ans = None
     node.seq = _next_seq()
