@@ -32,29 +32,25 @@ uint8 = numpy.dtype("uint8")
 bool_ = numpy.dtype("bool")
 
 
-_CONSTANTS: dict = {}  # dtype -> {value: read-only 0-d array}
+class Constant(dict):
+    """``value`` as an operand next to arrays, by dtype: ``ONE[a.dtype]`` is a
+    cached, read-only 0-d array of ``a``'s dtype.  NumPy converts a Python
+    number anew on every op it meets (about 0.4 us, as long as a small op
+    itself); a 0-d array of the same dtype gives the same result without that
+    cost, and the lookup is one dict access (made on first use)."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+    def __missing__(self, dtype):
+        c = xp.asarray(self.value, dtype=dtype)
+        c.flags.writeable = False
+        self[dtype] = c
+        return c
 
 
-def constant(value, like):
-    """``value`` as an operand next to the array ``like``: a cached, read-only
-    0-d array of ``like``'s dtype.  NumPy converts a Python number anew on
-    every op it meets (about 0.4 us, as long as a small op itself), and a 0-d
-    array of the same dtype gives the same result without that cost.  Next to
-    a NumPy scalar (what ops on 0-d arrays return) the Python number is the
-    fast operand and is returned as it is.  (Zero and NaN are not cached:
-    ``0.0 == -0.0`` would mix the two up.)"""
-    if like.__class__ is not ndarray:
-        return value
-    by_value = _CONSTANTS.get(like.dtype)
-    if by_value is not None:
-        c = by_value.get(value)
-        if c is not None:
-            return c
-    c = xp.asarray(value, dtype=like.dtype)
-    c.flags.writeable = False
-    if value and value == value:
-        _CONSTANTS.setdefault(like.dtype, {})[value] = c
-    return c
+ONE = Constant(1)
 
 
 def scatter_add(target, index, values) -> None:

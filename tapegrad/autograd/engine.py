@@ -64,7 +64,7 @@ def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
                 "vector of the vector-Jacobian product)"
             )
         if shared:
-            one = B.constant(1, data)
+            one = B.ONE[data.dtype]
             return _make(one if data.ndim == 0 else one.reshape(data.shape))
         return _make(B.xp.ones(data.shape, dtype=data.dtype))
     if not isinstance(grad, Tensor):

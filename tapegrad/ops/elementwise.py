@@ -21,7 +21,7 @@ from tapegrad.ops.registry import (
 from tapegrad.tensor import Tensor
 
 xp = B.xp
-_c = B.constant  # a number next to an array, without NumPy's conversion per op
+_ONE = B.ONE  # 1 next to an array, without NumPy's conversion per op
 
 
 def _t(x) -> Tensor:
@@ -327,12 +327,12 @@ tan = _unary(
 # tanh_backward, sigmoid_backward, threshold_backward): one node instead of
 # three in a first-order backward, and differentiable for second order.
 TANH_BACKWARD = defprim(
-    "tanh_backward", lambda g, y: g * (_c(1, y) - y * y),
+    "tanh_backward", lambda g, y: g * (_ONE[y.dtype] - y * y),
     (lambda gg, ans, g, y: tanh_backward(gg, y), lambda gg, ans, g, y: gg * g * y * -2.0),
     partials=("1 - b**2", "-2*a*b"), saves=(0, 1), doc="out = a * (1 - b^2): tanh's vjp, b = tanh(x)",
 )  # fmt: skip
 SIGMOID_BACKWARD = defprim(
-    "sigmoid_backward", lambda g, y: g * y * (_c(1, y) - y),
+    "sigmoid_backward", lambda g, y: g * y * (_ONE[y.dtype] - y),
     (lambda gg, ans, g, y: sigmoid_backward(gg, y), lambda gg, ans, g, y: gg * g * (1 - y * 2.0)),
     partials=("b*(1-b)", "a*(1-2*b)"), saves=(0, 1),
     doc="out = a * b * (1 - b): sigmoid's vjp, b = sigmoid(x)",
@@ -384,7 +384,10 @@ tanh = _unary(
 # e^-a would overflow: one op more than the textbook formula, accurate to
 # about one ulp; below the bound (where sigmoid(a) < 1e-38 in float32,
 # 1e-308 in float64) the result stays at that tiny value instead of reaching 0.
-_SIGMOID_LOW = {xp.dtype("float32"): -88.0, xp.dtype("float64"): -709.0}
+_SIGMOID_LOW = {
+    xp.dtype(name): B.Constant(lo)[xp.dtype(name)]
+    for name, lo in (("float32", -88.0), ("float64", -709.0))
+}
 
 
 def _sigmoid_fwd(a):
@@ -392,8 +395,8 @@ def _sigmoid_fwd(a):
     if lo is None:  # another dtype: exp of a non-positive number only
         e = xp.exp(-xp.abs(a))
         return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
-    one = _c(1, a)
-    return one / (one + xp.exp(-xp.maximum(a, _c(lo, a))))
+    one = _ONE[a.dtype]
+    return one / (one + xp.exp(-xp.maximum(a, lo)))
 
 
 sigmoid = _unary(
