@@ -245,9 +245,13 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
     pop = grads.pop
     get = grads.get
     finish = done.append
-    heap = [(-r.seq, r) for r in set(roots)]
-    heapify(heap)
-    nxt = heappop(heap)[1]
+    if len(roots) == 1:
+        heap = []
+        nxt = roots[0]
+    else:
+        heap = [(-r.seq, r) for r in set(roots)]
+        heapify(heap)
+        nxt = heappop(heap)[1]
     while True:
         node = nxt
         nxt = None  # the node that gets its first gradient from this one, if only one
