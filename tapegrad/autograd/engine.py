@@ -5,8 +5,8 @@ depth-first walk: no recursion, so a 10,000-op chain is fine).  Walking that
 order, each node receives the *sum* of the gradients its consumers sent it,
 the lecture's ``g_b = g_e (de/db) + g_c (dc/db)``, runs its vjps for the
 inputs that need a gradient, and passes the results on.  Leaves collect their
-total in ``.grad``.  Without ``retain_graph`` the saved tensors are released
-at the end, and a second backward through the same nodes raises.
+total in ``.grad``.  Without ``retain_graph`` what a node saved is released
+once its vjps have run, and a second backward through the same nodes raises.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                 roots.append(out.grad_fn)
         if targets is None:
             if roots:
-                _backward_all(roots, grads, create_graph, handed, order)
+                _backward_all(roots, grads, create_graph, handed, not retain_graph)
             leaf_grads = _leaf_hooks(grads)
             for leaf, g in leaf_grads.items():
                 _store_grad(leaf, g, create_graph, handed)
@@ -216,14 +216,13 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
     finally:
         GradMode.enabled = prev_mode
         if not retain_graph:
-            # Node.release, spelled out, for the nodes the pass reached; only
-            # now, as a node's inputs keep the outputs of earlier nodes alive
-            # (their vjps may read them)
+            # Node.release, spelled out, for the nodes a pass with targets
+            # reached (_backward_all releases each node as it goes)
             for node in order:
                 node.inputs = node.ans = node.params = None
 
 
-def _backward_all(roots, grads, create_graph, handed, done) -> None:
+def _backward_all(roots, grads, create_graph, handed, release) -> None:
     """The backward loop when every leaf gets its gradient: the hot path of
     ``backward()``, spelled out for speed.
 
@@ -233,8 +232,9 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
     by sequence number).  A node that is the only one waiting (a chain) is
     taken next directly; otherwise a heap orders them.  Per node, the
     gradient is popped, its vjps run for the inputs that need a gradient, and
-    each result is added to what waits for that input.  Processed nodes are
-    appended to ``done`` (to be released after the pass).
+    each result is added to what waits for that input.  With ``release``
+    (no ``retain_graph``), what the node saved is dropped right after (its
+    inputs, output and parameters: every node keeps its own).
 
     Without ``create_graph``, the vjps of primitives marked ``array_vjp`` run
     on the plain arrays of the gradient and the inputs (the same formulas,
@@ -244,7 +244,6 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
     arrays = not create_graph
     pop = grads.pop
     get = grads.get
-    finish = done.append
     if len(roots) == 1:
         heap = []
         nxt = roots[0]
@@ -256,7 +255,6 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
         node = nxt
         nxt = None  # the node that gets its first gradient from this one, if only one
         g = pop(node)
-        finish(node)
         inputs = node.inputs
         if inputs is None:
             raise _freed_error(node)
@@ -328,6 +326,8 @@ def _backward_all(roots, grads, create_graph, handed, done) -> None:
                     if nxt is not None:
                         heappush(heap, (-nxt.seq, nxt))
                     nxt = p
+        if release:  # Node.release, spelled out
+            node.inputs = node.ans = node.params = None
         if nxt is None:
             if not heap:
                 return
