@@ -1,11 +1,14 @@
 """The backward pass: reverse-mode accumulation over the recorded graph.
 
-From the output, the nodes are put in one topological order (an iterative
-depth-first walk: no recursion, so a 10,000-op chain is fine).  Walking that
-order, each node receives the *sum* of the gradients its consumers sent it,
-the lecture's ``g_b = g_e (de/db) + g_c (dc/db)``, runs its vjps for the
-inputs that need a gradient, and passes the results on.  Leaves collect their
-total in ``.grad``.  Without ``retain_graph`` what a node saved is released
+From the output, the nodes are taken in decreasing creation number among
+those with a gradient waiting (an op is always recorded after the ops that
+made its inputs, so every consumer of a node has sent its share when the
+node's turn comes; a loop, no recursion, so a 10,000-op chain is fine; a
+pass with ``targets`` sorts the reachable nodes once instead, to prune the
+ones that reach no target).  Each node receives the *sum* of the gradients
+its consumers sent it, the lecture's ``g_b = g_e (de/db) + g_c (dc/db)``,
+runs its vjps for the inputs that need a gradient, and passes the results
+on.  Leaves collect their total in ``.grad``.  Without ``retain_graph`` what a node saved is released
 once its vjps have run, and a second backward through the same nodes raises.
 """
 
@@ -91,11 +94,12 @@ def _saved_tensors(node: Node) -> list:
             if p is not None:
                 mask |= 1 << i
         saves = prim.saves_masks[mask]
+    # (``i < len(inputs)``: an optional argument, a bias, may be left out)
     out = [
         (f"input {i} (shape {tuple(inputs[i].shape)})", inputs[i]._vc)
         for i in saves
         if i < len(inputs)
-    ]  # fmt: skip (an optional argument may be left out)
+    ]
     if node.ans is not None:
         out.append((f"its output (shape {tuple(node.ans.shape)})", node.ans_vc))
     return out
