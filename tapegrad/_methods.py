@@ -82,10 +82,12 @@ def _write(t: Tensor, arr, op: str) -> None:
             f"{op}: result type {arr.dtype} can't be cast to the tensor's dtype {t.dtype}"
         )
     if not t.data.flags.writeable:
-        raise RuntimeError(
-            f"{op}: this tensor is a broadcast (expanded) view whose elements share memory; "
-            "clone() it before changing it in place"
+        what = (
+            "a broadcast (expanded) view whose elements share memory"
+            if 0 in t.data.strides and t.data.size > 1
+            else "read-only (a gradient the engine shares, or an array marked read-only)"
         )
+        raise RuntimeError(f"{op}: this tensor is {what}; clone() it before changing it in place")
     t.data[...] = arr
 
 

@@ -404,7 +404,13 @@ def _leaf_hooks(leaf_grads: dict) -> dict:
 
 
 def _run_hooks(hooks, g: Tensor) -> Tensor:
-    """Call each hook on the gradient; a hook that returns a tensor replaces it."""
+    """Call each hook on the gradient; a hook that returns a tensor replaces it.
+    A read-only gradient (the shared seed of ``backward()``, a broadcast view)
+    is copied first, so that a hook may change it in place, as in PyTorch."""
+    if not g.data.flags.writeable:
+        from tapegrad.ops.registry import CLONE
+
+        g = CLONE.record1(g)  # (recorded under create_graph)
     for hook in hooks:
         r = hook(g)
         if r is not None:
@@ -500,9 +506,9 @@ def _store_grad(t: Tensor, g, create_graph: bool, handed: set) -> None:
             return
         arr = g.data
         if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
-            from tapegrad.ops.registry import CLONE, apply1
+            from tapegrad.ops.registry import CLONE
 
-            g = apply1(CLONE, g)  # its own memory, the graph kept (x.grad.zero_() works)
+            g = CLONE.record1(g)  # its own memory, the graph kept (x.grad.zero_() works)
         handed.add(id(g.data))
         t.grad = g
         return

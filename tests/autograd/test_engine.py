@@ -96,6 +96,23 @@ def test_hooks_see_and_replace_gradients():
     assert x.grad.item() == 30.0
 
 
+def test_hooks_may_change_the_seed_gradient_in_place():
+    """As in PyTorch: the seed of backward() reaches hooks as a tensor of its
+    own (the engine shares one read-only seed otherwise)."""
+    x = tg.tensor(2.0, requires_grad=True)
+    y = x * 3
+    y.register_hook(lambda g: g.mul_(2))
+    y.backward()
+    assert x.grad.item() == 6.0  # d(3x)/dx times the doubled seed
+    y = x * 3
+    y.backward()  # the next seed is 1 again
+    assert x.grad.item() == 9.0
+    w = tg.tensor(1.5, requires_grad=True)
+    w.register_hook(lambda g: g.mul_(4))
+    w.backward()  # a leaf as the output: the seed is its gradient
+    assert w.grad.item() == 4.0
+
+
 def test_hook_handle_removes_the_hook():
     x = tg.tensor(2.0, requires_grad=True)
     handle = x.register_hook(lambda g: g * 0)
