@@ -403,14 +403,21 @@ def _leaf_hooks(leaf_grads: dict) -> dict:
     return leaf_grads
 
 
-def _run_hooks(hooks, g: Tensor) -> Tensor:
-    """Call each hook on the gradient; a hook that returns a tensor replaces it.
-    A read-only gradient (the shared seed of ``backward()``, a broadcast view)
-    is copied first, so that a hook may change it in place, as in PyTorch."""
-    if not g.data.flags.writeable:
-        from tapegrad.ops.registry import CLONE
+def writeable_grad(g: Tensor) -> Tensor:
+    """``g``, or a copy of it when it is read-only (the shared seed of
+    ``backward()``, a broadcast view): for user code (hooks, a ``Function``'s
+    backward) that may change it in place, as PyTorch allows.  The copy is
+    recorded under ``create_graph``."""
+    if g.data.flags.writeable:
+        return g
+    from tapegrad.ops.registry import CLONE
 
-        g = CLONE.record1(g)  # (recorded under create_graph)
+    return CLONE.record1(g)
+
+
+def _run_hooks(hooks, g: Tensor) -> Tensor:
+    """Call each hook on the gradient; a hook that returns a tensor replaces it."""
+    g = writeable_grad(g)
     for hook in hooks:
         r = hook(g)
         if r is not None:

@@ -21,6 +21,7 @@ gradient).  Several outputs are supported: they are packed into one node.
 from __future__ import annotations
 
 from tapegrad import backend as B
+from tapegrad.autograd.engine import writeable_grad
 from tapegrad.autograd.graph import GradMode, no_grad
 from tapegrad.tensor import Tensor, _make
 
@@ -90,6 +91,7 @@ class _FunctionPrim:
         self.doc = (cls.__doc__ or "").strip()
 
     def vjp_all(self, g, ans, *inputs, needs, ctx, positions, n_args, shapes, packed):
+        g = writeable_grad(g)  # backward may change it in place
         if packed:
             grads_out, start = [], 0
             for shape in shapes:

@@ -179,6 +179,23 @@ class SplitHalves(tg.autograd.Function):
         return tg.cat([g1 * ctx.scale, g2 * 2 * ctx.scale]), None
 
 
+def test_custom_function_backward_may_change_its_gradient_in_place():
+    class Double(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.mul_(2)
+
+    a = tg.tensor(1.0, requires_grad=True)
+    Double.apply(a).backward()
+    assert a.grad.item() == 2.0
+    Double.apply(a).backward()  # the shared seed was not changed
+    assert a.grad.item() == 4.0
+
+
 def test_custom_function_with_two_outputs_and_a_number_argument():
     x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     a, b = SplitHalves.apply(x, 3.0)
