@@ -156,23 +156,54 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False) -> Tensor:  # fmt: skip
     """Rows of ``weight (num_embeddings, dim)`` picked by the integer ``input``
     (any shape) -> ``input.shape + (dim,)``.  The gradient adds up over
-    repeated indices; rows at ``padding_idx`` get no gradient."""
+    repeated indices; rows at ``padding_idx`` get no gradient.
+
+    ``max_norm``: first, in place and without gradient, every row ``input``
+    picks whose ``norm_type``-norm exceeds ``max_norm`` is scaled to
+    ``max_norm / (norm + 1e-7)`` times itself (PyTorch's ``embedding_renorm_``;
+    ``weight`` changes). ``scale_grad_by_freq``: the gradient reaching each
+    position is divided by how often its index occurs in ``input``.
+    ``sparse`` gradients do not exist in tapegrad (an error says so)."""
     idx = _t(input)
     if idx.data.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
-    if max_norm is not None or scale_grad_by_freq or sparse:
+    if sparse:
         raise NotImplementedError(
-            "embedding: max_norm, scale_grad_by_freq and sparse are not supported"
+            "embedding: sparse=True needs sparse gradients, which tapegrad does not have; "
+            "use sparse=False (a dense gradient for the whole table)"
         )
     n = weight.shape[0]
     if idx.data.size and (idx.data.min() < -n or idx.data.max() >= n):
         raise IndexError(f"embedding: index out of range for {n} embeddings")
+    rows = idx.data % n if idx.data.size and idx.data.min() < 0 else idx.data
+    if max_norm is not None:
+        _renorm_rows(weight, B.xp.unique(rows), max_norm, norm_type)
     out = I.getitem(weight, idx.data)
     if padding_idx is not None and weight.requires_grad:
         pad_i = padding_idx if padding_idx >= 0 else padding_idx + n
         keep = _make((idx.data != pad_i)[..., None])
         out = E.where(keep, out, out.detach())
+    if scale_grad_by_freq and out.requires_grad and idx.data.size:
+        _, inverse, counts = B.xp.unique(rows, return_inverse=True, return_counts=True)
+        share = (1.0 / counts[inverse.reshape(rows.shape)]).astype(out.data.dtype)
+        # the same values (the added term is exactly zero), the gradient times share
+        frozen = out.detach()
+        out = frozen + (out - frozen) * _make(share[..., None])
     return out
+
+
+def _renorm_rows(weight: Tensor, rows, max_norm: float, norm_type: float) -> None:
+    """Scale the rows of ``weight`` whose norm exceeds ``max_norm`` down to it,
+    in place (no graph; the version counter is bumped)."""
+    if not rows.size:
+        return
+    w = weight.data
+    norms = B.xp.linalg.norm(w[rows], ord=norm_type, axis=1)
+    over = norms > max_norm
+    if over.any():
+        pick = rows[over]
+        w[pick] *= (max_norm / (norms[over] + 1e-7)).astype(w.dtype)[:, None]
+        bump_version(weight)
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:

@@ -178,7 +178,10 @@ class BatchNorm1d(Module):
 
 class Embedding(Module):
     """A lookup table: integer ``input (...)`` -> ``weight[input] (..., embedding_dim)``;
-    ``weight`` drawn from N(0, 1), its ``padding_idx`` row zero and never updated."""
+    ``weight`` drawn from N(0, 1), its ``padding_idx`` row zero and never updated.
+    ``max_norm``, ``norm_type`` and ``scale_grad_by_freq`` as in
+    ``nn.functional.embedding``; ``sparse=True`` is refused (no sparse
+    gradients in tapegrad)."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm=None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
@@ -189,9 +192,18 @@ class Embedding(Module):
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError("Padding_idx must be within num_embeddings")
             padding_idx = padding_idx % num_embeddings
+        if sparse:
+            raise NotImplementedError(
+                "Embedding: sparse=True needs sparse gradients, which tapegrad does not have; "
+                "use sparse=False (a dense gradient for the whole table)"
+            )
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
         if _weight is None:
             self.weight = Parameter(_empty((num_embeddings, embedding_dim), dtype), not _freeze)
             init.normal_(self.weight)
@@ -201,11 +213,20 @@ class Embedding(Module):
             self.weight = Parameter(_weight, not _freeze)
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)  # fmt: skip
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += ", scale_grad_by_freq=True"
+        return s
 
 
 # ================================================================ residual

@@ -122,6 +122,33 @@ def test_embedding_padding_row_is_zero_and_gets_no_gradient():
     np.testing.assert_array_equal(emb.weight.grad.numpy()[:, 0], [0, 0, 1, 0])
 
 
+def test_embedding_max_norm_renormalises_the_picked_rows_in_place():
+    w0 = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
+    emb = nn.Embedding(3, 2, max_norm=1.0, _weight=tg.tensor(w0))
+    out = emb(tg.tensor([0, 1, 0]))
+    scale = 1.0 / (5.0 + 1e-7)
+    np.testing.assert_allclose(out.detach().numpy(), [w0[0] * scale, w0[1], w0[0] * scale])
+    w = emb.weight.detach().numpy()
+    np.testing.assert_allclose(w[0], w0[0] * scale)  # changed in place
+    np.testing.assert_array_equal(w[1:], w0[1:])  # under max_norm, or not picked
+    assert emb.weight._version == 1
+
+
+def test_embedding_scale_grad_by_freq_divides_by_the_index_count():
+    emb = nn.Embedding(4, 2, scale_grad_by_freq=True)
+    w = emb.weight.detach().numpy().copy()
+    out = emb(tg.tensor([[1, 1, 3], [1, 0, 3]]))
+    np.testing.assert_array_equal(out.detach().numpy()[0, 0], w[1])  # values unchanged
+    out.sum().backward()
+    # index 1 three times, 3 twice, 0 once: each row's gradient adds to 1
+    np.testing.assert_allclose(emb.weight.grad.numpy()[:, 0], [1.0, 1.0, 0.0, 1.0])
+
+
+def test_embedding_refuses_sparse_gradients_clearly():
+    with pytest.raises(NotImplementedError, match="sparse"):
+        nn.Embedding(4, 2, sparse=True)
+
+
 def test_residual_adds_input():
     block = nn.Linear(3, 3)
     x = tg.randn(2, 3)

@@ -215,6 +215,37 @@ def test_embedding_matches_torch():
     assert repr(gemb) == repr(temb)
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(max_norm=1.0),
+        dict(max_norm=1.5, norm_type=1.0),
+        dict(scale_grad_by_freq=True),
+        dict(scale_grad_by_freq=True, padding_idx=2),
+        dict(max_norm=1.0, scale_grad_by_freq=True, padding_idx=0),
+    ],
+)
+def test_embedding_max_norm_and_scale_grad_by_freq_match_torch(kw):
+    import tapegrad as tg
+    import tapegrad.nn as nn
+
+    w0 = np.random.default_rng(0).normal(size=(6, 3)) * 2
+    idx = np.array([[0, 2, 2], [5, 0, 2]])
+    g = np.random.default_rng(1).normal(size=(2, 3, 3))
+    temb = torch.nn.Embedding(6, 3, _weight=torch.tensor(w0), **kw)
+    gemb = nn.Embedding(6, 3, _weight=tg.tensor(w0), **kw)
+    tout = temb(torch.tensor(idx))
+    gout = gemb(tg.tensor(idx))
+    (tout * torch.tensor(g)).sum().backward()
+    (gout * tg.tensor(g)).sum().backward()
+    np.testing.assert_allclose(gout.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        gemb.weight.detach().numpy(), temb.weight.detach().numpy(), rtol=1e-12
+    )
+    np.testing.assert_allclose(gemb.weight.grad.numpy(), temb.weight.grad.numpy(), rtol=1e-12)
+    assert repr(gemb) == repr(temb)
+
+
 def test_linear_default_init_distribution_matches_torch_bounds():
     import tapegrad.nn as nn
 
