@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from tapegrad import backend as B
-from tapegrad.autograd.graph import no_grad
+from tapegrad.autograd.graph import is_grad_enabled, no_grad
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import index as I
 from tapegrad.ops import nn_ops
@@ -269,10 +269,25 @@ def _class_first(input: Tensor, target: Tensor, op: str):
     return input, target, False
 
 
-def _weight_arg(weight, n_classes: int, op: str):
-    if weight is None:
+def _constant_arg(x, name: str, op: str):
+    """``x`` as a tensor that takes no gradient: PyTorch's losses are not
+    differentiable in their ``weight`` / ``pos_weight`` and refuse one that
+    requires grad while grad mode is on (and so does tapegrad)."""
+    if x is None:
         return None
-    w = _t(weight).detach()
+    x = _t(x)
+    if x.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            f"{op}: not differentiable with respect to `{name}`; this input cannot have "
+            f"requires_grad=True (pass {name}.detach())"
+        )
+    return x
+
+
+def _weight_arg(weight, n_classes: int, op: str):
+    w = _constant_arg(weight, "weight", op)
+    if w is None:
+        return None
     if tuple(w.shape) != (n_classes,):
         raise ValueError(f"{op}: weight must have shape ({n_classes},), got {tuple(w.shape)}")
     return w
@@ -391,9 +406,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         t = t.to(x.data.dtype)
     from tapegrad.ops.registry import apply
 
+    w = _constant_arg(weight, "weight", "binary_cross_entropy")
     loss = apply(nn_ops.BINARY_CROSS_ENTROPY, x, t)
-    if weight is not None:
-        loss = loss * _t(weight)
+    if w is not None:
+        loss = loss * w
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
@@ -410,10 +426,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         )
     sp = softplus(E.neg(x), 1.0, math.inf)
     if pos_weight is not None:
-        sp = sp * ((_t(pos_weight) - 1) * t + 1)
+        pw = _constant_arg(pos_weight, "pos_weight", "binary_cross_entropy_with_logits")
+        sp = sp * ((pw - 1) * t + 1)
     loss = (1 - t) * x + sp
     if weight is not None:
-        loss = loss * _t(weight)
+        loss = loss * _constant_arg(weight, "weight", "binary_cross_entropy_with_logits")
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
 
 

@@ -136,3 +136,27 @@ def test_one_hot_and_normalize():
     np.testing.assert_array_equal(F.one_hot(tg.tensor([0, 2]), 3).numpy(), [[1, 0, 0], [0, 0, 1]])
     assert F.one_hot(tg.tensor([1])).dtype == tg.int64
     np.testing.assert_allclose(F.normalize(tg.tensor([[3.0, 4.0]])).numpy(), [[0.6, 0.8]])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, w: F.cross_entropy(x, tg.tensor([0, 2]), weight=w),
+        lambda x, w: F.nll_loss(F.log_softmax(x, 1), tg.tensor([0, 2]), weight=w),
+        lambda x, w: F.binary_cross_entropy(tg.sigmoid(x), tg.ones(2, 3), weight=w),
+        lambda x, w: F.binary_cross_entropy_with_logits(x, tg.ones(2, 3), weight=w),
+        lambda x, w: F.binary_cross_entropy_with_logits(x, tg.ones(2, 3), pos_weight=w),
+    ],
+)
+def test_loss_weights_that_require_grad_are_refused_as_in_pytorch(call):
+    """PyTorch's losses are not differentiable in weight / pos_weight: a weight
+    that requires grad is an error while grad mode is on, fine under no_grad."""
+    x = tg.randn(2, 3, requires_grad=True)
+    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="not differentiable with respect to `(pos_)?weight`"):
+        call(x, w)
+    with tg.no_grad():
+        ref = call(x, w.detach())
+        np.testing.assert_array_equal(call(x, w).numpy(), ref.numpy())
+    call(x, w.detach()).backward()
+    assert x.grad is not None and w.grad is None
