@@ -4,10 +4,10 @@ engine, ``grad``, the functional API, user-defined ``Function`` and gradcheck.""
 from tapegrad.autograd import functional
 from tapegrad.autograd.engine import GraphFreedError, InPlaceError
 from tapegrad.autograd.function import Function, FunctionCtx
-from tapegrad.autograd.functional import grad
+from tapegrad.autograd.functional import backward, grad
 from tapegrad.autograd.graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [
-    "Function", "FunctionCtx", "GraphFreedError", "InPlaceError", "enable_grad", "functional",
-    "grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
+    "Function", "FunctionCtx", "GraphFreedError", "InPlaceError", "backward", "enable_grad",
+    "functional", "grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
 ]  # fmt: skip

@@ -22,6 +22,33 @@ def _as_tuple(x):
     return (x, False) if isinstance(x, (tuple, list)) else ((x,), True)
 
 
+def _seeds(outputs, grad_outputs, what: str, names: tuple, shared: bool = False):
+    """The outputs as a tuple and their seeds (``engine._seed``): one
+    ``grad_outputs`` entry per output, ``None`` for a one-element output."""
+    outs, _ = _as_tuple(outputs)
+    if grad_outputs is None:
+        gos = [None] * len(outs)
+    else:
+        gos, _ = _as_tuple(grad_outputs)
+        if len(gos) != len(outs):
+            raise ValueError(f"{what}: {len(gos)} {names[0]} for {len(outs)} {names[1]}")
+    return outs, [_seed(o, g, what, shared) for o, g in zip(outs, gos)]
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """``torch.autograd.backward``: accumulate into the leaves' ``.grad`` the
+    sum over ``tensors`` of ``grad_tensors[k]^T d tensors[k] / d leaf`` in one
+    pass (shared parts of the graph are walked once).  A ``grad_tensors``
+    entry may be ``None`` for a one-element tensor; ``inputs`` restricts the
+    accumulation to those tensors, as ``Tensor.backward(inputs=...)``."""
+    outs, seeds = _seeds(tensors, grad_tensors, "backward", ("grad_tensors", "tensors"),
+                         shared=not create_graph)  # fmt: skip
+    targets = None
+    if inputs is not None:
+        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    run_backward(outs, seeds, retain_graph, create_graph, targets=targets, accumulate=True)
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=None, materialize_grads=False):  # fmt: skip
     """The gradients of ``outputs`` with respect to ``inputs`` (a tuple, one per
@@ -29,18 +56,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ``grad_outputs`` entry unless it has one element.  An input the outputs do
     not depend on raises unless ``allow_unused`` (then its entry is ``None``,
     or zeros with ``materialize_grads``)."""
-    outs, _ = _as_tuple(outputs)
     ins, _ = _as_tuple(inputs)
-    if grad_outputs is None:
-        gos = [None] * len(outs)
-    else:
-        gos, _ = _as_tuple(grad_outputs)
-        if len(gos) != len(outs):
-            raise ValueError(f"grad: {len(gos)} grad_outputs for {len(outs)} outputs")
     for i, t in enumerate(ins):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
-    seeds = [_seed(o, g, "grad") for o, g in zip(outs, gos)]
+    outs, seeds = _seeds(outputs, grad_outputs, "grad", ("grad_outputs", "outputs"))
     if allow_unused is None:
         allow_unused = materialize_grads
     results = run_backward(outs, seeds, retain_graph, create_graph, targets=list(ins),

@@ -130,6 +130,30 @@ def test_retain_grad_on_intermediate():
     assert (x * 2).grad is None
 
 
+def test_autograd_backward_of_several_outputs_walks_the_shared_graph_once():
+    """tg.autograd.backward([y1, y2], [None, v]) adds dy1/dx + v^T dy2/dx, as
+    two calls would (which need retain_graph), in one pass."""
+    x = tg.tensor([0.5, -1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    v = tg.tensor([1.0, 0.5, -1.0], dtype=tg.float64)
+
+    def outputs():
+        h = tg.tanh(x * x) * x
+        return h.sum(), h * 3.0
+
+    y1, y2 = outputs()
+    tg.autograd.backward([y1, y2], [None, v])
+    got = x.grad.numpy().copy()
+    x.grad = None
+    y1, y2 = outputs()
+    y1.backward(retain_graph=True)
+    y2.backward(v)
+    np.testing.assert_allclose(got, x.grad.numpy(), rtol=1e-14)
+    with pytest.raises(ValueError, match="1 grad_tensors for 2 tensors"):
+        tg.autograd.backward(list(outputs()), [None])
+    with pytest.raises(RuntimeError, match="gradient"):
+        tg.autograd.backward(outputs()[1])  # three elements need a gradient
+
+
 def test_autograd_grad_does_not_touch_dot_grad_and_allow_unused():
     x = tg.tensor(1.0, requires_grad=True)
     z = tg.tensor(1.0, requires_grad=True)

@@ -348,3 +348,14 @@ def test_detach_and_requires_grad_flags_match_torch():
 
 def test_clone_passes_gradient_like_torch():
     check(lambda L, x: x.clone() * x, V)
+
+
+def test_autograd_backward_of_several_tensors_matches_torch():
+    v = rng.standard_normal((2, 3))
+
+    def run(L, x):
+        h = (x * x).tanh() * x
+        L.autograd.backward([h.sum(), h * 2], [None, L.tensor(v)])
+        return x.grad
+
+    check(run, M, backward=False)
