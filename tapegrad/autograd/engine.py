@@ -72,6 +72,8 @@ def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
         return _make(B.xp.ones(data.shape, dtype=data.dtype))
     if not isinstance(grad, Tensor):
         grad = Tensor(grad, dtype=out.data.dtype)
+    elif grad.data.dtype != out.data.dtype:  # (as PyTorch: converted, once)
+        grad = grad.to(out.data.dtype)
     if grad.data.shape != out.data.shape:
         raise RuntimeError(
             f"{what}: gradient of shape {tuple(grad.shape)} does not fit the output of shape "
@@ -296,15 +298,15 @@ def _backward_all(roots, grads, create_graph, handed, release) -> None:
                 i += 1
                 if p is None:
                     continue
-                # an array, or a NumPy scalar for 0-d
+                # An array, or a NumPy scalar for 0-d, of the input's dtype:
+                # the inputs of an elementwise primitive share one dtype, g has
+                # it too (seeds and hooks are held to their tensor's dtype, the
+                # other paths conform), and these vjps keep it (a table test
+                # compares every sample's dtypes with the recorded backward).
                 if a1 is None:
                     gi = vjps[0](g, ans, a0)
-                    xd = a0
                 else:
                     gi = vjps[i](g, ans, a0, a1)
-                    xd = a1 if i else a0
-                if gi.dtype is not xd.dtype and gi.dtype != xd.dtype:
-                    gi = _conform(prim, i, _make(_asarray(gi)), inputs[i]).data
                 prev = get(p)
                 if prev is None:
                     grads[p] = gi
@@ -416,11 +418,24 @@ def writeable_grad(g: Tensor) -> Tensor:
 
 
 def _run_hooks(hooks, g: Tensor) -> Tensor:
-    """Call each hook on the gradient; a hook that returns a tensor replaces it."""
+    """Call each hook on the gradient; a hook that returns a tensor replaces it
+    (of the same shape and dtype, as PyTorch insists: the engine relies on a
+    gradient having its tensor's dtype)."""
     g = writeable_grad(g)
     for hook in hooks:
         r = hook(g)
         if r is not None:
+            if not isinstance(r, Tensor) or r.shape != g.shape or r.dtype != g.dtype:
+                what = (
+                    f"{type(r).__name__}"
+                    if not isinstance(r, Tensor)
+                    else f"shape {tuple(r.shape)} {r.dtype}"
+                )
+                raise RuntimeError(
+                    f"hook {getattr(hook, '__name__', hook)!r} changed the gradient: it had "
+                    f"shape {tuple(g.shape)} {g.dtype}, the hook returned {what} (return a "
+                    "tensor of the same shape and dtype, or None)"
+                )
             g = r
     return g
 

@@ -113,6 +113,32 @@ def test_hooks_may_change_the_seed_gradient_in_place():
     assert w.grad.item() == 4.0
 
 
+def test_hooks_must_keep_the_gradients_shape_and_dtype_and_seeds_are_converted():
+    """As PyTorch: a hook may not change a gradient's shape or dtype; a
+    gradient given to backward() in another dtype is converted."""
+    x = tg.ones(3, requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g.double())
+    with pytest.raises(RuntimeError, match=r"changed the gradient.*float32.*float64"):
+        y.sum().backward()
+    y = x * 2
+    y.register_hook(lambda g: g[:2])
+    with pytest.raises(RuntimeError, match=r"shape \(3,\).*shape \(2,\)"):
+        y.sum().backward()
+    x.grad = None
+    (x * 2).backward(tg.ones(3, dtype=tg.float64))
+    assert x.grad.dtype == tg.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_mixed_dtype_graphs_give_each_leaf_its_own_dtype():
+    a = tg.tensor([1.0, 2.0], dtype=tg.float32, requires_grad=True)
+    b = tg.tensor([0.5, 0.25], dtype=tg.float64, requires_grad=True)
+    c = tg.tensor(3.0, dtype=tg.float64, requires_grad=True)  # 0-d: does not promote
+    (tg.tanh(a * c) * b + a.exp() / c).sum().backward()
+    assert (a.grad.dtype, b.grad.dtype, c.grad.dtype) == (tg.float32, tg.float64, tg.float64)
+
+
 def test_hook_handle_removes_the_hook():
     x = tg.tensor(2.0, requires_grad=True)
     handle = x.register_hook(lambda g: g * 0)
