@@ -14,6 +14,7 @@ from tapegrad import autograd
 from tapegrad.autograd.check import GradcheckError, gradcheck, gradcheck_report
 from tapegrad.autograd.graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from tapegrad.backend import Generator
+from tapegrad.device import cuda, device
 from tapegrad.dtypes import (
     bool,
     double,

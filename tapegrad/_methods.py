@@ -15,6 +15,7 @@ from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.engine import backward as _engine_backward
 from tapegrad.autograd.graph import GradMode, no_grad
+from tapegrad.device import check_device, is_device
 from tapegrad.ops import activations as A
 from tapegrad.ops import compare as C
 from tapegrad.ops import elementwise as E
@@ -29,25 +30,44 @@ xp = B.xp
 
 
 # --------------------------------------------------------------- conversions
-def to(self: Tensor, *args, **kwargs) -> Tensor:
-    """``x.to(dtype)``, ``x.to(other)`` (its dtype) or ``x.to('cpu')``;
-    differentiable between floating dtypes."""
+def to_arguments(args, kwargs, what: str):
+    """The dtype asked for by ``.to(...)`` arguments (PyTorch's forms:
+    ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` for its
+    dtype, ``to(device=..., dtype=...)``), or ``None``; a device other than
+    the CPU is refused (``tapegrad.device.check_device``)."""
+    unknown = set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise TypeError(f"{what}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
     dtype = kwargs.get("dtype")
+    check_device(kwargs.get("device"), what)
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.dtype
-        elif isinstance(a, str) and a in ("cpu",) or a is None:
+        elif a is None:
             continue
+        elif is_device(a):
+            check_device(a, what)
         else:
             dtype = a
-    if dtype is None:
-        return self
-    dtype = dtypes.as_dtype(dtype)
-    if dtype == self.data.dtype:
-        return self
+    return None if dtype is None else dtypes.as_dtype(dtype)
+
+
+def to(self: Tensor, *args, **kwargs) -> Tensor:
+    """``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``,
+    ``x.to(other)`` (its dtype), ``copy=True`` for a new tensor even when
+    nothing changes; differentiable between floating dtypes.  The device can
+    only be the CPU."""
+    dtype = to_arguments(args, kwargs, "to")
+    if dtype is None or dtype == self.data.dtype:
+        return clone(self) if kwargs.get("copy") else self
     if self.requires_grad and dtype.kind != "f":
         return _make(self.data.astype(dtype))
     return to_dtype(self, dtype)
+
+
+def _cuda(self: Tensor, device=None, non_blocking: bool = False) -> Tensor:
+    check_device("cuda" if device is None else device, "cuda")
+    return self
 
 
 def _caster(dtype):
@@ -188,9 +208,10 @@ def _where_method(self: Tensor, condition, other) -> Tensor:
 
 
 def _new(fill):
-    def method(self: Tensor, *size, dtype=None, requires_grad=False):
+    def method(self: Tensor, *size, dtype=None, device=None, requires_grad=False):
         from tapegrad import factories as Fa
 
+        check_device(device, f"new_{fill}")
         d = dtype or self.dtype
         if fill == "tensor":
             return Tensor(size[0], dtype=d, requires_grad=requires_grad)
@@ -300,7 +321,7 @@ _METHODS = {
     "to": to, "float": _caster(dtypes.float32), "double": _caster(dtypes.float64),
     "half": _caster(dtypes.float16), "long": _caster(dtypes.int64),
     "int": _caster(dtypes.int32), "bool": _caster(dtypes.bool), "clone": clone,
-    "contiguous": contiguous, "type_as": type_as, "cpu": lambda self: self,
+    "contiguous": contiguous, "type_as": type_as, "cpu": lambda self: self, "cuda": _cuda,
     "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
     "new_full": _new("full"), "new_tensor": _new("tensor"),
     # in-place

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tapegrad import backend as B
 from tapegrad import dtypes
+from tapegrad.device import check_device
 from tapegrad.tensor import Tensor, _make
 
 xp = B.xp
@@ -36,34 +37,42 @@ def _float_dtype(dtype):
     return dtypes.as_dtype(dtype) or dtypes.get_default_dtype()
 
 
-def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "zeros")
     return _finish(xp.zeros(_size(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "ones")
     return _finish(xp.ones(_size(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "empty")
     return _finish(xp.empty(_size(size), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the
     value: bool, int64 or the default float, unless ``dtype`` is given)."""
+    check_device(device, "full")
     if dtype is None:
         dtype = dtypes.scalar_dtype_for(fill_value, dtypes.bool)
     size = _size((size,) if isinstance(size, int) else tuple(size))
     return _finish(xp.full(size, fill_value, dtype=dtypes.as_dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int, m: int | None = None, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    check_device(device, "eye")
     return _finish(xp.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """``[start, end)`` in steps; int64 when all bounds are ints, else the
     default float dtype."""
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -72,11 +81,15 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     return _finish(xp.arange(start, end, step).astype(dtypes.as_dtype(dtype)), requires_grad)
 
 
-def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(
+    start, end, steps: int, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    check_device(device, "linspace")
     return _finish(xp.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
-def logspace(start, end, steps: int, base: float = 10.0, dtype=None) -> Tensor:
+def logspace(start, end, steps: int, base: float = 10.0, dtype=None, device=None) -> Tensor:
+    check_device(device, "logspace")
     return _finish(xp.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)), False)
 
 
@@ -84,37 +97,46 @@ def _like(t: Tensor, dtype):
     return dtypes.as_dtype(dtype) or t.dtype
 
 
-def zeros_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "zeros_like")
     return _finish(xp.zeros(input.shape, dtype=_like(input, dtype)), requires_grad)
 
 
-def ones_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "ones_like")
     return _finish(xp.ones(input.shape, dtype=_like(input, dtype)), requires_grad)
 
 
-def empty_like(input: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(input: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "empty_like")
     return _finish(xp.empty(input.shape, dtype=_like(input, dtype)), requires_grad)
 
 
-def full_like(input: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full_like(
+    input: Tensor, fill_value, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    check_device(device, "full_like")
     return _finish(xp.full(input.shape, fill_value, dtype=_like(input, dtype)), requires_grad)
 
 
 # ------------------------------------------------------------------- random
-def rand(*size, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
+    check_device(device, "rand")
     arr = B.rng(generator).random(_size(size), dtype=_float_dtype(dtype))
     return _finish(arr, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal."""
+    check_device(device, "randn")
     arr = B.rng(generator).standard_normal(_size(size), dtype=_float_dtype(dtype))
     return _finish(arr, requires_grad)
 
 
-def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
+def randint(low, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
     """Integers uniform on ``[low, high)`` (``randint(high, size)`` as PyTorch)."""
+    check_device(device, "randint")
     if high is None:
         low, high = 0, low
     if isinstance(high, tuple):  # randint(high, size)
@@ -125,20 +147,24 @@ def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
     return _finish(arr.astype(dtypes.as_dtype(dtype) or dtypes.int64), False)
 
 
-def randperm(n: int, generator=None, dtype=None) -> Tensor:
+def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
+    check_device(device, "randperm")
     return _finish(B.rng(generator).permutation(n).astype(dtypes.as_dtype(dtype) or dtypes.int64),
                    False)  # fmt: skip
 
 
-def rand_like(input: Tensor, dtype=None, generator=None) -> Tensor:
+def rand_like(input: Tensor, dtype=None, device=None, generator=None) -> Tensor:
+    check_device(device, "rand_like")
     return rand(*input.shape, generator=generator, dtype=_like(input, dtype))
 
 
-def randn_like(input: Tensor, dtype=None, generator=None) -> Tensor:
+def randn_like(input: Tensor, dtype=None, device=None, generator=None) -> Tensor:
+    check_device(device, "randn_like")
     return randn(*input.shape, generator=generator, dtype=_like(input, dtype))
 
 
-def normal(mean: float, std: float, size, generator=None, dtype=None) -> Tensor:
+def normal(mean: float, std: float, size, generator=None, dtype=None, device=None) -> Tensor:
+    check_device(device, "normal")
     arr = B.rng(generator).normal(mean, std, size=_size(tuple(size)))
     return _finish(arr.astype(_float_dtype(dtype)), False)
 

@@ -16,6 +16,7 @@ import weakref
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node, next_seq
+from tapegrad.device import CPU, check_device, device
 
 _ndarray = B.ndarray
 _asarray = B.xp.asarray
@@ -32,7 +33,9 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_vc", "_hooks", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
+    def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None,
+                 device=None):  # fmt: skip
+        check_device(device, "tensor")
         arr = _to_array(data, dtype)
         self.data = arr
         self.grad = None
@@ -62,8 +65,13 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def device(self) -> str:
-        return "cpu" if B.name == "numpy" else B.name
+    def device(self) -> device:
+        """Always the CPU (``tapegrad.device``): NumPy computes there."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
 
     @property
     def _version(self) -> int:
@@ -315,14 +323,17 @@ def _unwrap_nested(data):
     return data
 
 
-def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
+def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None,
+           device=None) -> Tensor:  # fmt: skip
     """A new leaf tensor holding a copy of ``data`` (number, nested list,
-    array or tensor); ``name`` labels it in diagrams."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+    array or tensor); ``name`` labels it in diagrams; ``device`` may only be
+    the CPU (see ``tapegrad.device``)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name, device=device)
 
 
-def as_tensor(data, dtype=None) -> Tensor:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares an array's memory when no conversion is needed."""
+    check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dtypes.as_dtype(dtype) else data.to(dtype)
     if isinstance(data, _ndarray) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)):

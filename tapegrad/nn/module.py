@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from tapegrad import dtypes
 from tapegrad.autograd.graph import no_grad
+from tapegrad.device import check_device
 from tapegrad.tensor import FRESH, Tensor, _to_array, bump_version, shared_version
 
 
@@ -394,17 +395,14 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> Module:
-        """``module.to(dtype)`` converts floating parameters and buffers in place;
-        a device argument ``'cpu'`` is accepted and ignored."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif not (isinstance(a, str) and a == "cpu"):
-                dtype = a
+        """``module.to(dtype)`` converts floating parameters and buffers in
+        place; ``module.to(device)`` accepts the CPU (the only device) and
+        refuses others; ``module.to(device, dtype)`` both."""
+        from tapegrad._methods import to_arguments
+
+        dtype = to_arguments(args, kwargs, "Module.to")
         if dtype is None:
             return self
-        dtype = dtypes.as_dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(
                 f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}"
@@ -412,6 +410,14 @@ class Module:
         return self._apply_arrays(
             lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a
         )
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device=None) -> Module:
+        """Refused: tapegrad computes on the CPU (``tapegrad.device``)."""
+        check_device("cuda" if device is None else device, "Module.cuda")
+        return self
 
     def float(self) -> Module:
         return self.to(dtypes.float32)
@@ -421,9 +427,6 @@ class Module:
 
     def half(self) -> Module:
         return self.to(dtypes.float16)
-
-    def cpu(self) -> Module:
-        return self
 
     # --------------------------------------------------------- state dict
     def _state_items(self, prefix: str, keep_vars: bool):
