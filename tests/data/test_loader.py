@@ -152,3 +152,19 @@ def test_batches_do_not_alias_the_dataset():
     (x, _), *_ = DataLoader(ds, batch_size=2)
     x.data[...] = -1
     assert ds.tensors[0][0].tolist() == [0.0, 1.0]
+
+
+def test_loader_names_are_where_the_api_and_pytorch_put_them():
+    """The API lists DataLoader and TensorDataset with training; PyTorch code
+    imports them from torch.utils.data."""
+    import tapegrad as tg
+    import tapegrad.data.loader as L
+    from tapegrad.train import DataLoader, TensorDataset
+    from tapegrad.utils.data import DataLoader as D2
+    from tapegrad.utils.data import random_split
+
+    assert DataLoader is L.DataLoader and D2 is L.DataLoader and TensorDataset is L.TensorDataset
+    assert tg.utils.data.TensorDataset is L.TensorDataset and random_split is L.random_split
+    ds = TensorDataset(tg.arange(6.0), tg.arange(6))
+    batches = list(DataLoader(ds, batch_size=4, shuffle=True, seed=0))
+    assert [len(b[0]) for b in batches] == [4, 2]
