@@ -1,12 +1,4 @@
 """``torch.utils.data``'s names, from ``tapegrad.data.loader``."""
 
-from tapegrad.data.loader import (
-    DataLoader,
-    Dataset,
-    Subset,
-    TensorDataset,
-    default_collate,
-    random_split,
-)
-
-__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
+from tapegrad.data.loader import *  # noqa: F403  (the same names, one list)
+from tapegrad.data.loader import __all__  # noqa: F401
