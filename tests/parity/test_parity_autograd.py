@@ -1,12 +1,18 @@
 """Autodiff API vs PyTorch: backward options, second derivatives, grad modes,
 autograd.grad, the functional API, Function, hooks and retain_grad."""
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import tapegrad as tg
 
 from .helpers import check, check_raises
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from random_dags import random_dag  # noqa: E402
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
@@ -362,36 +368,10 @@ def test_autograd_backward_of_several_tensors_matches_torch():
 
 
 def _random_graph(L, seed, shapes, n_ops):
-    """A random DAG of elementwise ops and a keepdim reduction over the leaves
-    (fan-out, repeated arguments, 0-d tensors), summed into one loss."""
-    pick = np.random.default_rng(seed)
     dtype = tg.float64 if L is tg else torch.float64
     values = np.random.default_rng(seed + 1)
     leaves = [L.tensor(values.standard_normal(s), dtype=dtype, requires_grad=True) for s in shapes]
-    pool = list(leaves)
-    for _ in range(n_ops):
-        kind = int(pick.integers(0, 9))
-        a, b = pool[int(pick.integers(0, len(pool)))], pool[int(pick.integers(0, len(pool)))]
-        if kind == 0:
-            v = a + b
-        elif kind == 1:
-            v = a * b
-        elif kind == 2:
-            v = a - b
-        elif kind == 3:
-            v = a.tanh()
-        elif kind == 4:
-            v = (a * 0.3).exp()
-        elif kind == 5:
-            v = a.sigmoid()
-        elif kind == 6:
-            v = a / (b * b + 1.0)
-        elif kind == 7:
-            v = a.sum(0, keepdim=True) * b if a.ndim else a * b
-        else:
-            v = L.relu(a) + b
-        pool.append(v)
-    return leaves, sum((r * r).sum() for r in pool[-3:])
+    return leaves, random_dag(seed, leaves, n_ops)
 
 
 @pytest.mark.parametrize("seed", range(40))
