@@ -88,6 +88,12 @@ from tapegrad.ops.compare import (
 )
 from tapegrad.ops.elementwise import (
     abs,
+    ceil,
+    fix,
+    floor,
+    frac,
+    round,
+    trunc,
     add,
     clamp,
     clip,
@@ -117,6 +123,7 @@ from tapegrad.ops.elementwise import (
     true_divide,
     where,
 )
+from tapegrad.ops.order import argsort, sort, topk
 from tapegrad.ops.index import (
     gather,
     index_put,
@@ -167,6 +174,7 @@ from tapegrad.ops.shape import (
     permute,
     repeat,
     reshape,
+    roll,
     select,
     split,
     squeeze,
@@ -174,6 +182,8 @@ from tapegrad.ops.shape import (
     swapaxes,
     t,
     transpose,
+    tril,
+    triu,
     unbind,
     unflatten,
     unsqueeze,

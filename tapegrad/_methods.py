@@ -21,6 +21,7 @@ from tapegrad.ops import compare as C
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import index as I
 from tapegrad.ops import linalg as L
+from tapegrad.ops import order as O
 from tapegrad.ops import reduce as R
 from tapegrad.ops import shape as S
 from tapegrad.ops.registry import CLONE, apply, as_tensor_arg, to_dtype
@@ -286,6 +287,10 @@ def _invert(self):
 
 
 _METHODS = {
+    # rounding, triangles, order
+    "floor": E.floor, "ceil": E.ceil, "trunc": E.trunc, "fix": E.fix, "frac": E.frac,
+    "round": E.round, "tril": S.tril, "triu": S.triu, "roll": S.roll, "sort": O.sort,
+    "argsort": O.argsort, "topk": O.topk,
     # elementwise
     "add": _add_method, "sub": _sub_method, "mul": E.mul, "div": E.div, "pow": E.pow,
     "true_divide": E.div, "multiply": E.mul, "subtract": _sub_method, "divide": E.div,

@@ -432,6 +432,46 @@ sign = _unary(
 )  # fmt: skip
 
 
+# ---------------------------------------------------------------- rounding
+# Piecewise constant: gradient 0 (as PyTorch's FloorBackward & co.); on
+# integer tensors the identity.  ``frac = a - trunc(a)`` has gradient 1.
+def _rounding(name, fn, doc):
+    def fwd(a):
+        return fn(a) if a.dtype.kind == "f" else a.copy()
+
+    return _unary(name, fwd, lambda g, ans, a: g * 0.0, "0", doc, saves=(), float_only=False)
+
+
+floor = _rounding("floor", xp.floor, "out = the largest integer <= a")
+ceil = _rounding("ceil", xp.ceil, "out = the smallest integer >= a")
+trunc = _rounding("trunc", xp.trunc, "out = a rounded toward zero")
+fix = trunc
+frac = _unary(
+    "frac", lambda a: a - xp.trunc(a), lambda g, ans, a: g, "1", "out = a - trunc(a)", saves=(),
+)  # fmt: skip
+
+
+def _round_fwd(a, decimals):
+    if a.dtype.kind != "f":
+        return a.copy()
+    if not decimals:
+        return xp.round(a)  # half to even, as PyTorch
+    scale = 10.0**decimals
+    return (xp.round(a * scale) / scale).astype(a.dtype, copy=False)
+
+
+ROUND = defprim(
+    "round", _round_fwd, lambda g, ans, a, decimals: g * 0.0, partials="0",
+    doc="out = a rounded to `decimals` places, halves to even",
+)  # fmt: skip
+
+
+def round(input, *, decimals: int = 0) -> Tensor:
+    """Round half to even (as PyTorch); ``decimals`` places (negative: tens,
+    hundreds, ...); the gradient is 0."""
+    return apply(ROUND, _t(input), decimals=int(decimals))
+
+
 def square(input) -> Tensor:
     return mul(input, input)
 

@@ -368,6 +368,54 @@ def flip(input, *dims) -> Tensor:
     return apply(FLIP, x, dims=dims)
 
 
+# ----------------------------------------------------------- triangles
+def _tri_fwd(a, diagonal, lower):
+    if a.ndim < 2:
+        raise ValueError(
+            f"{'tril' if lower else 'triu'}: input needs at least 2 dimensions, got shape {a.shape}"
+        )
+    return xp.tril(a, diagonal) if lower else xp.triu(a, diagonal)
+
+
+TRI = defprim(
+    "tri", _tri_fwd, lambda g, ans, a, diagonal, lower: apply(TRI, g, diagonal=diagonal, lower=lower),
+    partials="[kept]", doc="out = a with the entries above (tril) or below (triu) `diagonal` zeroed",
+)  # fmt: skip
+
+
+def tril(input, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions: entries ``[i, j]`` with
+    ``j - i <= diagonal`` kept, the rest 0 (the gradient likewise)."""
+    return apply(TRI, _t(input), diagonal=int(diagonal), lower=True)
+
+
+def triu(input, diagonal: int = 0) -> Tensor:
+    """The upper triangle: entries with ``j - i >= diagonal`` kept, the rest 0."""
+    return apply(TRI, _t(input), diagonal=int(diagonal), lower=False)
+
+
+def roll(input, shifts, dims=None) -> Tensor:
+    """Elements shifted along ``dims`` by ``shifts`` (wrapping around); with no
+    ``dims``, over the flattened tensor and back to its shape."""
+    from tapegrad.ops.index import index_select
+
+    x = _t(input)
+    if dims is None:
+        if not isinstance(shifts, int):
+            raise ValueError("roll: without dims, shifts must be one int")
+        return reshape(roll(reshape(x, (-1,)), shifts, 0), x.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+    for shift, dim in zip(shifts, dims):
+        d = _wrap_dim(dim, x.ndim, "roll")
+        n = x.shape[d]
+        if n:
+            x = index_select(x, d, Tensor((xp.arange(n) - shift) % n))
+    return x
+
+
 # ------------------------------------------------------------------ padding
 def _pad_fwd(a, widths, value):
     return xp.pad(a, widths, mode="constant", constant_values=value)

@@ -45,6 +45,12 @@ SAMPLES = {
         case(U((2, 2)), U((2, 2), 0.2, 1.0)),
     ],
     "erf": unary_cases(),
+    # piecewise constant (gradient 0): samples away from the integers
+    "floor": unary_cases(0.1, 0.9) + unary_cases(-1.9, -1.1),
+    "ceil": unary_cases(0.1, 0.9) + unary_cases(-1.9, -1.1),
+    "trunc": unary_cases(0.1, 0.9) + unary_cases(-1.9, -1.1),
+    "frac": unary_cases(0.1, 0.9) + unary_cases(-1.9, -1.1),
+    "round": unary_cases(0.1, 0.4, decimals=0) + unary_cases(1.11, 1.14, decimals=1),
     "clamp": [
         case(U((4, 3)), min=-0.5, max=0.5),
         case(U((5,)), min=0.0, max=None),
@@ -105,6 +111,11 @@ SAMPLES = {
     "repeat": [case(U((2, 3)), repeats=(2, 1)), case(U((3,)), repeats=(2, 2))],
     "cat": [case(U((2, 3)), U((4, 3)), dim=0), case(U((2, 1)), U((2, 3)), U((2, 2)), dim=1)],
     "flip": [case(U((3, 4)), dims=(0,)), case(U((2, 3, 4)), dims=(0, 2))],
+    "tri": [
+        case(U((3, 4)), diagonal=0, lower=True),
+        case(U((2, 4, 3)), diagonal=-1, lower=True),
+        case(U((3, 3)), diagonal=1, lower=False),
+    ],
     "pad": [case(U((2, 3)), widths=((1, 0), (2, 1)), value=0.5)],
     # ---------------------------------------------------------------- index
     "getitem": [

@@ -165,3 +165,42 @@ def test_errors_have_torch_exception_types(fn, exc):
 def test_shape_errors_from_ops_are_runtime_errors_like_torch():
     for fn in [lambda L, x: x + x[:, :2], lambda L, x: x @ x, lambda L, x: x.reshape(5, 5)]:
         assert isinstance(check_raises(fn, X), RuntimeError)
+
+
+ROUNDING_X = np.array([[-2.5, -1.5, -0.5, 0.5], [1.5, 2.5, 1.234, -3.7]])
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "frac", "round"])
+def test_rounding_matches_torch(name):
+    check(lambda L, x: getattr(L, name)(x) * 2.0, ROUNDING_X)
+    check(lambda L, x: getattr(x, name)(), ROUNDING_X.astype(np.float32))
+
+
+@pytest.mark.parametrize("decimals", [1, 2, -1])
+def test_round_with_decimals_matches_torch(decimals):
+    x = np.random.default_rng(3).standard_normal((4, 5)) * 10
+    check(lambda L, t: L.round(t, decimals=decimals), x)
+
+
+@pytest.mark.parametrize("diagonal", [-1, 0, 2])
+def test_tril_triu_match_torch(diagonal):
+    m = np.random.default_rng(4).standard_normal((2, 3, 4))
+    check(lambda L, x: L.tril(x, diagonal) * 3.0, m)
+    check(lambda L, x: x.triu(diagonal) * 3.0, m)
+
+
+def test_roll_matches_torch():
+    m = np.random.default_rng(5).standard_normal((3, 4))
+    check(lambda L, x: L.roll(x, 1, 0) * L.tensor(np.arange(12.0).reshape(3, 4)), m)
+    check(lambda L, x: x.roll((1, -2), (0, 1)) ** 2, m)
+    check(lambda L, x: L.roll(x, 5) ** 2, m)
+
+
+def test_sort_argsort_topk_match_torch():
+    w = np.random.default_rng(6).standard_normal((3, 5))
+    weights = np.arange(15.0).reshape(3, 5)
+    check(lambda L, x: L.sort(x, dim=1).values * L.tensor(weights), w)
+    check(lambda L, x: L.sort(x, dim=0, descending=True)[1], w, grad=False)
+    check(lambda L, x: L.argsort(x, dim=1), w, grad=False)
+    check(lambda L, x: L.topk(x, 2, dim=1).values * L.tensor(weights[:, :2]), w)
+    check(lambda L, x: x.topk(2, dim=0, largest=False), w)

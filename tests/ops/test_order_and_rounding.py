@@ -1,0 +1,90 @@
+"""Rounding (gradient 0), triangles, roll, sort / argsort / topk: values against
+NumPy, gradients to the right positions."""
+
+import numpy as np
+import pytest
+
+import tapegrad as tg
+
+X = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 1.234, -3.7])
+
+
+@pytest.mark.parametrize(
+    "name, ref", [("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("round", np.round)]
+)
+def test_rounding_values_and_zero_gradient(name, ref):
+    x = tg.tensor(X, requires_grad=True)
+    y = getattr(tg, name)(x)
+    np.testing.assert_array_equal(y.detach().numpy(), ref(X))  # round: halves to even
+    (y * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros_like(X))
+    ints = tg.tensor([1, -2, 3])
+    assert getattr(ints, name)().dtype == tg.int64  # integers: the identity
+
+
+def test_frac_and_round_decimals():
+    x = tg.tensor(X, requires_grad=True)
+    y = x.frac()
+    np.testing.assert_allclose(y.detach().numpy(), X - np.trunc(X))
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones_like(X))
+    np.testing.assert_allclose(
+        tg.round(tg.tensor([1.2345, 155.0]), decimals=2).numpy(), [1.23, 155.0]
+    )
+    np.testing.assert_allclose(
+        tg.round(tg.tensor([1.2345, 155.0]), decimals=-1).numpy(), [0.0, 160.0]
+    )
+
+
+def test_tril_triu_keep_a_triangle_and_its_gradient():
+    m = np.arange(1.0, 13.0).reshape(3, 4)
+    x = tg.tensor(m, requires_grad=True)
+    for k in (-1, 0, 2):
+        np.testing.assert_array_equal(tg.tril(x, k).detach().numpy(), np.tril(m, k))
+        np.testing.assert_array_equal(x.triu(k).detach().numpy(), np.triu(m, k))
+    tg.tril(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.tril(np.ones((3, 4))))
+    with pytest.raises(
+        ValueError, match=r"tril: input needs at least 2 dimensions, got shape \(3,\)"
+    ):
+        tg.tril(tg.ones(3))
+
+
+def test_roll_wraps_and_sends_the_gradient_back():
+    m = np.arange(12.0).reshape(3, 4)
+    x = tg.tensor(m, requires_grad=True)
+    np.testing.assert_array_equal(tg.roll(x, 1, 0).detach().numpy(), np.roll(m, 1, 0))
+    np.testing.assert_array_equal(
+        x.roll((1, -2), (0, 1)).detach().numpy(), np.roll(m, (1, -2), (0, 1))
+    )
+    np.testing.assert_array_equal(tg.roll(x, 5).detach().numpy(), np.roll(m, 5))
+    w = np.arange(12.0).reshape(3, 4)
+    (tg.roll(x, 1, 1) * tg.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.roll(w, -1, 1))
+
+
+def test_sort_is_stable_puts_nan_last_and_sends_gradients_home():
+    v = np.array([[3.0, 1.0, 2.0, 1.0, np.nan], [0.0, 5.0, 5.0, -1.0, 2.0]])
+    values, indices = tg.sort(tg.tensor(v), dim=1)
+    np.testing.assert_array_equal(indices.numpy(), [[1, 3, 2, 0, 4], [3, 0, 4, 1, 2]])
+    np.testing.assert_array_equal(values.numpy(), np.take_along_axis(v, indices.numpy(), 1))
+    down = tg.sort(tg.tensor(v), dim=1, descending=True)
+    np.testing.assert_array_equal(down.indices.numpy(), [[4, 0, 2, 1, 3], [1, 2, 4, 0, 3]])
+    assert tg.argsort(tg.tensor(v[1]), descending=True).tolist() == [1, 2, 4, 0, 3]
+    x = tg.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    (x.sort().values * tg.tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert x.grad.tolist() == [100.0, 1.0, 10.0]
+
+
+def test_topk_values_indices_gradient_and_errors():
+    w = np.array([[0.5, 3.0, -1.0, 2.0], [4.0, 0.0, 1.0, -2.0]])
+    x = tg.tensor(w, requires_grad=True)
+    top = tg.topk(x, 2)
+    np.testing.assert_array_equal(top.indices.numpy(), [[1, 3], [0, 2]])
+    np.testing.assert_array_equal(top.values.detach().numpy(), [[3.0, 2.0], [4.0, 1.0]])
+    low = x.topk(1, dim=0, largest=False)
+    np.testing.assert_array_equal(low.values.detach().numpy(), [[0.5, 0.0, -1.0, -2.0]])
+    top.values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0, 1], [1, 0, 1, 0]])
+    with pytest.raises(IndexError, match="k=5 is out of range for dimension -1 of size 4"):
+        tg.topk(x, 5)
