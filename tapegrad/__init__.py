@@ -12,7 +12,13 @@ NumPy, with PyTorch's names and semantics.
 from tapegrad import _methods  # noqa: F401  (binds the Tensor methods)
 from tapegrad import autograd
 from tapegrad.autograd.check import GradcheckError, gradcheck, gradcheck_report
-from tapegrad.autograd.graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from tapegrad.autograd.graph import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from tapegrad.backend import Generator
 from tapegrad.device import cuda, device
 from tapegrad.dtypes import (
@@ -71,6 +77,7 @@ from tapegrad.ops.activations import (
 )
 from tapegrad.ops.compare import (
     allclose,
+    isclose,
     eq,
     equal,
     ge,
@@ -92,6 +99,7 @@ from tapegrad.ops.elementwise import (
     fix,
     floor,
     frac,
+    lerp,
     round,
     trunc,
     add,
@@ -189,7 +197,15 @@ from tapegrad.ops.shape import (
     unsqueeze,
     vstack,
 )
-from tapegrad.tensor import Tensor, as_tensor, from_numpy, is_tensor, tensor
+from tapegrad.tensor import (
+    Tensor,
+    as_tensor,
+    from_numpy,
+    is_floating_point,
+    is_tensor,
+    numel,
+    tensor,
+)
 
 __version__ = "0.1.0"
 

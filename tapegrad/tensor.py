@@ -98,6 +98,12 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"
 
+    def ndimension(self) -> int:
+        return self.data.ndim
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -348,6 +354,15 @@ def from_numpy(array) -> Tensor:
 
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements (``input.numel()``)."""
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
 
 
 def grad_enabled_for(*tensors) -> bool:

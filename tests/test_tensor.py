@@ -305,3 +305,34 @@ def test_index_put_with_accumulate_adds_repeated_indices():
 def test_logical_xor_method():
     a, b = tg.tensor([True, False, True]), tg.tensor([True, True, False])
     assert a.logical_xor(b).tolist() == [False, True, True]
+
+
+def test_small_pytorch_conveniences():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    end = tg.tensor([3.0, 5.0], requires_grad=True)
+    w = tg.tensor([0.5, 0.1], requires_grad=True)
+    y = x.lerp(end, w)
+    np.testing.assert_allclose(y.detach().numpy(), [2.0, 2.3])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.9])
+    np.testing.assert_allclose(end.grad.numpy(), [0.5, 0.1])
+    np.testing.assert_allclose(w.grad.numpy(), [2.0, 3.0])
+    assert tg.lerp(tg.tensor([0.0]), tg.tensor([4.0]), 0.25).tolist() == [1.0]
+    assert tg.isclose(tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.1])).tolist() == [True, False]
+    assert tg.numel(tg.ones(2, 3)) == 6 and tg.ones(2, 3).ndimension() == 2
+    assert tg.is_floating_point(tg.ones(1)) and not tg.is_floating_point(tg.tensor([1]))
+    assert tg.ones(2, 3).is_contiguous() and not tg.ones(2, 3).T.is_contiguous()
+
+
+def test_inference_mode_records_nothing_as_no_grad():
+    x = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not (x * 2).requires_grad
+    with tg.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @tg.inference_mode()
+    def double(a):
+        return a * 2
+
+    assert not double(x).requires_grad and (x * 2).requires_grad

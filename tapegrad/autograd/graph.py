@@ -80,6 +80,31 @@ class enable_grad(_GradModeContext):
     mode = True
 
 
+class inference_mode(_GradModeContext):
+    """``torch.inference_mode(mode=True)``: here the same as ``no_grad`` (no
+    graph is recorded); ``inference_mode(False)`` leaves the grad mode as it
+    is.  A context manager and a decorator (``@tg.inference_mode()``)."""
+
+    def __init__(self, mode: bool = True):
+        self.inference = bool(mode)
+
+    def __enter__(self):
+        self._prev = GradMode.enabled
+        if self.inference:
+            GradMode.enabled = False
+        return self
+
+    def __call__(self, fn):
+        inference = self.inference
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(inference):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
 class set_grad_enabled(_GradModeContext):
     """``with tg.set_grad_enabled(flag):`` records exactly when ``flag`` is true."""
 

@@ -60,6 +60,12 @@ def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
                             equal_nan=equal_nan))  # fmt: skip
 
 
+def isclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> Tensor:
+    """Elementwise ``|input - other| <= atol + rtol |other|`` (bool, no gradient)."""
+    return Tensor(xp.isclose(_t(input).data, _t(other).data, rtol=rtol, atol=atol,
+                             equal_nan=equal_nan))  # fmt: skip
+
+
 def equal(input, other) -> bool:
     a, b = _t(input), _t(other)
     return a.shape == b.shape and bool(xp.array_equal(a.data, b.data))

@@ -432,6 +432,13 @@ sign = _unary(
 )  # fmt: skip
 
 
+def lerp(input, end, weight) -> Tensor:
+    """``input + weight * (end - input)``, differentiable in all three (a number
+    ``weight`` too, as PyTorch's ``lerp``)."""
+    x = _t(input)
+    return x + weight * (end - x)
+
+
 # ---------------------------------------------------------------- rounding
 # Piecewise constant: gradient 0 (as PyTorch's FloorBackward & co.); on
 # integer tensors the identity.  ``frac = a - trunc(a)`` has gradient 1.
