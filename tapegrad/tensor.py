@@ -209,9 +209,7 @@ class Tensor:
 
     # ---------------------------------------------------------------- display
     def __repr__(self) -> str:
-        body = B.host.array2string(
-            B.to_host(self.data), separator=", ", prefix="tensor(", precision=4
-        )
+        body = _format_array(B.to_host(self.data))
         extras = []
         if self.data.dtype != dtypes.get_default_dtype() and self.data.dtype not in (
             dtypes.int64,
@@ -224,7 +222,17 @@ class Tensor:
             extras.append("requires_grad=True")
         if self.name:
             extras.append(f"name={self.name!r}")
-        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+        # as PyTorch: a suffix that would pass 80 columns starts a new line
+        text = "tensor(" + body
+        line = len(text) - text.rfind("\n") - 1
+        for e in extras:
+            if line + len(e) + 2 > 80:
+                text += ",\n" + " " * 7 + e
+                line = 7 + len(e)
+            else:
+                text += ", " + e
+                line += len(e) + 2
+        return text + ")"
 
     __hash__ = object.__hash__
 
@@ -232,6 +240,48 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))
+
+
+def _summarized(a, edge: int = 3):
+    """The elements a summarized print shows: ``edge`` at each end of every
+    axis longer than ``2 * edge`` (what PyTorch formats them by)."""
+    host = B.host
+    for axis, n in enumerate(a.shape):
+        if n > 2 * edge:
+            keep = host.r_[0:edge, n - edge : n]
+            a = host.take(a, keep, axis=axis)
+    return a
+
+
+def _format_array(a) -> str:
+    """The body of a tensor's repr, formatted as PyTorch prints: floats with 4
+    decimals (``1.5000``), whole floats as ``1.``, scientific notation when the
+    magnitudes span more than 1000x, exceed 1e8 or go below 1e-4 (judged on
+    the elements shown), right-aligned to the widest nonzero finite value;
+    more than 1000 elements are summarized with ``...``."""
+    host = B.host
+    threshold, edge = 1000, 3
+    formatter = None
+    if a.dtype.kind == "f" and a.size:
+        shown = _summarized(a, edge) if a.size > threshold else a
+        finite = shown[host.isfinite(shown) & (shown != 0)].astype(host.float64)
+        whole, sci = True, False
+        if finite.size:
+            whole = bool(host.all(finite == host.ceil(finite)))
+            big, small = host.abs(finite).max(), host.abs(finite).min()
+            sci = big / small > 1000.0 or big > 1e8 or (not whole and small < 1e-4)
+        spec = ".4e" if sci else ".0f" if whole else ".4f"
+        tail = "" if sci or not whole else "."
+
+        def one(v) -> str:
+            v = float(v)
+            return f"{v:{spec}}{tail}" if v == v and abs(v) != float("inf") else str(v)
+
+        width = max((len(one(v)) for v in finite), default=0)
+        formatter = {"float_kind": lambda v: one(v).rjust(width)}
+    text = host.array2string(a, separator=", ", prefix="tensor(", threshold=threshold,
+                             edgeitems=edge, max_line_width=80, formatter=formatter)  # fmt: skip
+    return text.replace(", ..., ", ",  ..., ")  # PyTorch's ' ...' within a row
 
 
 class ItemError(RuntimeError, ValueError):

@@ -336,3 +336,33 @@ def test_inference_mode_records_nothing_as_no_grad():
         return a * 2
 
     assert not double(x).requires_grad and (x * 2).requires_grad
+
+
+@pytest.mark.parametrize(
+    "values, text",
+    [
+        ([1.5, 2.75], "tensor([1.5000, 2.7500])"),
+        ([1.0, 2.0], "tensor([1., 2.])"),
+        ([1e-5, 1.0], "tensor([1.0000e-05, 1.0000e+00])"),
+        ([0.1234567, -22.5], "tensor([  0.1235, -22.5000])"),
+        ([float("nan"), 1.5, float("inf")], "tensor([   nan, 1.5000,    inf])"),
+        (
+            [[1.25, -3.5], [100.0, 2.0]],
+            "tensor([[  1.2500,  -3.5000],\n        [100.0000,   2.0000]])",
+        ),
+        (3.25, "tensor(3.2500)"),
+        ([-0.0, 1.5], "tensor([-0.0000, 1.5000])"),
+    ],
+)
+def test_repr_prints_floats_as_pytorch(values, text):
+    assert repr(tg.tensor(values)) == text
+
+
+def test_repr_summarizes_long_tensors_as_pytorch():
+    assert repr(tg.arange(2000)) == "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])"
+    x = tg.tensor(np.r_[np.full(1500, 0.5), 1e-9, np.full(500, 2.0)])
+    # the elements shown decide the format (1e-9 is not shown): fixed, not scientific
+    assert repr(x) == (
+        "tensor([0.5000, 0.5000, 0.5000,  ..., 2.0000, 2.0000, 2.0000],\n"
+        "       dtype=tapegrad.float64)"
+    )  # a suffix past 80 columns starts a new line, as in PyTorch

@@ -148,3 +148,23 @@ def test_reduction_dtypes_match_torch():
 def test_int_tensor_with_float_scalar_gives_default_float_like_torch():
     i = np.array([1, 2, 3])
     check(lambda L, i: (i * 0.5, i + 0.5, i - 0.5, i**0.5, 2.0**i), i, grad=False)
+
+
+def test_repr_matches_torch():
+    """Printing: 4 decimals, whole floats as '1.', scientific notation, NaN and
+    inf, summarized long tensors, suffixes wrapped at 80 columns."""
+    rng = np.random.default_rng(1)
+    cases = [
+        [1.5, 2.75], [1.0, 2.0], [1e-5, 1.0], [123456789.0, 1.0], [0.1234567, -22.5],
+        [float("nan"), 1.5, float("inf")], [[1.25, -3.5], [100.0, 2.0]], 3.25, [0.0, 0.0],
+        [-0.0, 1.5], [float("nan"), 1.0, 2.0], rng.standard_normal(2000),
+        rng.standard_normal((40, 50)), rng.standard_normal((3, 4, 5)), rng.standard_normal(9),
+    ]  # fmt: skip
+    for values in cases:
+        for dtype in ("float32", "float64"):
+            a = np.asarray(values, dtype=dtype)
+            for rg in (False, True):
+                got = repr(tg.tensor(a, requires_grad=rg)).replace("tapegrad.", "torch.")
+                assert got == repr(torch.tensor(a, requires_grad=rg))
+    for values in ([1, 2, 300], [True, False], list(range(2000))):
+        assert repr(tg.tensor(values)) == repr(torch.tensor(values))
