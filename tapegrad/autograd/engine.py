@@ -83,9 +83,10 @@ def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
 
 
 def _saved_tensors(node: Node) -> list:
-    """``(label, version counter)`` of what ``node``'s vjps read: the inputs
-    its primitive saves for the arguments that need a gradient (``saves_for``,
-    as PyTorch saves them), and its output for a primitive with ``uses_ans``."""
+    """``(input position or None for the output, version counter)`` of what
+    ``node``'s vjps read: the inputs its primitive saves for the arguments
+    that need a gradient (``saves_for``, as PyTorch saves them), and its
+    output for a primitive with ``uses_ans``."""
     prim = node.prim
     inputs = node.inputs
     if prim.saves_masks is None:
@@ -97,13 +98,9 @@ def _saved_tensors(node: Node) -> list:
                 mask |= 1 << i
         saves = prim.saves_masks[mask]
     # (``i < len(inputs)``: an optional argument, a bias, may be left out)
-    out = [
-        (f"input {i} (shape {tuple(inputs[i].shape)})", inputs[i]._vc)
-        for i in saves
-        if i < len(inputs)
-    ]
+    out = [(i, inputs[i]._vc) for i in saves if i < len(inputs)]
     if node.ans is not None:
-        out.append((f"its output (shape {tuple(node.ans.shape)})", node.ans_vc))
+        out.append((None, node.ans_vc))
     return out
 
 
@@ -112,9 +109,13 @@ def _changed_error(node: Node):
     place after the node was recorded, else ``None``.  (Called only for
     nodes older than the latest in-place change anywhere: ``last_change``.)"""
     seq = node.seq
-    for label, vc in _saved_tensors(node):
+    for i, vc in _saved_tensors(node):
         if vc[1] > seq:
             prim = node.prim
+            if i is None:
+                label = f"its output (shape {tuple(node.ans.shape)})"
+            else:
+                label = f"input {i} (shape {tuple(node.inputs[i].shape)})"
             return InPlaceError(
                 f"one of the tensors needed to compute gradients was changed by an in-place "
                 f"operation: {label} of `{prim.name}` ({node.name()}) was saved for the "
