@@ -291,6 +291,7 @@ _METHODS = {
     "floor": E.floor, "ceil": E.ceil, "trunc": E.trunc, "fix": E.fix, "frac": E.frac,
     "round": E.round, "tril": S.tril, "triu": S.triu, "roll": S.roll, "sort": O.sort,
     "argsort": O.argsort, "topk": O.topk, "lerp": E.lerp, "isclose": C.isclose,
+    "tile": S.tile, "repeat_interleave": S.repeat_interleave, "diag": S.diag,
     # elementwise
     "add": _add_method, "sub": _sub_method, "mul": E.mul, "div": E.div, "pow": E.pow,
     "true_divide": E.div, "multiply": E.mul, "subtract": _sub_method, "divide": E.div,

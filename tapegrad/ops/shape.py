@@ -416,6 +416,79 @@ def roll(input, shifts, dims=None) -> Tensor:
     return x
 
 
+def tile(input, dims) -> Tensor:
+    """``input`` repeated ``dims[i]`` times along each dimension; fewer ``dims``
+    than dimensions are padded with ones in front (unlike ``repeat``)."""
+    x = _t(input)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = (1,) * (x.ndim - len(dims)) + dims
+    return repeat(x, *dims)
+
+
+def repeat_interleave(input, repeats: int, dim=None) -> Tensor:
+    """Each element repeated ``repeats`` times in place along ``dim``
+    (``[a, b] -> [a, a, b, b]``); over the flattened tensor without ``dim``.
+    ``repeats`` is one int."""
+    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
+        raise TypeError(f"repeat_interleave: repeats must be a non-negative int, got {repeats!r}")
+    x = _t(input)
+    if dim is None:
+        x, dim = reshape(x, (-1,)), 0
+    d = _wrap_dim(dim, x.ndim, "repeat_interleave")
+    shape = x.shape
+    wide = expand(unsqueeze(x, d + 1), *shape[: d + 1], repeats, *shape[d + 1 :])
+    return reshape(wide, shape[:d] + (shape[d] * repeats,) + shape[d + 1 :])
+
+
+def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-D tensors: with ``indexing='ij'`` (PyTorch's
+    default) output ``k`` varies along dimension ``k``; ``'xy'`` swaps the
+    first two (NumPy's default).  Differentiable (each grid expands its
+    input)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    ts = [_t(t) for t in tensors]
+    for t in ts:
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: expects 0-d or 1-D tensors, got shape {tuple(t.shape)}")
+    ts = [reshape(t, (-1,)) for t in ts]
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    sizes = tuple(t.shape[0] for t in ts)
+    grids = []
+    for k, t in enumerate(ts):
+        view = (1,) * k + (sizes[k],) + (1,) * (len(ts) - k - 1)
+        grids.append(expand(reshape(t, view), *sizes))
+    if swap:  # the grids of (second, first, ...) in ij order, returned first first
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def diag(input, diagonal: int = 0) -> Tensor:
+    """A 1-D ``input`` as the ``diagonal`` of a square matrix (zeros
+    elsewhere); a 2-D ``input``'s ``diagonal`` as a 1-D tensor."""
+    from tapegrad.ops.index import getitem
+
+    x = _t(input)
+    if x.ndim == 1:
+        n = x.shape[0]
+        size = n + builtins.abs(diagonal)
+        rows = xp.arange(n) + builtins.max(-diagonal, 0)
+        cols = xp.arange(n) + builtins.max(diagonal, 0)
+        from tapegrad.ops.index import index_put
+
+        return index_put(Tensor(xp.zeros((size, size), dtype=x.data.dtype)), (rows, cols), x)
+    if x.ndim == 2:
+        r, c = x.shape
+        start_r, start_c = builtins.max(-diagonal, 0), builtins.max(diagonal, 0)
+        n = builtins.max(0, builtins.min(r - start_r, c - start_c))
+        return getitem(x, (xp.arange(n) + start_r, xp.arange(n) + start_c))
+    raise ValueError(f"diag: input must be 1-D or 2-D, got shape {tuple(x.shape)}")
+
+
 # ------------------------------------------------------------------ padding
 def _pad_fwd(a, widths, value):
     return xp.pad(a, widths, mode="constant", constant_values=value)

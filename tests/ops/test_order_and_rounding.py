@@ -88,3 +88,36 @@ def test_topk_values_indices_gradient_and_errors():
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0, 1], [1, 0, 1, 0]])
     with pytest.raises(IndexError, match="k=5 is out of range for dimension -1 of size 4"):
         tg.topk(x, 5)
+
+
+def test_diag_builds_and_reads_diagonals_with_gradients():
+    v = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    np.testing.assert_array_equal(tg.diag(v, 1).detach().numpy(), np.diag([1.0, 2.0, 3.0], 1))
+    (tg.diag(v, -1) * tg.tensor(np.arange(16.0).reshape(4, 4))).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), np.diag(np.arange(16.0).reshape(4, 4), -1))
+    m = tg.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    np.testing.assert_array_equal(
+        m.diag(1).detach().numpy(), np.diag(np.arange(12.0).reshape(3, 4), 1)
+    )
+    m.diag().sum().backward()
+    np.testing.assert_array_equal(m.grad.numpy(), np.eye(3, 4))
+    with pytest.raises(ValueError, match=r"diag: input must be 1-D or 2-D, got shape \(2, 2, 2\)"):
+        tg.diag(tg.ones(2, 2, 2))
+
+
+def test_tile_repeat_interleave_meshgrid_as_numpy():
+    m = np.arange(6.0).reshape(2, 3)
+    x = tg.tensor(m, requires_grad=True)
+    np.testing.assert_array_equal(tg.tile(x, (2,)).detach().numpy(), np.tile(m, (2,)))
+    np.testing.assert_array_equal(x.tile((2, 1, 3)).detach().numpy(), np.tile(m, (2, 1, 3)))
+    r = x.repeat_interleave(2, dim=1)
+    np.testing.assert_array_equal(r.detach().numpy(), np.repeat(m, 2, axis=1))
+    r.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 2.0))
+    np.testing.assert_array_equal(tg.repeat_interleave(x, 3).detach().numpy(), np.repeat(m, 3))
+    a, b = tg.tensor([0.0, 1.0]), tg.tensor([5.0, 6.0, 7.0])
+    for indexing in ("ij", "xy"):
+        got = tg.meshgrid(a, b, indexing=indexing)
+        want = np.meshgrid(a.numpy(), b.numpy(), indexing=indexing)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g.numpy(), w)

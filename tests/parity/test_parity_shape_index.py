@@ -204,3 +204,18 @@ def test_sort_argsort_topk_match_torch():
     check(lambda L, x: L.argsort(x, dim=1), w, grad=False)
     check(lambda L, x: L.topk(x, 2, dim=1).values * L.tensor(weights[:, :2]), w)
     check(lambda L, x: x.topk(2, dim=0, largest=False), w)
+
+
+@pytest.mark.parametrize("k", [-1, 0, 2])
+def test_diag_matches_torch(k):
+    check(lambda L, x: L.diag(x, k) * 2.0, np.array([1.0, -2.0, 3.0]))
+    check(lambda L, x: L.diag(x, k) * 2.0, np.random.default_rng(7).standard_normal((3, 4)))
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_tile_repeat_interleave_meshgrid_match_torch(indexing):
+    m = np.random.default_rng(7).standard_normal((3, 4))
+    check(lambda L, x: L.tile(x, (2, 1, 3)) ** 2, m)
+    check(lambda L, x: x.repeat_interleave(2, dim=1) ** 2, m)
+    check(lambda L, x: L.repeat_interleave(x, 3) ** 2, m)
+    check(lambda L, x, y: L.meshgrid(x, y, indexing=indexing), m[:, 0], m[0])
