@@ -215,7 +215,7 @@ __version__ = "0.1.0"
 
 multiply, subtract, divide, negative = mul, sub, div, neg
 
-from tapegrad import data, nn, optim, utils
+from tapegrad import data, linalg, nn, optim, utils
 from tapegrad.serialization import load, save
 
 

@@ -111,3 +111,20 @@ def test_softmax_family_float32_matches_torch():
 
 def test_cumsum_matches_torch():
     check(lambda L, x: (x.cumsum(1), L.cumsum(x, dim=0)), X)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda L, x: L.linalg.vector_norm(x),
+        lambda L, x: L.linalg.vector_norm(x, 3, dim=1, keepdim=True),
+        lambda L, x: L.linalg.vector_norm(x, float("inf"), dim=0),
+        lambda L, x: L.linalg.norm(x),
+        lambda L, x: L.linalg.norm(x, dim=0),
+        lambda L, x: L.linalg.norm(x, 1, dim=1),
+        lambda L, x: L.linalg.norm(x, "fro"),
+        lambda L, x: L.linalg.matrix_norm(x),
+    ],
+)
+def test_linalg_norms_match_torch(fn):
+    check(fn, np.random.default_rng(8).standard_normal((3, 4)))

@@ -1,0 +1,36 @@
+"""``tg.linalg``: PyTorch's ``torch.linalg`` norms, on tapegrad's
+differentiable ``norm`` (gradient 0 at a zero vector, as PyTorch)."""
+
+from __future__ import annotations
+
+from tapegrad.ops.reduce import norm as _norm
+from tapegrad.tensor import Tensor
+
+__all__ = ["matrix_norm", "norm", "vector_norm"]
+
+
+def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """``(sum |x|^ord)^(1/ord)`` over ``dim`` (every element when None);
+    ``ord`` a positive number or ``inf`` (the largest ``|x|``)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    return _norm(x, ord, dim, keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
+    """The Frobenius norm over the two dimensions ``dim`` (the only ``ord``
+    tapegrad has; spectral and nuclear norms need decompositions)."""
+    if ord != "fro":
+        raise ValueError(f"linalg.matrix_norm: ord={ord!r} is not supported (only 'fro')")
+    if dtype is not None:
+        A = A.to(dtype)
+    return _norm(A, 2, tuple(dim), keepdim)
+
+
+def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """``torch.linalg.norm``: with ``ord=None``, the 2-norm of the flattened
+    tensor (``dim=None``) or along ``dim``; a vector ``ord`` over one ``dim``;
+    ``'fro'`` over two."""
+    if ord is None or (isinstance(dim, int) or (dim is None and A.ndim == 1)):
+        return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+    return matrix_norm(A, ord, (-2, -1) if dim is None else dim, keepdim, dtype=dtype)
