@@ -130,35 +130,120 @@ class Hardtanh(Module):
         )
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """An activation along one dimension ``dim`` (``fn(input, dim)``)."""
+
+    fn = None
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return type(self).fn(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
     """``exp(x_i) / sum_j exp(x_j)`` along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    fn = staticmethod(F.softmax)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_AlongDim):
     """``x_i - logsumexp(x)`` along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
+    fn = staticmethod(F.log_softmax)
+
+
+class _Inplace(Module):
+    """An activation without arguments but PyTorch's ``inplace`` flag (kept
+    for the repr; the result is always a new tensor)."""
+
+    fn = None
+
+    def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        self.dim = dim
+        self.inplace = inplace
 
     def forward(self, input):
-        return F.log_softmax(input, self.dim)
+        return type(self).fn(input)
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU6(_Inplace):
+    """``min(max(x, 0), 6)``."""
+
+    fn = staticmethod(F.relu6)
+
+
+class Hardsigmoid(_Inplace):
+    """0 below -3, 1 above 3, ``x/6 + 1/2`` between."""
+
+    fn = staticmethod(F.hardsigmoid)
+
+
+class Hardswish(_Inplace):
+    """``x * hardsigmoid(x)``."""
+
+    fn = staticmethod(F.hardswish)
+
+
+class Mish(_Inplace):
+    """``x * tanh(softplus(x))``."""
+
+    fn = staticmethod(F.mish)
+
+
+class LogSigmoid(Module):
+    """``log(sigmoid(x))``, stable."""
+
+    def forward(self, input):
+        return F.logsigmoid(input)
+
+
+class Softmin(_AlongDim):
+    """``softmax(-x)`` along ``dim``."""
+
+    fn = staticmethod(F.softmin)
+
+
+class GLU(_AlongDim):
+    """First half of ``dim`` times the sigmoid of the second half."""
+
+    fn = staticmethod(F.glu)
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__(dim)
+
+
+class PReLU(Module):
+    """``x`` where ``x > 0``, else ``a x`` with a learnt slope ``a`` (one, or one
+    per channel with ``num_parameters``), starting at ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None) -> None:  # fmt: skip
+        from tapegrad.factories import full
+        from tapegrad.nn.module import Parameter
+
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(full((num_parameters,), float(init), dtype=dtype, device=device))
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
 
 
 ACTIVATIONS = {
     "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "gelu": GELU, "silu": SiLU,
     "sigmoid": Sigmoid, "tanh": Tanh, "softplus": Softplus, "hardtanh": Hardtanh,
+    "relu6": ReLU6, "hardsigmoid": Hardsigmoid, "hardswish": Hardswish, "mish": Mish,
 }  # fmt: skip

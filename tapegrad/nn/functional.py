@@ -20,9 +20,13 @@ from tapegrad.ops import shape as S
 from tapegrad.ops.activations import (  # noqa: F401  (re-exported activations)
     elu,
     gelu,
+    hardsigmoid,
+    hardswish,
     hardtanh,
     leaky_relu,
     logsigmoid,
+    mish,
+    prelu,
     silu,
     softplus,
 )
@@ -225,6 +229,45 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor
 
 
 # ------------------------------------------------------------------ losses
+def softmin(input, dim=None) -> Tensor:
+    """``softmax(-input, dim)``."""
+    return R.softmax(E.neg(_t(input)), dim)
+
+
+def glu(input, dim: int = -1) -> Tensor:
+    """The gated linear unit: the first half of ``input`` along ``dim`` times
+    the sigmoid of the second half (``dim`` must have an even size)."""
+    x = _t(input)
+    d = dim % x.ndim if x.ndim else 0
+    if x.ndim == 0 or x.shape[d] % 2:
+        raise ValueError(
+            f"glu: halving dimension {dim} needs an even size, got shape {tuple(x.shape)}"
+        )
+    a, b = S.chunk(x, 2, d)
+    return a * E.sigmoid(b)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:  # fmt: skip
+    """``target * (log(target) - input)`` pointwise (``input`` holds
+    log-probabilities; 0 where ``target`` is 0), or with ``log_target``
+    ``exp(target) * (target - input)``; ``reduction='batchmean'`` divides the
+    sum by the batch size (PyTorch's recommended form of the KL divergence)."""
+    x, t = _t(input), _t(target)
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(
+            f"kl_div: reduction must be 'mean', 'sum', 'none' or 'batchmean', got {reduction!r}"
+        )
+    if log_target:
+        loss = E.exp(t) * (t - x)
+    else:
+        safe = E.where(t > 0, t, 1.0)  # t log t -> 0 as t -> 0, as PyTorch's xlogy
+        loss = E.where(t > 0, t * E.log(safe), 0.0) - t * x
+    if reduction == "batchmean":
+        return R.sum(loss) / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, reduction, "kl_div")
+
+
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:
     """``(input - target)^2`` reduced; the lecture's ``1/2 (y - t)^2`` is
     ``0.5 * mse_loss(y, t, reduction='sum')``."""

@@ -33,6 +33,19 @@ class L1Loss(_Loss):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
+class KLDivLoss(_Loss):
+    """``target * (log(target) - input)`` (see ``F.kl_div``); ``input`` holds
+    log-probabilities."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 log_target: bool = False) -> None:  # fmt: skip
+        super().__init__(reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
 class HuberLoss(_Loss):
     """Quadratic below ``delta``, linear above (see ``F.huber_loss``)."""
 

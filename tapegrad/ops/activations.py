@@ -130,3 +130,36 @@ def gelu(input, approximate: str = "none") -> Tensor:
 def logsigmoid(input) -> Tensor:
     """``log(sigmoid(x)) = -softplus(-x)``, stable for large |x|."""
     return neg(softplus(neg(_t(input))))
+
+
+# ------------------------------------------------- more of PyTorch's family
+# Composites of the table's entries: their gradients follow from it.
+def hardsigmoid(input) -> Tensor:
+    """0 below -3, 1 above 3, ``x/6 + 1/2`` between (gradient 1/6 there)."""
+    return hardtanh(_t(input) / 6.0 + 0.5, 0.0, 1.0)
+
+
+def hardswish(input) -> Tensor:
+    """``x * hardsigmoid(x)``: 0 below -3, ``x`` above 3."""
+    x = _t(input)
+    return x * hardsigmoid(x)
+
+
+def mish(input) -> Tensor:
+    """``x * tanh(softplus(x))``."""
+    x = _t(input)
+    return x * tanh(softplus(x))
+
+
+def prelu(input, weight) -> Tensor:
+    """``x`` where ``x > 0``, else ``weight * x``; a ``weight`` of several
+    elements is one slope per channel (dimension 1 of ``input``)."""
+    x, w = _t(input), _t(weight)
+    if w.numel() > 1:
+        if x.ndim < 2 or x.shape[1] != w.numel():
+            raise ValueError(
+                f"prelu: {w.numel()} weights for an input of shape {tuple(x.shape)} (one per "
+                "channel, dimension 1)"
+            )
+        w = w.reshape((1, -1) + (1,) * (x.ndim - 2))
+    return where(x > 0, x, w * x)

@@ -194,3 +194,48 @@ def test_l2_penalty_sums_squared_weight_matrices_only():
     assert mlp[0].bias.grad is None
     everything = sum((p.detach().numpy() ** 2).sum() for p in mlp.parameters())
     np.testing.assert_allclose(nn.l2_penalty(mlp, weights_only=False).item(), everything, rtol=1e-6)
+
+
+def test_more_activations_follow_their_formulas_and_gradcheck():
+    x = np.array([-4.0, -2.5, -0.7, 0.3, 1.9, 3.5, 7.0])
+    xt = tg.tensor(x, dtype=tg.float64)
+    sp = np.log1p(np.exp(x))
+    cases = {
+        nn.ReLU6(): np.clip(x, 0, 6),
+        nn.Hardsigmoid(): np.clip(x / 6 + 0.5, 0, 1),
+        nn.Hardswish(): x * np.clip(x / 6 + 0.5, 0, 1),
+        nn.Mish(): x * np.tanh(sp),
+        nn.LogSigmoid(): -np.log1p(np.exp(-x)),
+        nn.Softmin(dim=0): np.exp(-x) / np.exp(-x).sum(),
+    }
+    for module, want in cases.items():
+        np.testing.assert_allclose(module(xt).numpy(), want, rtol=1e-12, err_msg=repr(module))
+        assert tg.gradcheck(module, (tg.tensor(x, dtype=tg.float64, requires_grad=True),))
+    glu = nn.GLU(dim=0)(tg.tensor([1.0, 2.0, 0.0, 3.0], dtype=tg.float64))
+    np.testing.assert_allclose(glu.numpy(), [0.5, 2.0 / (1 + np.exp(-3.0))])
+    with pytest.raises(ValueError, match="glu: halving dimension 0 needs an even size"):
+        nn.GLU(dim=0)(tg.ones(3))
+
+
+def test_prelu_learns_one_slope_per_channel():
+    m = nn.PReLU(2, init=0.1).double()
+    x = tg.tensor([[[-1.0, 2.0], [-3.0, 4.0]]], dtype=tg.float64)  # (1, 2 channels, 2)
+    out = m(x)
+    np.testing.assert_allclose(out.detach().numpy(), [[[-0.1, 2.0], [-0.3, 4.0]]])
+    out.sum().backward()
+    np.testing.assert_allclose(m.weight.grad.numpy(), [-1.0, -3.0])  # d/da (a x) = x where x <= 0
+    with pytest.raises(ValueError, match="prelu: 2 weights for an input of shape"):
+        m(tg.ones(3, 3))
+
+
+def test_kl_div_is_the_kl_divergence():
+    p = np.array([[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]])
+    q = np.array([[0.3, 0.3, 0.4], [0.2, 0.5, 0.3]])
+    kl = (p * np.log(p / q)).sum() / 2  # per row, averaged over the batch
+    loss = nn.KLDivLoss(reduction="batchmean")(tg.tensor(np.log(q)), tg.tensor(p))
+    np.testing.assert_allclose(loss.item(), kl, rtol=1e-12)
+    log_target = nn.functional.kl_div(tg.tensor(np.log(q)), tg.tensor(np.log(p)), reduction="sum",
+                                      log_target=True)  # fmt: skip
+    np.testing.assert_allclose(log_target.item(), 2 * kl, rtol=1e-12)
+    zero = nn.functional.kl_div(tg.tensor([-1.0, -2.0]), tg.tensor([0.0, 1.0]), reduction="sum")
+    assert zero.item() == 2.0  # 0 log 0 counts as 0

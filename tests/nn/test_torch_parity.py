@@ -40,6 +40,13 @@ ACTIVATIONS = {
     "log_softmax": lambda L, F, x: F.log_softmax(x, 0),
     "logsigmoid": lambda L, F, x: F.logsigmoid(x),
     "normalize": lambda L, F, x: F.normalize(x),
+    "relu6": lambda L, F, x: F.relu6(x * 4.0),
+    "hardsigmoid": lambda L, F, x: F.hardsigmoid(x * 2.0),
+    "hardswish": lambda L, F, x: F.hardswish(x * 2.0),
+    "mish": lambda L, F, x: F.mish(x),
+    "softmin": lambda L, F, x: F.softmin(x, 1),
+    "glu": lambda L, F, x: F.glu(x, 1),
+    "prelu": lambda L, F, x: F.prelu(x, L.tensor([0.25], dtype=x.dtype)),
 }
 
 
@@ -51,7 +58,9 @@ def test_activation_matches_torch(name):
 @pytest.mark.parametrize("cls,args", [("ReLU", ()), ("LeakyReLU", (0.1,)), ("ELU", ()),
                                       ("GELU", ()), ("SiLU", ()), ("Sigmoid", ()), ("Tanh", ()),
                                       ("Softplus", ()), ("Softmax", (1,)), ("LogSoftmax", (1,)),
-                                      ("Hardtanh", ())])  # fmt: skip
+                                      ("Hardtanh", ()), ("ReLU6", ()), ("Hardsigmoid", ()),
+                                      ("Hardswish", ()), ("Mish", ()), ("LogSigmoid", ()),
+                                      ("Softmin", (1,)), ("GLU", (1,))])  # fmt: skip
 def test_activation_module_matches_torch_and_repr(cls, args):
     import tapegrad.nn as nn
 
@@ -244,6 +253,39 @@ def test_embedding_max_norm_and_scale_grad_by_freq_match_torch(kw):
     )
     np.testing.assert_allclose(gemb.weight.grad.numpy(), temb.weight.grad.numpy(), rtol=1e-12)
     assert repr(gemb) == repr(temb)
+
+
+def test_prelu_module_learns_its_slopes_like_torch():
+    import tapegrad as tg
+    import tapegrad.nn as nn
+
+    x = np.random.default_rng(2).standard_normal((4, 3, 2))
+    t_mod, g_mod = torch.nn.PReLU(3).double(), nn.PReLU(3).double()
+    assert repr(g_mod) == repr(t_mod)
+    tx, gx = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    (t_mod(tx) ** 2).sum().backward()
+    (g_mod(gx) ** 2).sum().backward()
+    np.testing.assert_allclose(g_mod.weight.grad.numpy(), t_mod.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gx.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "batchmean", "none"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_matches_torch(reduction, log_target):
+    import warnings
+
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.1, 1.0, (4, 5))
+    p /= p.sum(1, keepdims=True)
+    target = np.log(p) if log_target else p
+    logq = np.log(np.full((4, 5), 0.2)) + rng.standard_normal((4, 5)) * 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's note on reduction='mean'
+        run_both(lambda L, F, x, t: F.kl_div(x, t, reduction=reduction, log_target=log_target),
+                 [logq, target])  # fmt: skip
+    import tapegrad.nn as nn
+
+    assert repr(nn.KLDivLoss(reduction=reduction)) == repr(torch.nn.KLDivLoss(reduction=reduction))
 
 
 def test_linear_default_init_distribution_matches_torch_bounds():
