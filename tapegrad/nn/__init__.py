@@ -5,6 +5,7 @@ residual blocks, ``MLP`` and explicit ``l2_penalty``."""
 from tapegrad.nn import functional, init, utils
 from tapegrad.nn.activations import (
     ELU,
+    CosineSimilarity,
     GELU,
     GLU,
     Hardsigmoid,
@@ -14,6 +15,7 @@ from tapegrad.nn.activations import (
     LogSigmoid,
     LogSoftmax,
     Mish,
+    PairwiseDistance,
     PReLU,
     ReLU,
     ReLU6,

@@ -228,6 +228,19 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor
     return x / E.clamp(R.norm(x, p, dim, keepdim=True), min=eps)
 
 
+def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """``x1/max(||x1||, eps) . x2/max(||x2||, eps)`` along ``dim`` (each norm
+    clamped on its own, as PyTorch; the inputs broadcast).  Below ``eps`` the
+    gradient is that of the clamped norm (PyTorch's differs there)."""
+    a, b = _t(x1), _t(x2)
+    return R.sum(normalize(a, 2.0, dim, eps) * normalize(b, 2.0, dim, eps), dim)
+
+
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """``||x1 - x2 + eps||_p`` along the last dimension, as PyTorch."""
+    return R.norm(_t(x1) - _t(x2) + eps, p, -1, keepdim=keepdim)
+
+
 # ------------------------------------------------------------------ losses
 def softmin(input, dim=None) -> Tensor:
     """``softmax(-input, dim)``."""

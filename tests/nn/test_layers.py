@@ -239,3 +239,14 @@ def test_kl_div_is_the_kl_divergence():
     np.testing.assert_allclose(log_target.item(), 2 * kl, rtol=1e-12)
     zero = nn.functional.kl_div(tg.tensor([-1.0, -2.0]), tg.tensor([0.0, 1.0]), reduction="sum")
     assert zero.item() == 2.0  # 0 log 0 counts as 0
+
+
+def test_cosine_similarity_and_pairwise_distance_formulas():
+    a = np.array([[3.0, 4.0], [1.0, 0.0]])
+    b = np.array([[4.0, 3.0], [0.0, 2.0]])
+    cos = nn.CosineSimilarity()(tg.tensor(a), tg.tensor(b))
+    np.testing.assert_allclose(cos.numpy(), [24.0 / 25.0, 0.0], atol=1e-15)
+    dist = nn.PairwiseDistance()(tg.tensor(a), tg.tensor(b))
+    np.testing.assert_allclose(dist.numpy(), np.linalg.norm(a - b + 1e-6, axis=-1))
+    x = tg.tensor(a, requires_grad=True)
+    assert tg.gradcheck(lambda t: nn.functional.cosine_similarity(t, tg.tensor(b)), (x,))

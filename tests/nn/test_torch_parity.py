@@ -295,3 +295,22 @@ def test_linear_default_init_distribution_matches_torch_bounds():
     t = torch.nn.Linear(50, 40).weight.detach().numpy()
     assert abs(np.abs(g).max() - np.abs(t).max()) < 0.02
     assert abs(g.std() - t.std()) < 0.01
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cosine_similarity_and_pairwise_distance_match_torch(dim):
+    import tapegrad.nn as nn
+
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    run_both(lambda L, F, x, y: F.cosine_similarity(x, y, dim=dim), [a, b])
+    run_both(lambda L, F, x, y: F.pairwise_distance(x, y, p=1.0 + dim, keepdim=bool(dim)), [a, b])
+    tiny = a.copy()
+    tiny[0] = 1e-9  # a norm below eps: the same value (each norm clamped on its own)
+    np.testing.assert_allclose(
+        nn.functional.cosine_similarity(nn.Parameter(tiny), nn.Parameter(b)).detach().numpy(),
+        torch.nn.functional.cosine_similarity(torch.tensor(tiny), torch.tensor(b)).numpy(),
+        rtol=1e-12,
+    )
+    assert repr(nn.CosineSimilarity()) == repr(torch.nn.CosineSimilarity())
+    assert repr(nn.PairwiseDistance()) == repr(torch.nn.PairwiseDistance())
