@@ -134,10 +134,12 @@ from tapegrad.ops.elementwise import (
 from tapegrad.ops.order import argsort, sort, topk
 from tapegrad.ops.index import (
     gather,
+    index_add,
     index_put,
     index_select,
     masked_fill,
     nonzero,
+    scatter,
     scatter_add,
     take_along_dim,
 )

@@ -319,6 +319,10 @@ _METHODS = {
     "sum_to_size": S.sum_to_size,
     # index
     "gather": I.gather, "index_put": _index_put_method, "bernoulli": _bernoulli_method, "scatter_add": I.scatter_add, "index_select": I.index_select,
+    "scatter": I.scatter, "index_add": I.index_add,
+    "scatter_": _inplace_method(I.scatter, "scatter_"),
+    "scatter_add_": _inplace_method(I.scatter_add, "scatter_add_"),
+    "index_add_": _inplace_method(I.index_add, "index_add_"),
     "masked_fill": I.masked_fill, "take_along_dim": I.take_along_dim, "nonzero": I.nonzero,
     # linalg
     "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "outer": L.outer,

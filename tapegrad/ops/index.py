@@ -198,15 +198,21 @@ def gather(input, dim: int, index) -> Tensor:
     return apply(GATHER, x, idx, dim=_wrap_dim(dim, x.ndim, "gather"))
 
 
-def _scatter_add_fwd(a, index, src, dim):
+def _scatter_target(a, index, src, dim, op: str):
+    """For ``scatter``/``scatter_add``: a copy of ``a`` to write into, the
+    positions ``index`` names along ``dim``, and the part of ``src`` that
+    ``index`` covers."""
     if index.ndim != a.ndim or src.ndim != a.ndim:
         raise ValueError(
-            f"scatter_add: input, index and src need the same number of dims, got shapes "
+            f"{op}: input, index and src need the same number of dims, got shapes "
             f"{a.shape}, {index.shape} and {src.shape}"
         )
-    out = a.copy()
-    src_part = src[tuple(slice(0, n) for n in index.shape)]
-    B.scatter_add(out, _full_index(index, dim), src_part)
+    return a.copy(), _full_index(index, dim), src[tuple(slice(0, n) for n in index.shape)]
+
+
+def _scatter_add_fwd(a, index, src, dim):
+    out, key, part = _scatter_target(a, index, src, dim, "scatter_add")
+    B.scatter_add(out, key, part)
     return out
 
 
@@ -237,6 +243,60 @@ def scatter_add(input, dim: int, index, src) -> Tensor:
     x, s = binary_args(input, src)
     idx = _t(index)
     return apply(SCATTER_ADD, x, idx, s, dim=_wrap_dim(dim, x.ndim, "scatter_add"))
+
+
+def _scatter_fwd(a, index, src, dim):
+    out, key, part = _scatter_target(a, index, src, dim, "scatter")
+    out[key] = part
+    return out
+
+
+def _scatter_input(g, ans, a, index, src, dim):
+    keep = xp.ones(a.data.shape, dtype=bool)
+    keep[_full_index(index.data, dim)] = False  # written over: no gradient
+    from tapegrad.ops.elementwise import where
+
+    return where(Tensor(keep), g, 0.0)
+
+
+SCATTER = defprim(
+    "scatter", _scatter_fwd, (_scatter_input, None, _scatter_add_src), partials=("[kept]", "0", "1"),
+    doc="out = a with out[index[i][j]][j] = src[i][j] (dim 0); repeated positions: one of them",
+)  # fmt: skip
+
+
+def scatter(input, dim: int, index, src=None, *, value=None) -> Tensor:
+    """A copy of ``input`` with ``src`` (or the number ``value``) written at the
+    positions ``index`` names along ``dim``.  Where ``index`` repeats a
+    position, one of the values is kept (which one is unspecified, as in
+    PyTorch); the gradient of ``src`` is ``gather(g, dim, index)``."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give exactly one of src and value")
+    x = _t(input)
+    idx = _t(index)
+    if idx.data.dtype.kind not in "iu":
+        raise TypeError(f"scatter: index must be an integer tensor, got {idx.dtype}")
+    if src is None:
+        src = Tensor(xp.full(idx.data.shape, value, dtype=x.data.dtype))
+    x, s = binary_args(x, src)
+    return apply(SCATTER, x, idx, s, dim=_wrap_dim(dim, x.ndim, "scatter"))
+
+
+def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source`` added to the slices that the
+    1-D ``index`` names along ``dim`` (repeated indices add up)."""
+    x, src = _t(input), _t(source)
+    d = _wrap_dim(dim, x.ndim, "index_add")
+    idx = _t(index).data.reshape(-1)
+    if src.ndim != x.ndim or src.shape[d] != idx.size:
+        raise ValueError(
+            f"index_add: source of shape {tuple(src.shape)} does not fit {idx.size} indices "
+            f"along dimension {d} of an input of shape {tuple(x.shape)}"
+        )
+    view = [1] * x.ndim
+    view[d] = idx.size
+    full = Tensor(xp.broadcast_to(idx.reshape(view), src.shape).copy())
+    return scatter_add(x, d, full, src * alpha if alpha != 1 else src)
 
 
 def index_select(input, dim: int, index) -> Tensor:

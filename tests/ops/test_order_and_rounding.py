@@ -138,3 +138,34 @@ def test_linalg_norms_as_numpy():
     np.testing.assert_allclose(x.grad.numpy(), v / np.linalg.norm(v))
     with pytest.raises(ValueError, match="ord=2 is not supported"):
         tg.linalg.matrix_norm(tg.tensor(a), 2)
+
+
+def test_scatter_writes_and_routes_gradients():
+    a = np.zeros((2, 4))
+    src = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = tg.tensor(np.arange(8.0).reshape(2, 4), requires_grad=True)
+    out = tg.scatter(x, 1, tg.tensor([[0, 3], [1, 2]]), src)
+    np.testing.assert_array_equal(
+        out.detach().numpy(), [[1.0, 1.0, 2.0, 2.0], [4.0, 3.0, 4.0, 7.0]]
+    )
+    (out * tg.tensor(np.arange(8.0).reshape(2, 4))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 2, 0], [4, 0, 0, 7]])  # overwritten: 0
+    np.testing.assert_array_equal(src.grad.numpy(), [[0, 3], [5, 6]])  # gather(g, 1, index)
+    filled = tg.tensor(a).scatter(0, tg.tensor([[1, 0, 1, 0]]), value=9.0)
+    np.testing.assert_array_equal(filled.numpy(), [[0, 9, 0, 9], [9, 0, 9, 0]])
+    with pytest.raises(TypeError, match="exactly one of src and value"):
+        tg.scatter(x, 1, tg.tensor([[0]]))
+
+
+def test_index_add_accumulates_repeated_indices():
+    x = tg.zeros(3, 2, requires_grad=True)
+    s = tg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    out = tg.index_add(x, 0, tg.tensor([2, 0, 2]), s, alpha=2.0)
+    np.testing.assert_array_equal(out.detach().numpy(), [[6, 8], [0, 0], [12, 16]])
+    out.sum().backward()
+    np.testing.assert_array_equal(s.grad.numpy(), np.full((3, 2), 2.0))
+    y = tg.zeros(2, 3)
+    y.index_add_(1, tg.tensor([1, 1]), tg.ones(2, 2))
+    assert y.tolist() == [[0.0, 2.0, 0.0], [0.0, 2.0, 0.0]] and y._version == 1
+    with pytest.raises(ValueError, match="index_add: source of shape"):
+        tg.index_add(tg.zeros(3, 2), 0, tg.tensor([0, 1]), tg.ones(3, 2))

@@ -219,3 +219,14 @@ def test_tile_repeat_interleave_meshgrid_match_torch(indexing):
     check(lambda L, x: x.repeat_interleave(2, dim=1) ** 2, m)
     check(lambda L, x: L.repeat_interleave(x, 3) ** 2, m)
     check(lambda L, x, y: L.meshgrid(x, y, indexing=indexing), m[:, 0], m[0])
+
+
+def test_scatter_and_index_add_match_torch():
+    rng = np.random.default_rng(9)
+    a, src = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
+    index = np.array([[0, 1], [3, 2], [2, 0]])
+    check(lambda L, x, i, s: L.scatter(x, 1, i, s) ** 2, a, index, src)
+    check(lambda L, x, i: L.scatter(x, 1, i, value=2.5) ** 2, a, index)
+    check(lambda L, x, s: L.index_add(x, 0, L.tensor([2, 0, 2]), s, alpha=2.0) ** 2, a,
+          rng.standard_normal((3, 4)))  # fmt: skip
+    check(lambda L, x, s: x.index_add(1, L.tensor([1, 3]), s) ** 2, a, src)
