@@ -11,7 +11,8 @@ import math
 import os
 from pathlib import Path
 
-from tapegrad._io import atomic_path
+from tapegrad._plot import matplotlib_available, save_png
+from tapegrad._plot import pyplot as _pyplot
 
 __all__ = [
     "matplotlib_available", "plot_early_stopping", "plot_gradient_statistics",
@@ -22,31 +23,8 @@ DPI = 80
 ZERO_FLOOR = 1e-46  # where exactly-zero gradient norms are drawn on a log axis
 
 
-def matplotlib_available() -> bool:
-    """Whether matplotlib can be imported (the ``plot`` extra)."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _save(fig, path) -> Path:
-    path = Path(path)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
-    _pyplot().close(fig)
-    return path
+    return save_png(fig, path, DPI)
 
 
 def _epochs(values: list[float]) -> list[int]:

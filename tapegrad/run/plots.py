@@ -12,35 +12,12 @@ import math
 import os
 from pathlib import Path
 
-from tapegrad.run.files import atomic_path
+from tapegrad._plot import matplotlib_available, save_png
+from tapegrad._plot import pyplot as _pyplot
 
 __all__ = ["matplotlib_available", "plot_curves", "plot_gradients"]
 
 DPI = 100
-
-
-def matplotlib_available() -> bool:
-    """Whether matplotlib can be imported (the ``plot`` extra is installed)."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
-    return path
 
 
 def _clean(values) -> list[float]:
@@ -87,11 +64,7 @@ def plot_curves(
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    try:
-        return _save(fig, Path(path))
-    finally:
-        plt.close(fig)
+    return save_png(fig, path, DPI)
 
 
 def plot_gradients(
@@ -121,8 +94,4 @@ def plot_gradients(
     ax.set_title(title or "gradient norm per layer")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, ncol=2 if len(names) > 6 else 1)
-    fig.tight_layout()
-    try:
-        return _save(fig, Path(path))
-    finally:
-        plt.close(fig)
+    return save_png(fig, path, DPI)
