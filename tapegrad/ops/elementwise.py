@@ -143,26 +143,26 @@ WHERE = defprim(
 )  # fmt: skip
 
 
-def add(input, other, *, alpha=1) -> Tensor:
-    """``input + alpha * other`` with broadcasting."""
+def _with_alpha(prim, input, other, alpha) -> Tensor:
+    """``input (+|-) alpha * other``: tensors of one dtype with ``alpha = 1``
+    are recorded at once; anything else is scaled and promoted first."""
     if (input.__class__ is Tensor and other.__class__ is Tensor
             and input.data.dtype is other.data.dtype and alpha == 1):  # fmt: skip
-        return ADD.record2(input, other)
+        return prim.record2(input, other)
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_args(input, other)
-    return apply(ADD, a, b)
+    return apply(prim, a, b)
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """``input + alpha * other`` with broadcasting."""
+    return _with_alpha(ADD, input, other, alpha)
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
-    if (input.__class__ is Tensor and other.__class__ is Tensor
-            and input.data.dtype is other.data.dtype and alpha == 1):  # fmt: skip
-        return SUB.record2(input, other)
-    if alpha != 1:
-        other = mul(other, alpha)
-    a, b = binary_args(input, other)
-    return apply(SUB, a, b)
+    return _with_alpha(SUB, input, other, alpha)
 
 
 def _public(op, name: str, doc: str, prim):

@@ -244,23 +244,25 @@ def min(input, dim=None, keepdim: bool = False, *, other=None):
     return _max_min(input, dim, keepdim, other, "min")
 
 
-def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the largest element (flattened when ``dim`` is None); no gradient."""
+def _arg(input, dim, keepdim: bool, op: str) -> Tensor:
+    """``argmax``/``argmin``: int64 indices, no gradient."""
     x = _t(input)
     if dim is None:
-        return Tensor(xp.asarray(x.data.argmax(), dtype=B.int64))
-    d = _wrap_dim(dim, x.ndim, "argmax")
-    return Tensor(xp.asarray(x.data.argmax(axis=d, keepdims=keepdim), dtype=B.int64)) if x.ndim \
-        else Tensor(xp.zeros((), dtype=B.int64))  # fmt: skip
+        return Tensor(xp.asarray(getattr(x.data, op)(), dtype=B.int64))
+    d = _wrap_dim(dim, x.ndim, op)
+    if not x.ndim:
+        return Tensor(xp.zeros((), dtype=B.int64))
+    return Tensor(xp.asarray(getattr(x.data, op)(axis=d, keepdims=keepdim), dtype=B.int64))
+
+
+def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (flattened when ``dim`` is None); no gradient."""
+    return _arg(input, dim, keepdim, "argmax")
 
 
 def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
-    x = _t(input)
-    if dim is None:
-        return Tensor(xp.asarray(x.data.argmin(), dtype=B.int64))
-    d = _wrap_dim(dim, x.ndim, "argmin")
-    return Tensor(xp.asarray(x.data.argmin(axis=d, keepdims=keepdim), dtype=B.int64)) if x.ndim \
-        else Tensor(xp.zeros((), dtype=B.int64))  # fmt: skip
+    """Index of the smallest element (flattened when ``dim`` is None); no gradient."""
+    return _arg(input, dim, keepdim, "argmin")
 
 
 def any(input, dim=None, keepdim: bool = False) -> Tensor:
