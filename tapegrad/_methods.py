@@ -59,10 +59,10 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
     nothing changes; differentiable between floating dtypes.  The device can
     only be the CPU."""
     dtype = to_arguments(args, kwargs, "to")
-    if dtype is None or dtype == self.data.dtype:
+    if dtype is None or dtype == self._array.dtype:
         return clone(self) if kwargs.get("copy") else self
     if self.requires_grad and dtype.kind != "f":
-        return _make(self.data.astype(dtype))
+        return _make(self._array.astype(dtype))
     return to_dtype(self, dtype)
 
 
@@ -84,7 +84,7 @@ def clone(input: Tensor) -> Tensor:
 
 
 def contiguous(self: Tensor) -> Tensor:
-    return self if self.data.flags.c_contiguous else clone(self)
+    return self if self._array.flags.c_contiguous else clone(self)
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
@@ -93,23 +93,23 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 
 # ------------------------------------------------------------------ in-place
 def _write(t: Tensor, arr, op: str) -> None:
-    if arr.shape != t.data.shape:
+    if arr.shape != t._array.shape:
         raise RuntimeError(
             f"{op}: the result has shape {tuple(arr.shape)} but the tensor changed in place has "
             f"shape {tuple(t.shape)} (an in-place op cannot broadcast its target)"
         )
-    if arr.dtype != t.data.dtype and not xp.can_cast(arr.dtype, t.data.dtype, "same_kind"):
+    if arr.dtype != t._array.dtype and not xp.can_cast(arr.dtype, t._array.dtype, "same_kind"):
         raise RuntimeError(
             f"{op}: result type {arr.dtype} can't be cast to the tensor's dtype {t.dtype}"
         )
-    if not t.data.flags.writeable:
+    if not t._array.flags.writeable:
         what = (
             "a broadcast (expanded) view whose elements share memory"
-            if 0 in t.data.strides and t.data.size > 1
+            if 0 in t._array.strides and t._array.size > 1
             else "read-only (a gradient the engine shares, or an array marked read-only)"
         )
         raise RuntimeError(f"{op}: this tensor is {what}; clone() it before changing it in place")
-    t.data[...] = arr
+    t._array[...] = arr
 
 
 def inplace(t: Tensor, outplace, op: str, *args, **kwargs) -> Tensor:
@@ -123,18 +123,18 @@ def inplace(t: Tensor, outplace, op: str, *args, **kwargs) -> Tensor:
                 f"{op}: a leaf tensor that requires grad is being changed in place; do it inside "
                 "`with tg.no_grad():` (as optimisers do) or work on a copy"
             )
-        if t.data.dtype.kind != "f":
+        if t._array.dtype.kind != "f":
             raise RuntimeError(f"{op}: an integer tensor cannot take a result that requires grad")
-        old = _make(t.data.copy(), t.grad_fn)
+        old = _make(t._array.copy(), t.grad_fn)
         old.requires_grad = t.requires_grad
         out = outplace(old, *args, **kwargs)
-        _write(t, out.data, op)
+        _write(t, out._array, op)
         t.grad_fn = out.grad_fn
         t.requires_grad = True
     else:
         with no_grad():
             out = outplace(t, *args, **kwargs)
-        _write(t, out.data, op)
+        _write(t, out._array, op)
     bump_version(t)
     return t
 
@@ -153,13 +153,13 @@ def _fill(x, value):
 
 
 def _zero(x):
-    return I.index_put(x, Ellipsis, 0.0 if x.data.dtype.kind == "f" else 0)
+    return I.index_put(x, Ellipsis, 0.0 if x._array.dtype.kind == "f" else 0)
 
 
 def _copy(x, src):
     src = src if isinstance(src, Tensor) else Tensor(src)
-    if src.data.dtype != x.data.dtype:
-        src = to(src, x.data.dtype)
+    if src._array.dtype != x._array.dtype:
+        src = to(src, x._array.dtype)
     return I.index_put(x, Ellipsis, src)
 
 
@@ -174,8 +174,8 @@ def _random_inplace(draw):
                 f"{draw.__name__}: a tensor that requires grad is being changed in place; use "
                 "`with tg.no_grad():`"
             )
-        arr = draw(B.rng(generator), self.data.shape, *args, **kwargs)
-        _write(self, xp.asarray(arr).astype(self.data.dtype), draw.__name__)
+        arr = draw(B.rng(generator), self._array.shape, *args, **kwargs)
+        _write(self, xp.asarray(arr).astype(self._array.dtype), draw.__name__)
         bump_version(self)
         return self
 
@@ -235,8 +235,8 @@ def _index_put_method(self, indices, values, accumulate=False) -> Tensor:
         return I.index_put(self, key, values)
     items, _ = I.normalize_key(key)
     v = values if isinstance(values, Tensor) else Tensor(values, dtype=self.dtype)
-    v = S.broadcast_to(to(v, self.dtype), self.data[items].shape)
-    return self + apply(I.INDEX_SCATTER, v, shape=self.data.shape, key=items)  # repeats add up
+    v = S.broadcast_to(to(v, self.dtype), self._array[items].shape)
+    return self + apply(I.INDEX_SCATTER, v, shape=self._array.shape, key=items)  # repeats add up
 
 
 def _bernoulli_method(self, p=None, generator=None) -> Tensor:
@@ -272,8 +272,8 @@ def _rmatmul(self, other):
 
 def _bitwise(fn, name):
     def op(self, other):
-        a = self.data
-        b = other.data if isinstance(other, Tensor) else other
+        a = self._array
+        b = other._array if isinstance(other, Tensor) else other
         return Tensor(fn(a, b))
 
     op.__name__ = name
@@ -281,9 +281,9 @@ def _bitwise(fn, name):
 
 
 def _invert(self):
-    if self.data.dtype == B.bool_:
-        return Tensor(xp.logical_not(self.data))
-    return Tensor(xp.invert(self.data))
+    if self._array.dtype == B.bool_:
+        return Tensor(xp.logical_not(self._array))
+    return Tensor(xp.invert(self._array))
 
 
 _METHODS = {
@@ -358,7 +358,7 @@ _METHODS = {
     "__imul__": _inplace_method(E.mul, "__imul__"),
     "__itruediv__": _inplace_method(E.div, "__itruediv__"),
     "__floordiv__": lambda self, other: E.div(self, other, rounding_mode="floor"),
-    "__mod__": lambda self, other: Tensor(xp.mod(self.data, other.data if isinstance(other, Tensor) else other)),
+    "__mod__": lambda self, other: Tensor(xp.mod(self._array, other._array if isinstance(other, Tensor) else other)),
 }  # fmt: skip
 
 for _name, _fn in _METHODS.items():

@@ -171,7 +171,7 @@ def normal(mean: float, std: float, size, generator=None, dtype=None, device=Non
 
 def bernoulli(input: Tensor, generator=None) -> Tensor:
     """0/1 draws with probabilities ``input`` (same dtype)."""
-    p = input.data
+    p = input._array
     return _finish((B.rng(generator).random(p.shape) < p).astype(p.dtype), False)
 
 

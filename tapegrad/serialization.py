@@ -54,7 +54,7 @@ def _flatten(obj, arrays: dict, where: str) -> dict:
     """The JSON node of ``obj``; tensors' arrays go into ``arrays``."""
     if isinstance(obj, Tensor) or B.is_array(obj):
         t = obj if isinstance(obj, Tensor) else _make(obj)
-        arr = B.to_host(t.data)
+        arr = B.to_host(t._array)
         if arr.dtype.kind not in "biuf":
             raise CheckpointError(f"save: cannot store a tensor of dtype {arr.dtype} at {where}")
         key = f"a{len(arrays)}"
@@ -217,7 +217,7 @@ def _save_safetensors(obj, f) -> None:
                 f"save: format='safetensors' stores a flat dict of str -> Tensor; entry {k!r} "
                 f"is a {type(v).__name__} (use the default npz format for nested state)"
             )
-        tensors[k] = _contiguous(B.to_host(v.data if isinstance(v, Tensor) else v))
+        tensors[k] = _contiguous(B.to_host(v._array if isinstance(v, Tensor) else v))
     arrays: dict = {}
     meta = _metadata(_flatten(dict(obj), arrays, "obj"))
     by_key = {f"a{i}": name for i, name in enumerate(tensors)}

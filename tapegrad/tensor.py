@@ -30,14 +30,23 @@ class Tensor:
     ``name`` an optional label that diagrams and explanations use.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_vc", "_hooks", "__weakref__")
+    __slots__ = (
+        "_array",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "name",
+        "_vc",
+        "_hooks",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
     def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None,
                  device=None):  # fmt: skip
         check_device(device, "tensor")
         arr = _to_array(data, dtype)
-        self.data = arr
+        self._array = arr
         self.grad = None
         self.grad_fn = None
         self.name = name
@@ -49,16 +58,31 @@ class Tensor:
 
     # ------------------------------------------------------------ attributes
     @property
+    def data(self) -> Tensor:
+        """PyTorch's ``.data``: a tensor that shares this one's memory but not
+        its graph (no ``grad_fn``, no ``requires_grad``) nor its version
+        counter, so in-place changes made through it are not seen by autograd
+        (``p.data.add_(p.grad, alpha=-lr)`` updates ``p``)."""
+        return _make(self._array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """``x.data = y``: ``x`` takes ``y``'s memory (shape and dtype included)."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._array = value._array
+
+    @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -79,58 +103,58 @@ class Tensor:
         return self._vc[0]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def size(self, dim: int | None = None):
         """The shape, or its length along ``dim``, as ``torch.Tensor.size``."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_wrap_dim(dim, self.data.ndim, "size")]
+            return self._array.shape
+        return self._array.shape[_wrap_dim(dim, self._array.ndim, "size")]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._array.size
 
     nelement = numel
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._array.itemsize
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
     def ndimension(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._array.flags.c_contiguous)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     # ------------------------------------------------------------ conversions
-    def numpy(self):
+    def numpy(self, *, force: bool = False):
         """The data as a NumPy array (shares memory on the CPU, like PyTorch).
         Raises for a tensor that requires grad, as PyTorch does: call
-        ``.detach().numpy()``."""
-        if self.requires_grad:
+        ``.detach().numpy()``, or ``numpy(force=True)``."""
+        if self.requires_grad and not force:
             raise RuntimeError(
                 "numpy(): this tensor requires grad; call tensor.detach().numpy() instead"
             )
-        return B.to_host(self.data)
+        return B.to_host(self._array)
 
     def item(self):
         """The single element as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ItemError(
-                f"item(): a tensor with {self.data.size} elements (shape {tuple(self.shape)}) "
+                f"item(): a tensor with {self._array.size} elements (shape {tuple(self.shape)}) "
                 "cannot be converted to a Python number; only one-element tensors can"
             )
-        return self.data.reshape(()).item()
+        return self._array.reshape(()).item()
 
     def tolist(self):
-        return B.to_host(self.data).tolist()
+        return B.to_host(self._array).tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -139,25 +163,25 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
-                f"bool(): a tensor with {self.data.size} elements is ambiguous; "
+                f"bool(): a tensor with {self._array.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data.reshape(()).item())
+        return bool(self._array.reshape(()).item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._array.dtype.kind not in "iub" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data.reshape(()).item())
+        return int(self._array.reshape(()).item())
 
     def __array__(self, dtype=None, copy=None):
-        arr = B.to_host(self.data)
+        arr = B.to_host(self._array)
         return arr if dtype is None else arr.astype(dtype)
 
     def detach(self) -> Tensor:
         """The same data (shared, with the same version counter), cut from the graph."""
-        return _make(self.data, vc=shared_version(self))
+        return _make(self._array, vc=shared_version(self))
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -170,7 +194,7 @@ class Tensor:
                 "requires_grad_(False): only leaf tensors can be detached this way; "
                 "use .detach() for a tensor that is the output of an op"
             )
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._array.dtype.kind not in "fc":
             raise RuntimeError(
                 f"only tensors of floating point dtype can require gradients, got {self.dtype}"
             )
@@ -209,13 +233,13 @@ class Tensor:
 
     # ---------------------------------------------------------------- display
     def __repr__(self) -> str:
-        body = _format_array(B.to_host(self.data))
+        body = _format_array(B.to_host(self._array))
         extras = []
-        if self.data.dtype != dtypes.get_default_dtype() and self.data.dtype not in (
+        if self._array.dtype != dtypes.get_default_dtype() and self._array.dtype not in (
             dtypes.int64,
             dtypes.bool,
         ):
-            extras.append(f"dtype=tapegrad.{self.data.dtype}")
+            extras.append(f"dtype=tapegrad.{self._array.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
@@ -237,9 +261,9 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._array.shape[0]))
 
 
 def _summarized(a, edge: int = 3):
@@ -323,7 +347,7 @@ def shared_version(t: Tensor) -> list:
 def _make(data, grad_fn=None, vc=None) -> Tensor:
     """Wrap an array without checks: the hot path of every op."""
     t = object.__new__(Tensor)
-    t.data = data
+    t._array = data
     t.grad = None
     t.grad_fn = grad_fn
     t.requires_grad = grad_fn is not None
@@ -345,7 +369,7 @@ def _to_array(data, dtype=None):
     take the default dtype, ints int64, bools bool; arrays keep their dtype."""
     dtype = dtypes.as_dtype(dtype)
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._array
         return arr.astype(dtype) if dtype is not None and arr.dtype != dtype else arr.copy()
     if isinstance(data, _ndarray) or hasattr(data, "__array_interface__"):
         arr = _asarray(data)
@@ -375,7 +399,7 @@ def _unwrap_nested(data):
     if isinstance(data, (list, tuple)):
         return [_unwrap_nested(d) for d in data]
     if isinstance(data, Tensor):
-        return data.data
+        return data._array
     return data
 
 

@@ -68,8 +68,8 @@ def _prepare(inputs):
     ins = (inputs,) if single else tuple(inputs)
     prepared, checked = [], []
     for i, x in enumerate(ins):
-        if isinstance(x, Tensor) and x.data.dtype.kind == "f":
-            arr = x.data.astype(B.float64, copy=True)
+        if isinstance(x, Tensor) and x._array.dtype.kind == "f":
+            arr = x._array.astype(B.float64, copy=True)
             t = _make(arr)
             if x.requires_grad:
                 t.requires_grad_(True)
@@ -85,7 +85,7 @@ def _prepare(inputs):
 def _outputs(fn, args):
     out = fn(*args)
     outs = out if isinstance(out, (tuple, list)) else (out,)
-    return [o for o in outs if isinstance(o, Tensor) and o.data.dtype.kind == "f"]
+    return [o for o in outs if isinstance(o, Tensor) and o._array.dtype.kind == "f"]
 
 
 def _jacobians(fn, args, checked, eps):
@@ -93,24 +93,24 @@ def _jacobians(fn, args, checked, eps):
     shape (total output elements, input elements)."""
     with enable_grad():
         outs = _outputs(fn, args)
-    n_out = sum(o.data.size for o in outs)
-    analytic = [xp.zeros((n_out, args[i].data.size)) for i in checked]
+    n_out = sum(o._array.size for o in outs)
+    analytic = [xp.zeros((n_out, args[i]._array.size)) for i in checked]
     row = 0
     for o in outs:
-        for k in range(o.data.size):
+        for k in range(o._array.size):
             if o.requires_grad:
-                seed = xp.zeros(o.data.size, dtype=o.data.dtype)
+                seed = xp.zeros(o._array.size, dtype=o._array.dtype)
                 seed[k] = 1
-                gs = _grad(o, [args[i] for i in checked], _make(seed.reshape(o.data.shape)),
+                gs = _grad(o, [args[i] for i in checked], _make(seed.reshape(o._array.shape)),
                            retain_graph=True, allow_unused=True)  # fmt: skip
                 for j, g in enumerate(gs):
                     if g is not None:
-                        analytic[j][row] = g.data.reshape(-1)
+                        analytic[j][row] = g._array.reshape(-1)
             row += 1
     numeric = [xp.zeros_like(a) for a in analytic]
     with no_grad():
         for j, i in enumerate(checked):
-            flat = args[i].data.reshape(-1)
+            flat = args[i]._array.reshape(-1)
             for e in range(flat.size):
                 orig = flat[e]
                 flat[e] = orig + eps
@@ -125,7 +125,7 @@ def _jacobians(fn, args, checked, eps):
 def _flat(outs):
     if not outs:
         return xp.zeros(0)
-    return xp.concatenate([o.data.astype(B.float64).reshape(-1) for o in outs])
+    return xp.concatenate([o._array.astype(B.float64).reshape(-1) for o in outs])
 
 
 def _compare(analytic, numeric, checked, args, atol, rtol):
@@ -138,7 +138,7 @@ def _compare(analytic, numeric, checked, args, atol, rtol):
         worst = None
         if bad.any():
             o, e = xp.unravel_index(xp.argmax(xp.where(bad, diff, -1)), bad.shape)
-            worst = (int(o), tuple(int(v) for v in xp.unravel_index(e, args[i].data.shape)),
+            worst = (int(o), tuple(int(v) for v in xp.unravel_index(e, args[i]._array.shape)),
                      float(a[o, e]), float(n[o, e]))  # fmt: skip
         reports.append(InputReport(i, float(diff.max(initial=0)), float(rel.max(initial=0)), worst,
                                    a, n, not bad.any()))  # fmt: skip
@@ -151,26 +151,26 @@ def _fast(fn, args, checked, eps, atol, rtol):
     rng = xp.random.default_rng(0)
     us = []
     for i in checked:
-        u = rng.standard_normal(args[i].data.shape)
+        u = rng.standard_normal(args[i]._array.shape)
         us.append(u / max(xp.linalg.norm(u), 1e-12))
     with enable_grad():
         outs = _outputs(fn, args)
-    vs = [_make(rng.standard_normal(o.data.shape)) for o in outs]
+    vs = [_make(rng.standard_normal(o._array.shape)) for o in outs]
     live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
     analytic = 0.0
     if live:
         gs = _grad([o for o, _ in live], [args[i] for i in checked], [v for _, v in live],
                    allow_unused=True)  # fmt: skip
-        analytic = sum(float((g.data * u).sum()) for g, u in zip(gs, us) if g is not None)
+        analytic = sum(float((g._array * u).sum()) for g, u in zip(gs, us) if g is not None)
     with no_grad():
         for i, u in zip(checked, us):
-            args[i].data += eps * u
+            args[i]._array += eps * u
         plus = _flat(_outputs(fn, args))
         for i, u in zip(checked, us):
-            args[i].data -= 2 * eps * u
+            args[i]._array -= 2 * eps * u
         minus = _flat(_outputs(fn, args))
         for i, u in zip(checked, us):
-            args[i].data += eps * u
+            args[i]._array += eps * u
     numeric = float((_flat(vs) * (plus - minus)).sum() / (2 * eps))
     ok = abs(analytic - numeric) <= atol + rtol * abs(numeric)
     return analytic, numeric, ok
@@ -190,8 +190,8 @@ def first_failing_primitive(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
         params = dict(node.params)
         sub = []
         for x, p in zip(node.inputs, node.parents):
-            t = _make(x.data.astype(B.float64) if x.data.dtype.kind == "f" else x.data)
-            if p is not None and x.data.dtype.kind == "f":
+            t = _make(x._array.astype(B.float64) if x._array.dtype.kind == "f" else x._array)
+            if p is not None and x._array.dtype.kind == "f":
                 t.requires_grad_(True)
             sub.append(t)
 
@@ -204,7 +204,7 @@ def first_failing_primitive(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
             sargs, schecked = _prepare(sub)
         except ValueError:
             continue
-        if sum(sargs[i].data.size for i in schecked) > 2000:
+        if sum(sargs[i]._array.size for i in schecked) > 2000:
             a, n, ok = _fast(run, sargs, schecked, eps, atol, rtol)
             if not ok:
                 return prim.name, f"along a random direction: analytic {a:.6g}, numeric {n:.6g}"

@@ -59,7 +59,7 @@ def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
     ``shared``, the ones are a cached read-only constant (``backward()``
     copies whatever it stores in a ``.grad``); else a fresh array."""
     if grad is None:
-        data = out.data
+        data = out._array
         if data.size != 1:
             raise RuntimeError(
                 f"{what}: the output has shape {tuple(out.shape)}; grad can be implicitly created "
@@ -71,10 +71,10 @@ def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
             return _make(one if data.ndim == 0 else one.reshape(data.shape))
         return _make(B.xp.ones(data.shape, dtype=data.dtype))
     if not isinstance(grad, Tensor):
-        grad = Tensor(grad, dtype=out.data.dtype)
-    elif grad.data.dtype != out.data.dtype:  # (as PyTorch: converted, once)
-        grad = grad.to(out.data.dtype)
-    if grad.data.shape != out.data.shape:
+        grad = Tensor(grad, dtype=out._array.dtype)
+    elif grad._array.dtype != out._array.dtype:  # (as PyTorch: converted, once)
+        grad = grad.to(out._array.dtype)
+    if grad._array.shape != out._array.shape:
         raise RuntimeError(
             f"{what}: gradient of shape {tuple(grad.shape)} does not fit the output of shape "
             f"{tuple(out.shape)}"
@@ -170,7 +170,7 @@ def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, t
                     "nothing to differentiate (did you compute it under no_grad, or from "
                     "tensors without requires_grad=True?)"
                 )
-            handed.add(id(g.data))
+            handed.add(id(g._array))
             key = out.grad_fn if out.grad_fn is not None else out
             grads[key] = grads[key] + g if key in grads else g
             if out.grad_fn is not None:
@@ -275,12 +275,12 @@ def _backward_all(roots, grads, create_graph, handed, release) -> None:
         # The elementwise primitives' vjps on plain arrays, spelled out here
         # (the hot path); anything else goes to _propagate_arrays/_propagate.
         if arrays and prim.array_elementwise:  # vjps on plain arrays
-            a0 = inputs[0].data  # (one or two arguments, spelled out)
-            a1 = inputs[1].data if len(inputs) == 2 else None
+            a0 = inputs[0]._array  # (one or two arguments, spelled out)
+            a1 = inputs[1]._array if len(inputs) == 2 else None
             ans = node.ans
             if g.__class__ is not _ndarray:
                 if isinstance(g, Tensor):  # the seed, or from a vjp on tensors
-                    g = g.data
+                    g = g._array
                     if not g.ndim:
                         g = g[()]
                 if g.__class__ is not _ndarray:
@@ -350,7 +350,7 @@ def _propagate_arrays(node, g, grads) -> None:
     prim = node.prim
     parents = node.parents
     inputs = node.inputs
-    args = [t.data for t in inputs]
+    args = [t._array for t in inputs]
     ans = node.ans
     if prim.vjp_all is not None:
         needs = tuple([p is not None for p in parents])
@@ -366,7 +366,7 @@ def _propagate_arrays(node, g, grads) -> None:
             continue
         xd = args[i]
         if gi.shape != xd.shape or (gi.dtype is not xd.dtype and gi.dtype != xd.dtype):
-            gi = _conform(prim, i, _make(_asarray(gi)), inputs[i]).data
+            gi = _conform(prim, i, _make(_asarray(gi)), inputs[i])._array
         prev = grads.get(p)
         grads[p] = gi if prev is None else prev + gi
 
@@ -374,7 +374,7 @@ def _propagate_arrays(node, g, grads) -> None:
 def _to_array(g):
     """A pending gradient as an array: a tensor's data, a NumPy scalar (what
     NumPy returns for ops on 0-d arrays) as a 0-d array."""
-    return g.data if isinstance(g, Tensor) else _asarray(g)
+    return g._array if isinstance(g, Tensor) else _asarray(g)
 
 
 def _as_tensor(g):
@@ -411,7 +411,7 @@ def writeable_grad(g: Tensor) -> Tensor:
     ``backward()``, a broadcast view): for user code (hooks, a ``Function``'s
     backward) that may change it in place, as PyTorch allows.  The copy is
     recorded under ``create_graph``."""
-    if g.data.flags.writeable:
+    if g._array.flags.writeable:
         return g
     from tapegrad.ops.registry import CLONE
 
@@ -492,7 +492,7 @@ def _propagate(node, g, grads, wanted, target_leaves) -> None:
             gi = outs[i]
         if gi is None:
             continue
-        gd, xd = gi.data, inputs[i].data
+        gd, xd = gi._array, inputs[i]._array
         if gd.shape != xd.shape or (gd.dtype is not xd.dtype and gd.dtype != xd.dtype):
             gi = _conform(prim, i, gi, inputs[i])
         prev = grads.get(p)
@@ -501,12 +501,12 @@ def _propagate(node, g, grads, wanted, target_leaves) -> None:
 
 def _conform(prim, i: int, gi: Tensor, x: Tensor) -> Tensor:
     """A vjp's result in its input's dtype; a wrong shape is a bug in the vjp."""
-    if gi.data.shape != x.data.shape:
+    if gi._array.shape != x._array.shape:
         raise RuntimeError(
             f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
             f"{tuple(gi.shape)} for input {i} of shape {tuple(x.shape)}"
         )
-    return gi.to(x.data.dtype)
+    return gi.to(x._array.dtype)
 
 
 def _wanted(p, wanted, target_leaves) -> bool:
@@ -527,15 +527,15 @@ def _store_grad(t: Tensor, g, create_graph: bool, handed: set) -> None:
         if t.grad is not None:
             t.grad = t.grad + g
             return
-        arr = g.data
+        arr = g._array
         if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
             from tapegrad.ops.registry import CLONE
 
             g = CLONE.record1(g)  # its own memory, the graph kept (x.grad.zero_() works)
-        handed.add(id(g.data))
+        handed.add(id(g._array))
         t.grad = g
         return
-    arr = g.data if g.__class__ is Tensor else g
+    arr = g._array if g.__class__ is Tensor else g
     if arr.__class__ is not _ndarray:
         arr = _to_array(arr)  # a NumPy scalar becomes a new 0-d array
     if t.grad is None:
@@ -543,10 +543,10 @@ def _store_grad(t: Tensor, g, create_graph: bool, handed: set) -> None:
             arr = arr.copy()
         handed.add(id(arr))
         t.grad = _make(arr)
-    elif t.grad.grad_fn is None and t.grad.data.flags.writeable:
-        t.grad.data += arr
+    elif t.grad.grad_fn is None and t.grad._array.flags.writeable:
+        t.grad._array += arr
     else:
-        t.grad = _make(t.grad.data + arr)
+        t.grad = _make(t.grad._array + arr)
 
 
 def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):

@@ -116,8 +116,8 @@ class _FunctionPrim:
             if gi is None or not need:
                 out.append(None)
                 continue
-            gi = gi if isinstance(gi, Tensor) else Tensor(gi, dtype=x.data.dtype)
-            if gi.data.shape != x.data.shape:
+            gi = gi if isinstance(gi, Tensor) else Tensor(gi, dtype=x._array.dtype)
+            if gi._array.shape != x._array.shape:
                 raise RuntimeError(
                     f"{self.name}.backward returned a gradient of shape {tuple(gi.shape)} for "
                     f"argument {pos} of shape {tuple(x.shape)}"
@@ -165,22 +165,22 @@ class Function:
             for t in tensors
         )
         packed = isinstance(out, tuple)
-        shapes = tuple(o.data.shape for o in outs)
+        shapes = tuple(o._array.shape for o in outs)
         params = dict(ctx=ctx, positions=tuple(positions), n_args=len(args), shapes=shapes,
                       packed=packed)  # fmt: skip
         if not packed:
             node = Node(cls._prim, tensors, parents, params)
             return _own(out, node)
-        flat = xp.concatenate([o.data.reshape(-1) for o in outs])
+        flat = xp.concatenate([o._array.reshape(-1) for o in outs])
         node = Node(cls._prim, tensors, parents, params)
         whole = _make(flat, node)
         results, start = [], 0
         for o in outs:
-            n = o.data.size
+            n = o._array.size
             if id(o) in ctx._non_differentiable:
                 results.append(o.detach())
             else:
-                results.append(whole[start : start + n].reshape(o.data.shape))
+                results.append(whole[start : start + n].reshape(o._array.shape))
             start += n
         return tuple(results)
 
@@ -188,5 +188,5 @@ class Function:
 def _own(out: Tensor, node) -> Tensor:
     """The output tensor of a recorded Function (a fresh tensor object, so an
     input returned as is does not become its own parent)."""
-    t = _make(out.data, node)
+    t = _make(out._array, node)
     return t

@@ -74,7 +74,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "outputs; pass allow_unused=True if that is intended"
                 )
             if materialize_grads:
-                g = _make(xp.zeros(t.data.shape, dtype=t.data.dtype))
+                g = _make(xp.zeros(t._array.shape, dtype=t._array.dtype))
         elif not create_graph and g.grad_fn is not None:
             g = g.detach()
         out.append(g)
@@ -93,8 +93,8 @@ def _prepare(inputs, create_graph):
 
             prepared.append(apply(CLONE, t))
         else:
-            prepared.append(_make(t.data).requires_grad_(True) if t.data.dtype.kind == "f"
-                            else _make(t.data))  # fmt: skip
+            prepared.append(_make(t._array).requires_grad_(True) if t._array.dtype.kind == "f"
+                            else _make(t._array))  # fmt: skip
     return tuple(prepared), single
 
 
@@ -105,7 +105,7 @@ def _grads_or_zeros(out, ins, g, create_graph, strict, what):
         if r is None:
             if strict:
                 raise RuntimeError(f"{what}: output is independent of input {i} (strict=True)")
-            r = _make(xp.zeros(x.data.shape, dtype=x.data.dtype))
+            r = _make(xp.zeros(x._array.shape, dtype=x._array.dtype))
         final.append(r)
     return final
 
@@ -129,11 +129,11 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         if not isinstance(out, Tensor):
             raise TypeError(f"jacobian: func must return tensors, got {type(out).__name__}")
         per_input = [[] for _ in ins]
-        n = out.data.size
-        flat_seed = xp.zeros(n, dtype=out.data.dtype)
+        n = out._array.size
+        flat_seed = xp.zeros(n, dtype=out._array.dtype)
         for k in range(n):
             if not out.requires_grad:
-                grads = [_make(xp.zeros(x.data.shape, dtype=x.data.dtype)) for x in ins]
+                grads = [_make(xp.zeros(x._array.shape, dtype=x._array.dtype)) for x in ins]
                 if strict:
                     raise RuntimeError(
                         "jacobian: output does not depend on the inputs (strict=True)"
@@ -141,7 +141,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             else:
                 flat_seed[:] = 0
                 flat_seed[k] = 1
-                g = _make(flat_seed.reshape(out.data.shape).copy())
+                g = _make(flat_seed.reshape(out._array.shape).copy())
                 grads = _grads_or_zeros(out, ins, g, create_graph, strict, "jacobian")
             for j, gj in enumerate(grads):
                 per_input[j].append(gj)
@@ -150,11 +150,11 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         blocks = []
         for j, x in enumerate(ins):
             if per_input[j]:
-                jac = reshape(stack(per_input[j]), out.data.shape + x.data.shape)
+                jac = reshape(stack(per_input[j]), out._array.shape + x._array.shape)
             else:
-                jac = _make(xp.zeros(out.data.shape + x.data.shape, dtype=x.data.dtype))
+                jac = _make(xp.zeros(out._array.shape + x._array.shape, dtype=x._array.dtype))
             if layout == "denominator":
-                no, ni = out.data.ndim, x.data.ndim
+                no, ni = out._array.ndim, x._array.ndim
                 jac = permute(jac, tuple(range(no, no + ni)) + tuple(range(no)))
             blocks.append(jac if create_graph else jac.detach())
         rows.append(blocks[0] if single_in else tuple(blocks))
@@ -170,7 +170,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     def gradient(*xs):
         with enable_grad():
             out = func(*xs)
-        if not isinstance(out, Tensor) or out.data.size != 1:
+        if not isinstance(out, Tensor) or out._array.size != 1:
             raise RuntimeError("hessian: func must return a single-element tensor")
         return tuple(_grads_or_zeros(out, xs, None, True, strict, "hessian"))
 
@@ -203,12 +203,12 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         outs = func(*ins)
     outs_t, single_out = _as_tuple(outs)
     if v is None:
-        if len(ins) != 1 or ins[0].data.size != 1:
+        if len(ins) != 1 or ins[0]._array.size != 1:
             raise RuntimeError("jvp: v can be omitted only for a single one-element input")
-        vs = [_make(xp.ones(ins[0].data.shape, dtype=ins[0].data.dtype))]
+        vs = [_make(xp.ones(ins[0]._array.shape, dtype=ins[0]._array.dtype))]
     else:
         vs = list(_as_tuple(v)[0])
-    dummies = [_make(xp.zeros(o.data.shape, dtype=o.data.dtype)).requires_grad_(True)
+    dummies = [_make(xp.zeros(o._array.shape, dtype=o._array.dtype)).requires_grad_(True)
                for o in outs_t]  # fmt: skip
     with enable_grad():
         u = _grads_or_zeros(outs_t, ins, dummies, True, strict, "jvp")
@@ -217,7 +217,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             res = grad([ui for ui, _ in live], dummies, [vi for _, vi in live],
                        create_graph=create_graph, allow_unused=True, materialize_grads=True)  # fmt: skip
         else:
-            res = tuple(_make(xp.zeros(d.data.shape, dtype=d.data.dtype)) for d in dummies)
+            res = tuple(_make(xp.zeros(d._array.shape, dtype=d._array.dtype)) for d in dummies)
     if not create_graph:
         outs_t = tuple(o.detach() for o in outs_t)
         res = tuple(r.detach() for r in res)
@@ -234,7 +234,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         live = [(gi, vi) for gi, vi in zip(g, vs) if gi.requires_grad]
         res = grad([gi for gi, _ in live], ins, [vi for _, vi in live], create_graph=create_graph,
                    allow_unused=True, materialize_grads=True) if live else \
-            tuple(_make(xp.zeros(x.data.shape, dtype=x.data.dtype)) for x in ins)  # fmt: skip
+            tuple(_make(xp.zeros(x._array.shape, dtype=x._array.dtype)) for x in ins)  # fmt: skip
     if not create_graph:
         out = out.detach()
         res = tuple(r.detach() for r in res)

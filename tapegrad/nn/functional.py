@@ -75,11 +75,11 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     x = _t(input)
     if not training or p == 0.0:
         return x
-    dtype = x.data.dtype
+    dtype = x._array.dtype
     if p == 1.0:
-        mask = xp.zeros(x.data.shape, dtype=dtype)
+        mask = xp.zeros(x._array.shape, dtype=dtype)
     else:
-        keep = B.rng().random(x.data.shape, dtype=B.float32) >= p
+        keep = B.rng().random(x._array.shape, dtype=B.float32) >= p
         mask = keep.astype(dtype)
         mask *= dtype.type(1.0 / (1.0 - p))
     return E.mul(x, _make(mask))
@@ -131,17 +131,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             with no_grad():
                 m = momentum
                 if running_mean is not None:
-                    _ema_(running_mean, mean.data.reshape(c), m)
+                    _ema_(running_mean, mean._array.reshape(c), m)
                 if running_var is not None:
-                    _ema_(running_var, var.data.reshape(c) * (n / (n - 1)), m)
+                    _ema_(running_var, var._array.reshape(c) * (n / (n - 1)), m)
     else:
         if running_mean is None or running_var is None:
             raise ValueError(
                 "batch_norm: running_mean and running_var are needed when not training"
             )
-        rm = running_mean.data.reshape(bshape)
-        scale = 1 / xp.sqrt(running_var.data.reshape(bshape) + xp.asarray(eps, x.data.dtype))
-        out = (x - _make(rm)) * _make(scale.astype(x.data.dtype, copy=False))
+        rm = running_mean._array.reshape(bshape)
+        scale = 1 / xp.sqrt(running_var._array.reshape(bshape) + xp.asarray(eps, x._array.dtype))
+        out = (x - _make(rm)) * _make(scale.astype(x._array.dtype, copy=False))
     if weight is not None:
         out = out * S.reshape(weight, bshape)
     if bias is not None:
@@ -150,7 +150,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _ema_(buf: Tensor, value, momentum: float) -> None:
-    d = buf.data
+    d = buf._array
     d *= d.dtype.type(1 - momentum)
     d += (value * momentum).astype(d.dtype, copy=False)
     bump_version(buf)
@@ -169,7 +169,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     position is divided by how often its index occurs in ``input``.
     ``sparse`` gradients do not exist in tapegrad (an error says so)."""
     idx = _t(input)
-    if idx.data.dtype.kind not in "iu":
+    if idx._array.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
     if sparse:
         raise NotImplementedError(
@@ -177,19 +177,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             "use sparse=False (a dense gradient for the whole table)"
         )
     n = weight.shape[0]
-    if idx.data.size and (idx.data.min() < -n or idx.data.max() >= n):
+    if idx._array.size and (idx._array.min() < -n or idx._array.max() >= n):
         raise IndexError(f"embedding: index out of range for {n} embeddings")
-    rows = idx.data % n if idx.data.size and idx.data.min() < 0 else idx.data
+    rows = idx._array % n if idx._array.size and idx._array.min() < 0 else idx._array
     if max_norm is not None:
         _renorm_rows(weight, B.xp.unique(rows), max_norm, norm_type)
-    out = I.getitem(weight, idx.data)
+    out = I.getitem(weight, idx._array)
     if padding_idx is not None and weight.requires_grad:
         pad_i = padding_idx if padding_idx >= 0 else padding_idx + n
-        keep = _make((idx.data != pad_i)[..., None])
+        keep = _make((idx._array != pad_i)[..., None])
         out = E.where(keep, out, out.detach())
-    if scale_grad_by_freq and out.requires_grad and idx.data.size:
+    if scale_grad_by_freq and out.requires_grad and idx._array.size:
         _, inverse, counts = B.xp.unique(rows, return_inverse=True, return_counts=True)
-        share = (1.0 / counts[inverse.reshape(rows.shape)]).astype(out.data.dtype)
+        share = (1.0 / counts[inverse.reshape(rows.shape)]).astype(out._array.dtype)
         # the same values (the added term is exactly zero), the gradient times share
         frozen = out.detach()
         out = frozen + (out - frozen) * _make(share[..., None])
@@ -201,7 +201,7 @@ def _renorm_rows(weight: Tensor, rows, max_norm: float, norm_type: float) -> Non
     in place (no graph; the version counter is bumped)."""
     if not rows.size:
         return
-    w = weight.data
+    w = weight._array
     norms = B.xp.linalg.norm(w[rows], ord=norm_type, axis=1)
     over = norms > max_norm
     if over.any():
@@ -212,7 +212,7 @@ def _renorm_rows(weight: Tensor, rows, max_norm: float, norm_type: float) -> Non
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
     """``(..., num_classes)`` int64 tensor with a 1 at each index."""
-    idx = _t(tensor).data
+    idx = _t(tensor)._array
     if idx.dtype.kind not in "iu":
         raise TypeError("one_hot is only applicable to index tensor")
     if num_classes < 0:
@@ -315,9 +315,9 @@ def _class_first(input: Tensor, target: Tensor, op: str):
     """``input (C,)`` with a 0-d target becomes a batch of one; returns
     ``(input, target, squeeze_back)``."""
     if input.ndim == 1:
-        if target.ndim == 0 and target.data.dtype.kind in "iu":
+        if target.ndim == 0 and target._array.dtype.kind in "iu":
             return S.unsqueeze(input, 0), S.unsqueeze(target, 0), True
-        if target.ndim == 1 and target.data.dtype.kind == "f":
+        if target.ndim == 1 and target._array.dtype.kind == "f":
             return S.unsqueeze(input, 0), S.unsqueeze(target, 0), True
         raise ValueError(f"{op}: target shape {tuple(target.shape)} does not fit input (C,)")
     if input.ndim == 0:
@@ -364,8 +364,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         and not label_smoothing
         and type(input) is Tensor
         and type(target) is Tensor
-        and input.data.ndim == 2
-        and target.data.dtype.kind in "iu"
+        and input._array.ndim == 2
+        and target._array.dtype.kind in "iu"
         and reduction in _REDUCTIONS
     ):  # the common case, straight to the fused primitive (it checks the rest)
         return nn_ops.cross_entropy_indices(input, target, None, ignore_index, reduction, 0.0)
@@ -376,9 +376,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     x, t, squeeze = _class_first(x, t, "cross_entropy")
     n_classes = x.shape[1]
     w = _weight_arg(weight, n_classes, "cross_entropy")
-    if w is not None and w.data.dtype != x.data.dtype:
-        w = _make(w.data.astype(x.data.dtype))
-    if t.data.dtype.kind in "iu":  # the primitive checks the class indices
+    if w is not None and w._array.dtype != x._array.dtype:
+        w = _make(w._array.astype(x._array.dtype))
+    if t._array.dtype.kind in "iu":  # the primitive checks the class indices
         out = nn_ops.cross_entropy_indices(x, t, w, ignore_index, reduction, label_smoothing)
     elif tuple(t.shape) == tuple(x.shape):
         out = _cross_entropy_probs(x, t, w, reduction, label_smoothing)
@@ -414,7 +414,7 @@ def _cross_entropy_probs(x, t, w, reduction, label_smoothing):
         return loss
     if reduction == "sum":
         return R.sum(loss)
-    return R.sum(loss) / (x.data.size // n_classes if n_classes else 0)
+    return R.sum(loss) / (x._array.size // n_classes if n_classes else 0)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
@@ -430,13 +430,13 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
             f"nll_loss: target shape {tuple(t.shape)} does not fit input {tuple(x.shape)}"
         )
     w = _weight_arg(weight, n_classes, "nll_loss")
-    _check_targets(t.data, n_classes, ignore_index, "nll_loss")
-    valid = t.data != ignore_index
-    t_safe = xp.where(valid, t.data, 0)
+    _check_targets(t._array, n_classes, ignore_index, "nll_loss")
+    valid = t._array != ignore_index
+    t_safe = xp.where(valid, t._array, 0)
     picked = S.squeeze(I.gather(x, 1, _make(t_safe[:, None])), 1)
     picked = E.where(_make(valid), picked, 0.0)
-    dtype = x.data.dtype
-    wt = xp.where(valid, w.data[t_safe] if w is not None else 1, 0).astype(dtype)
+    dtype = x._array.dtype
+    wt = xp.where(valid, w._array[t_safe] if w is not None else 1, 0).astype(dtype)
     loss = E.neg(picked) * _make(wt) if w is not None else E.neg(picked)
     if reduction == "none":
         return S.squeeze(loss, 0) if squeeze else loss
@@ -456,10 +456,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"binary_cross_entropy: target size {tuple(t.shape)} is different from the input "
             f"size {tuple(x.shape)}"
         )
-    if x.data.size and (x.data.min() < 0 or x.data.max() > 1):
+    if x._array.size and (x._array.min() < 0 or x._array.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
-    if t.data.dtype != x.data.dtype:
-        t = t.to(x.data.dtype)
+    if t._array.dtype != x._array.dtype:
+        t = t.to(x._array.dtype)
     from tapegrad.ops.registry import apply
 
     w = _constant_arg(weight, "weight", "binary_cross_entropy")

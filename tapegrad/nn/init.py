@@ -20,7 +20,7 @@ xp = B.xp
 
 def _fill(tensor: Tensor, arr) -> Tensor:
     """Write ``arr`` into ``tensor`` in place (no graph) and bump its version."""
-    tensor.data[...] = xp.asarray(arr).astype(tensor.data.dtype, copy=False)
+    tensor._array[...] = xp.asarray(arr).astype(tensor._array.dtype, copy=False)
     bump_version(tensor)
     return tensor
 

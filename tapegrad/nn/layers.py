@@ -52,8 +52,12 @@ class Linear(Module):
     def forward(self, input):
         params = self._parameters
         w, b = params["weight"], params["bias"]
-        dt = w.data.dtype
-        if type(input) is Tensor and input.data.dtype == dt and (b is None or b.data.dtype == dt):
+        dt = w._array.dtype
+        if (
+            type(input) is Tensor
+            and input._array.dtype == dt
+            and (b is None or b._array.dtype == dt)
+        ):
             return apply(LINEAR, input, w, b) if b is not None else apply(LINEAR, input, w)
         return F.linear(input, w, b)
 
@@ -148,7 +152,7 @@ class BatchNorm1d(Module):
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked.data[...] = 0
+            self.num_batches_tracked._array[...] = 0
 
     def forward(self, input):
         if input.ndim not in (2, 3):
@@ -160,10 +164,10 @@ class BatchNorm1d(Module):
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._array += 1
             bump_version(self.num_batches_tracked)
             if self.momentum is None:
-                factor = 1.0 / int(self.num_batches_tracked.data)
+                factor = 1.0 / int(self.num_batches_tracked._array)
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if keep else None,
@@ -208,7 +212,7 @@ class Embedding(Module):
             self.weight = Parameter(_empty((num_embeddings, embedding_dim), dtype), not _freeze)
             init.normal_(self.weight)
             if padding_idx is not None:
-                self.weight.data[padding_idx] = 0
+                self.weight._array[padding_idx] = 0
         else:
             self.weight = Parameter(_weight, not _freeze)
 

@@ -30,10 +30,10 @@ class Parameter(Tensor):
             data = Tensor([])
         self = object.__new__(cls)
         if isinstance(data, Tensor):
-            self.data = data.data
+            self._array = data._array
             self._vc = shared_version(data)
         else:
-            self.data = _to_array(data)
+            self._array = _to_array(data)
             self._vc = FRESH
         self.grad = None
         self.grad_fn = None
@@ -51,7 +51,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __deepcopy__(self, memo):
-        p = Parameter(Tensor(self.data.copy()), self.requires_grad)
+        p = Parameter(Tensor(self._array.copy()), self.requires_grad)
         memo[id(self)] = p
         return p
 
@@ -376,7 +376,7 @@ class Module:
             else:
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
-                p.grad.data[...] = 0
+                p.grad._array[...] = 0
                 bump_version(p.grad)
 
     # ------------------------------------------------------------- dtype
@@ -386,12 +386,12 @@ class Module:
                 for t in store.values():
                     if t is None:
                         continue
-                    new = fn(t.data)
-                    if new is not t.data:
-                        t.data = new
+                    new = fn(t._array)
+                    if new is not t._array:
+                        t._array = new
                         bump_version(t)
                         if t.grad is not None:
-                            t.grad = Tensor(fn(t.grad.data))
+                            t.grad = Tensor(fn(t.grad._array))
         return self
 
     def to(self, *args, **kwargs) -> Module:
@@ -473,11 +473,11 @@ class Module:
             if k not in state_dict:
                 continue
             value = state_dict[k]
-            arr = value.data if isinstance(value, Tensor) else _to_array(value)
-            if tuple(arr.shape) != tuple(target.data.shape):
+            arr = value._array if isinstance(value, Tensor) else _to_array(value)
+            if tuple(arr.shape) != tuple(target._array.shape):
                 errors.append(
                     f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} from "
-                    f"checkpoint, the shape in current model is {tuple(target.data.shape)}."
+                    f"checkpoint, the shape in current model is {tuple(target._array.shape)}."
                 )
                 continue
             pending.append((target, arr))
@@ -501,7 +501,7 @@ class Module:
             )
         with no_grad():
             for target, arr in pending:
-                target.data[...] = arr.astype(target.data.dtype, copy=False)
+                target._array[...] = arr.astype(target._array.dtype, copy=False)
                 bump_version(target)
         return IncompatibleKeys(missing, unexpected)
 

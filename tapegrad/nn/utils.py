@@ -41,7 +41,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     norm_type = float(norm_type)
     if not grads:
         return _make(xp.zeros((), dtype=B.float32))
-    norms = xp.stack([_vector_norm(g.data, norm_type) for g in grads])
+    norms = xp.stack([_vector_norm(g._array, norm_type) for g in grads])
     total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(
@@ -52,7 +52,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     coef = xp.minimum(total.dtype.type(max_norm) / (total + total.dtype.type(1e-6)), 1.0)
     with no_grad():
         for g in grads:
-            g.data *= coef.astype(g.data.dtype)
+            g._array *= coef.astype(g._array.dtype)
             bump_version(g)
     return _make(xp.asarray(total))
 
@@ -62,7 +62,7 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     clip_value = float(clip_value)
     for p in _params(parameters):
         if p.grad is not None:
-            xp.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            xp.clip(p.grad._array, -clip_value, clip_value, out=p.grad._array)
             bump_version(p.grad)
 
 
@@ -84,6 +84,8 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     i = 0
     for p in params:
         n = p.numel()
-        p.data[...] = vec.data[i : i + n].reshape(p.data.shape).astype(p.data.dtype, copy=False)
+        p._array[...] = (
+            vec._array[i : i + n].reshape(p._array.shape).astype(p._array.dtype, copy=False)
+        )
         bump_version(p)
         i += n

@@ -65,32 +65,32 @@ def _div_b(g, ans, a, b):
 
 def _pow_a(g, ans, a, b):
     d = b * a ** (b - 1)
-    return sum_to_shape(where(b == 0, 0.0, g * d), a.data.shape)
+    return sum_to_shape(where(b == 0, 0.0, g * d), a._array.shape)
 
 
 def _pow_b(g, ans, a, b):
     d = ans * log(where(a == 0, 1.0, a))
-    return sum_to_shape(where((a == 0) & (b >= 0), 0.0, g * d), b.data.shape)
+    return sum_to_shape(where((a == 0) & (b >= 0), 0.0, g * d), b._array.shape)
 
 
 def _maximum_a(g, ans, a, b):
     share = where(a == b, g * 0.5, where(a > b, g, 0.0))
-    return sum_to_shape(share, a.data.shape)
+    return sum_to_shape(share, a._array.shape)
 
 
 def _maximum_b(g, ans, a, b):
     share = where(a == b, g * 0.5, where(b > a, g, 0.0))
-    return sum_to_shape(share, b.data.shape)
+    return sum_to_shape(share, b._array.shape)
 
 
 def _minimum_a(g, ans, a, b):
     share = where(a == b, g * 0.5, where(a < b, g, 0.0))
-    return sum_to_shape(share, a.data.shape)
+    return sum_to_shape(share, a._array.shape)
 
 
 def _minimum_b(g, ans, a, b):
     share = where(a == b, g * 0.5, where(b < a, g, 0.0))
-    return sum_to_shape(share, b.data.shape)
+    return sum_to_shape(share, b._array.shape)
 
 
 ADD = defprim("add", xp.add, (_add_a, _add_b), partials=("1", "1"), doc="out = a + b")
@@ -126,11 +126,11 @@ def _where_fwd(cond, a, b):
 
 
 def _where_a(g, ans, cond, a, b):
-    return sum_to_shape(where(cond, g, 0.0), a.data.shape)
+    return sum_to_shape(where(cond, g, 0.0), a._array.shape)
 
 
 def _where_b(g, ans, cond, a, b):
-    return sum_to_shape(where(cond, 0.0, g), b.data.shape)
+    return sum_to_shape(where(cond, 0.0, g), b._array.shape)
 
 
 def _no_grad_vjp(g, ans, *args, **params):
@@ -147,7 +147,7 @@ def _with_alpha(prim, input, other, alpha) -> Tensor:
     """``input (+|-) alpha * other``: tensors of one dtype with ``alpha = 1``
     are recorded at once; anything else is scaled and promoted first."""
     if (input.__class__ is Tensor and other.__class__ is Tensor
-            and input.data.dtype is other.data.dtype and alpha == 1):  # fmt: skip
+            and input._array.dtype is other._array.dtype and alpha == 1):  # fmt: skip
         return prim.record2(input, other)
     if alpha != 1:
         other = mul(other, alpha)
@@ -200,13 +200,13 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     gives an integer-valued result without gradient, as in PyTorch)."""
     if rounding_mode is None:
         if (input.__class__ is Tensor and other.__class__ is Tensor
-                and input.data.dtype is other.data.dtype and input.data.dtype.kind == "f"):  # fmt: skip
+                and input._array.dtype is other._array.dtype and input._array.dtype.kind == "f"):  # fmt: skip
             return DIV.record2(input, other)
         if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
             input, other = _int_operands_to_float(input), _int_operands_to_float(other)
     a, b = binary_args(input, other)
     if rounding_mode is None:
-        if a.data.dtype.kind != "f":
+        if a._array.dtype.kind != "f":
             from tapegrad.dtypes import get_default_dtype
             from tapegrad.ops.registry import to_dtype
 
@@ -216,8 +216,12 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
         raise ValueError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
-    q = xp.trunc(a.data / b.data) if rounding_mode == "trunc" else xp.floor_divide(a.data, b.data)
-    return Tensor(q.astype(a.data.dtype) if a.data.dtype.kind in "iu" else q)
+    q = (
+        xp.trunc(a._array / b._array)
+        if rounding_mode == "trunc"
+        else xp.floor_divide(a._array, b._array)
+    )
+    return Tensor(q.astype(a._array.dtype) if a._array.dtype.kind in "iu" else q)
 
 
 pow = _binary(POW, "pow", "``input ** exponent`` with broadcasting; either may be a number.")
@@ -230,9 +234,9 @@ def where(condition, input=None, other=None) -> Tensor:
     With only ``condition``, the indices where it holds (``nonzero``)."""
     cond = _t(condition)
     if input is None and other is None:
-        return tuple(Tensor(i) for i in xp.nonzero(cond.data))
-    if cond.data.dtype != B.bool_:
-        cond = Tensor(cond.data.astype(bool))
+        return tuple(Tensor(i) for i in xp.nonzero(cond._array))
+    if cond._array.dtype != B.bool_:
+        cond = Tensor(cond._array.astype(bool))
     a, b = binary_args(input, other)
     return apply(WHERE, cond, a, b)
 
@@ -241,10 +245,10 @@ def _int_operands_to_float(x):
     """True division computes in floating point: an integer or bool tensor
     becomes the default float dtype first, so a Python number next to it
     keeps its value (``uint8 / -3`` is ``-1/3``, as in PyTorch)."""
-    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":
+    if isinstance(x, Tensor) and x._array.dtype.kind in "biu":
         from tapegrad.dtypes import get_default_dtype
 
-        return Tensor(x.data.astype(get_default_dtype()))
+        return Tensor(x._array.astype(get_default_dtype()))
     return x
 
 
@@ -269,7 +273,7 @@ def _unary(name, fwd, vjp, partial, doc, *, saves=(0,), uses_ans=False, float_on
 
         def converted(input) -> Tensor:
             x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-            if x.data.dtype.kind != "f":
+            if x._array.dtype.kind != "f":
                 x = _to_default_float(x)
             return prim.record1(x)
 
@@ -285,7 +289,7 @@ def _unary(name, fwd, vjp, partial, doc, *, saves=(0,), uses_ans=False, float_on
 def _to_default_float(x: Tensor) -> Tensor:
     from tapegrad.dtypes import get_default_dtype
 
-    return Tensor(x.data.astype(get_default_dtype()))
+    return Tensor(x._array.astype(get_default_dtype()))
 
 
 neg = _unary("neg", xp.negative, lambda g, ans, a: -g, "-1", "out = -a", saves=(),
@@ -534,7 +538,7 @@ def _clamp_tensors(x: Tensor, lo, hi) -> Tensor:
     to_hi = (x > hi) | (hi < lo)
     inside = (x >= lo) & (x <= hi)
     hi_t = _t(hi)
-    rest = where(to_hi, hi_t, _make(hi_t.data))  # value hi, but no gradient where x < lo == hi
+    rest = where(to_hi, hi_t, _make(hi_t._array))  # value hi, but no gradient where x < lo == hi
     return where(inside, x, where((x < lo) & (lo < hi), lo, rest))
 
 

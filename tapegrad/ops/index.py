@@ -35,7 +35,7 @@ def normalize_key(key):
     items, basic = [], True
     for k in key:
         if isinstance(k, Tensor):
-            k = k.data
+            k = k._array
             basic = False
         elif isinstance(k, (list, B.ndarray)):
             k = xp.asarray(k)
@@ -70,7 +70,7 @@ def _getitem_fwd(a, key):
 
 
 def _getitem_vjp(g, ans, a, key):
-    return apply(INDEX_SCATTER, g, shape=a.data.shape, key=key)
+    return apply(INDEX_SCATTER, g, shape=a._array.shape, key=key)
 
 
 GETITEM = defprim(
@@ -123,7 +123,7 @@ def _index_put_fwd(a, v, key):
 
 
 def _index_put_a(g, ans, a, v, key):
-    keep = xp.ones(a.data.shape, dtype=bool)
+    keep = xp.ones(a._array.shape, dtype=bool)
     keep[key] = False
     from tapegrad.ops.elementwise import where
 
@@ -132,8 +132,8 @@ def _index_put_a(g, ans, a, v, key):
 
 def _index_put_v(g, ans, a, v, key):
     part = getitem(g, key)
-    if part.data.shape != v.data.shape:
-        part = sum_to_shape(part, v.data.shape)
+    if part._array.shape != v._array.shape:
+        part = sum_to_shape(part, v._array.shape)
     return part
 
 
@@ -148,10 +148,10 @@ def index_put(input, key, value) -> Tensor:
     x = _t(input)
     items, _ = normalize_key(key)
     x, v = binary_args(x, value)
-    if v.data.dtype != x.data.dtype:
+    if v._array.dtype != x._array.dtype:
         from tapegrad.ops.registry import to_dtype
 
-        v = to_dtype(v, x.data.dtype)
+        v = to_dtype(v, x._array.dtype)
     return apply(INDEX_PUT, x, v, key=items)
 
 
@@ -179,7 +179,7 @@ def _gather_fwd(a, index, dim):
 
 
 def _gather_vjp(g, ans, a, index, dim):
-    zeros = Tensor(xp.zeros(a.data.shape, dtype=g.data.dtype))
+    zeros = Tensor(xp.zeros(a._array.shape, dtype=g._array.dtype))
     return scatter_add(zeros, dim, index, g)
 
 
@@ -193,7 +193,7 @@ def gather(input, dim: int, index) -> Tensor:
     """``out[...,i,...] = input[..., index[...,i,...], ...]`` along ``dim``."""
     x = _t(input)
     idx = _t(index)
-    if idx.data.dtype.kind not in "iu":
+    if idx._array.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got {idx.dtype}")
     return apply(GATHER, x, idx, dim=_wrap_dim(dim, x.ndim, "gather"))
 
@@ -218,11 +218,11 @@ def _scatter_add_fwd(a, index, src, dim):
 
 def _scatter_add_src(g, ans, a, index, src, dim):
     part = gather(g, dim, index)
-    if part.data.shape != src.data.shape:
+    if part._array.shape != src._array.shape:
         from tapegrad.ops.shape import pad
 
         widths = []
-        for n, m in reversed(list(zip(part.data.shape, src.data.shape))):
+        for n, m in reversed(list(zip(part._array.shape, src._array.shape))):
             widths += [0, m - n]
         part = pad(part, widths)
     return part
@@ -252,8 +252,8 @@ def _scatter_fwd(a, index, src, dim):
 
 
 def _scatter_input(g, ans, a, index, src, dim):
-    keep = xp.ones(a.data.shape, dtype=bool)
-    keep[_full_index(index.data, dim)] = False  # written over: no gradient
+    keep = xp.ones(a._array.shape, dtype=bool)
+    keep[_full_index(index._array, dim)] = False  # written over: no gradient
     from tapegrad.ops.elementwise import where
 
     return where(Tensor(keep), g, 0.0)
@@ -274,10 +274,10 @@ def scatter(input, dim: int, index, src=None, *, value=None) -> Tensor:
         raise TypeError("scatter: give exactly one of src and value")
     x = _t(input)
     idx = _t(index)
-    if idx.data.dtype.kind not in "iu":
+    if idx._array.dtype.kind not in "iu":
         raise TypeError(f"scatter: index must be an integer tensor, got {idx.dtype}")
     if src is None:
-        src = Tensor(xp.full(idx.data.shape, value, dtype=x.data.dtype))
+        src = Tensor(xp.full(idx._array.shape, value, dtype=x._array.dtype))
     x, s = binary_args(x, src)
     return apply(SCATTER, x, idx, s, dim=_wrap_dim(dim, x.ndim, "scatter"))
 
@@ -287,7 +287,7 @@ def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
     1-D ``index`` names along ``dim`` (repeated indices add up)."""
     x, src = _t(input), _t(source)
     d = _wrap_dim(dim, x.ndim, "index_add")
-    idx = _t(index).data.reshape(-1)
+    idx = _t(index)._array.reshape(-1)
     if src.ndim != x.ndim or src.shape[d] != idx.size:
         raise ValueError(
             f"index_add: source of shape {tuple(src.shape)} does not fit {idx.size} indices "
@@ -304,7 +304,7 @@ def index_select(input, dim: int, index) -> Tensor:
     x = _t(input)
     d = _wrap_dim(dim, x.ndim, "index_select")
     idx = _t(index)
-    return getitem(x, (slice(None),) * d + (idx.data.reshape(-1),))
+    return getitem(x, (slice(None),) * d + (idx._array.reshape(-1),))
 
 
 def masked_fill(input, mask, value) -> Tensor:
@@ -323,7 +323,7 @@ def nonzero(input, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or a
     tuple of 1-D index tensors with ``as_tuple=True``."""
     x = _t(input)
-    idx = xp.nonzero(x.data)
+    idx = xp.nonzero(x._array)
     if as_tuple:
         return tuple(Tensor(i.astype(B.int64)) for i in idx)
     return Tensor(xp.stack(idx, axis=-1).astype(B.int64))

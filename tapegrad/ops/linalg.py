@@ -56,13 +56,13 @@ def _promoted(g, a, b):
 def _matmul_a(g, ans, a, b):
     g2, a2, b2 = _promoted(g, a, b)
     ga = matmul(g2, mT(b2))
-    return reshape(sum_to_shape(ga, a2.data.shape), a.data.shape)
+    return reshape(sum_to_shape(ga, a2._array.shape), a._array.shape)
 
 
 def _matmul_b(g, ans, a, b):
     g2, a2, b2 = _promoted(g, a, b)
     gb = matmul(mT(a2), g2)
-    return reshape(sum_to_shape(gb, b2.data.shape), b.data.shape)
+    return reshape(sum_to_shape(gb, b2._array.shape), b._array.shape)
 
 
 MATMUL = defprim(
@@ -206,7 +206,7 @@ def _einsum_grad(g, inputs, ins, out, i):
     grad = einsum(",".join(subs) + "->" + unique, *ops) if unique or ops else g
     # letters of the target missing from `unique` are broadcast (ones);
     # a repeated letter gets a fresh name tied to the first by an identity
-    sizes = dict(zip(target, inputs[i].data.shape))
+    sizes = dict(zip(target, inputs[i]._array.shape))
     taken = set(target) | set(out) | set("".join(ins))
     spare = iter(c for c in _LETTERS if c not in taken)
     seen, full = set(), ""
@@ -215,14 +215,14 @@ def _einsum_grad(g, inputs, ins, out, i):
         if c in seen:
             fresh = next(spare)
             terms.append(c + fresh)
-            arrays.append(Tensor(xp.eye(sizes[c], dtype=g.data.dtype)))
+            arrays.append(Tensor(xp.eye(sizes[c], dtype=g._array.dtype)))
             full += fresh
         else:
             seen.add(c)
             full += c
             if c not in unique:
                 terms.append(c)
-                arrays.append(Tensor(xp.ones(sizes[c], dtype=g.data.dtype)))
+                arrays.append(Tensor(xp.ones(sizes[c], dtype=g._array.dtype)))
     if len(arrays) == 1 and unique == full:
         return grad
     return einsum(",".join(terms) + "->" + full, *arrays)
@@ -280,14 +280,14 @@ def _linear_vjp(g, ans, x, w, b=None, needs=(True, True, True)):
     if g.__class__ is B.ndarray:  # a first-order backward on plain arrays (array_vjp)
         return _linear_grads_array(g, x, w, needs)
     if not GradMode.enabled:  # first order on tensors: the same, wrapped
-        grads = _linear_grads_array(g.data, x.data, w.data, needs)
+        grads = _linear_grads_array(g._array, x._array, w._array, needs)
         return tuple([None if a is None else _make(a) for a in grads])
     gx = matmul(g, w) if needs[0] else None
     gw = gb = None
     if needs[1] or (len(needs) > 2 and needs[2]):
-        g2 = reshape(g, (-1, g.data.shape[-1])) if g.ndim != 2 else g
+        g2 = reshape(g, (-1, g._array.shape[-1])) if g.ndim != 2 else g
         if needs[1]:
-            x2 = reshape(x, (-1, x.data.shape[-1])) if x.ndim != 2 else x
+            x2 = reshape(x, (-1, x._array.shape[-1])) if x.ndim != 2 else x
             gw = matmul(mT(g2), x2)
         if len(needs) > 2 and needs[2]:
             from tapegrad.ops.reduce import sum as _sum
@@ -316,12 +316,12 @@ def linear(input, weight, bias=None) -> Tensor:
     """``input @ weight.T + bias``: ``input (..., in)``, ``weight (out, in)``,
     ``bias (out,)``; one node with one vjp (no transposed copies)."""
     x, w = _t(input), _t(weight)
-    dt = x.data.dtype
+    dt = x._array.dtype
     if bias is None:
-        if w.data.dtype is dt:  # the common case: one dtype throughout
+        if w._array.dtype is dt:  # the common case: one dtype throughout
             return apply(LINEAR, x, w)
         return apply(LINEAR, *cast_common(x, w))
     b = _t(bias)
-    if w.data.dtype is dt and b.data.dtype is dt:
+    if w._array.dtype is dt and b._array.dtype is dt:
         return apply(LINEAR, x, w, b)
     return apply(LINEAR, *cast_common(x, w, b))

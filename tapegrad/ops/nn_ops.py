@@ -157,31 +157,31 @@ def _ce_vjp(g, ans, z, t, *w, needs, ignore_index, reduction, label_smoothing, a
     grads = [None] * len(needs)
     if not needs[0]:
         return tuple(grads)
-    warr = w[0].data if w else None
+    warr = w[0]._array if w else None
     if GradMode.enabled:  # create_graph: differentiable in z
         grads[0] = _ce_vjp_graph(g, z, t, w[0] if w else None, ignore_index, reduction,
                                  label_smoothing)  # fmt: skip
         return tuple(grads)
     if type(aux) is tuple:  # the fast forward's softmax parts: p = e / se
         e, se, rows = aux
-        gd = g.data
+        gd = g._array
         if reduction == "none":
             scale = gd[:, None] / se
             grad = e * scale
-            grad[rows, t.data] -= gd
+            grad[rows, t._array] -= gd
         else:
             gn = gd / e.shape[0] if reduction == "mean" else gd
             grad = e * (gn / se)
-            grad[rows, t.data] -= gn
+            grad[rows, t._array] -= gn
         grads[0] = _make(grad)
         return tuple(grads)
-    grad, wt = _ce_grad_array(aux, t.data, warr, ignore_index, label_smoothing)
+    grad, wt = _ce_grad_array(aux, t._array, warr, ignore_index, label_smoothing)
     if reduction == "none":
-        grad *= g.data[:, None]
+        grad *= g._array[:, None]
     elif reduction == "sum":
-        grad *= g.data
+        grad *= g._array
     else:
-        grad *= g.data / wt.sum(dtype=grad.dtype)
+        grad *= g._array / wt.sum(dtype=grad.dtype)
     grads[0] = _make(grad)
     return tuple(grads)
 
@@ -189,15 +189,15 @@ def _ce_vjp(g, ans, z, t, *w, needs, ignore_index, reduction, label_smoothing, a
 def _ce_vjp_graph(g, z, t, w, ignore_index, reduction, label_smoothing):
     """The same gradient as ``_ce_grad_array`` built from tapegrad ops."""
     p = R.softmax(z, 1)
-    n_classes = z.data.shape[1]
-    dtype = z.data.dtype
-    valid, t_safe, wt = _ce_parts(t.data, None if w is None else w.data, ignore_index,
+    n_classes = z._array.shape[1]
+    dtype = z._array.dtype
+    valid, t_safe, wt = _ce_parts(t._array, None if w is None else w._array, ignore_index,
                                   label_smoothing, n_classes, dtype)  # fmt: skip
     eps = label_smoothing
     q = xp.arange(n_classes).reshape(_class_shape(z.ndim, n_classes)) == t_safe[:, None]
     q = q * (wt * (1 - eps))[:, None]
     if eps:
-        wv = w.data if w is not None else xp.ones(n_classes, dtype=dtype)
+        wv = w._array if w is not None else xp.ones(n_classes, dtype=dtype)
         q = q + (wv * (eps / n_classes)).reshape(_class_shape(z.ndim, n_classes)) * valid[:, None]
     q = q.astype(dtype)
     dz = p * _make(q.sum(axis=1, keepdims=True)) - _make(q)

@@ -37,7 +37,7 @@ def argsort(input, dim: int = -1, descending: bool = False, stable: bool = False
     """The indices that sort ``input`` along ``dim`` (int64; always stable)."""
     x = _t(input)
     d = _wrap_dim(dim, x.ndim, "argsort") if x.ndim else 0
-    return _make(_order(x.data, d, descending).astype(xp.int64))
+    return _make(_order(x._array, d, descending).astype(xp.int64))
 
 
 def sort(input, dim: int = -1, descending: bool = False, stable: bool = False):
@@ -60,6 +60,6 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
         raise IndexError(f"topk: k={k} is out of range for dimension {dim} of size {n}")
     if x.ndim == 0:
         return return_types_topk(x * 1, _make(xp.zeros((), dtype=xp.int64)))
-    order = _order(x.data, d, largest)
+    order = _order(x._array, d, largest)
     idx = _make(xp.take(order, xp.arange(k), axis=d).astype(xp.int64))
     return return_types_topk(gather(x, d, idx), idx)

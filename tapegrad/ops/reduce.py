@@ -84,8 +84,8 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     x = _t(input)
     if dtype is not None:
         x = x.to(dtype)
-    elif x.data.dtype.kind in "biu" and x.data.dtype != B.int64:
-        x = Tensor(x.data.astype(B.int64))
+    elif x._array.dtype.kind in "biu" and x._array.dtype != B.int64:
+        x = Tensor(x._array.astype(B.int64))
     return apply(SUM, x, axes=_axes(dim, x.ndim, "sum"), keepdim=keepdim)
 
 
@@ -102,7 +102,7 @@ allow_array_vjps(SUM, MEAN, elementwise=False)
 
 
 def _float_input(x: Tensor, op: str) -> Tensor:
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise TypeError(
             f"{op}(): input dtype must be floating point, got {x.dtype}; convert it with .float()"
         )
@@ -124,9 +124,9 @@ def _var_fwd(a, axes, keepdim, correction):
 
 
 def _var_vjp(g, ans, a, axes, keepdim, correction):
-    n = _count(a.data.shape, axes)
+    n = _count(a._array.shape, axes)
     centred = a - mean(a, axes, keepdim=True)
-    return expand_back(g, a.data.shape, axes, keepdim) * centred * (2.0 / (n - correction))
+    return expand_back(g, a._array.shape, axes, keepdim) * centred * (2.0 / (n - correction))
 
 
 VAR = defprim(
@@ -168,11 +168,11 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 # ---------------------------------------------------------------- amax/amin
 def _extreme_vjp(g, ans, a, axes, keepdim):
-    full = expand_back(ans, a.data.shape, axes, keepdim)
+    full = expand_back(ans, a._array.shape, axes, keepdim)
     hit = a == full
     count = sum(hit, axes, keepdim=True)
-    share = expand_back(g, a.data.shape, axes, keepdim) / expand_back(
-        count.to(a.data.dtype), a.data.shape, axes, True
+    share = expand_back(g, a._array.shape, axes, keepdim) / expand_back(
+        count.to(a._array.dtype), a._array.shape, axes, True
     )
     return where(hit, share, 0.0)
 
@@ -190,7 +190,7 @@ AMIN = defprim(
 
 
 def _nonempty(x: Tensor, axes, op: str):
-    if x.data.size == 0 or (axes is not None and builtins.any(x.shape[i] == 0 for i in axes)):
+    if x._array.size == 0 or (axes is not None and builtins.any(x.shape[i] == 0 for i in axes)):
         raise ValueError(f"{op}(): cannot reduce an empty tensor of shape {x.shape}")
 
 
@@ -228,7 +228,7 @@ def _max_min(x, dim, keepdim, other, op):
         values = gather(x, d, idx)
         if not keepdim:
             values = reshape(values, values.shape[:d] + values.shape[d + 1 :])
-            idx = Tensor(idx.data.reshape(idx.shape[:d] + idx.shape[d + 1 :]))
+            idx = Tensor(idx._array.reshape(idx.shape[:d] + idx.shape[d + 1 :]))
     return (return_types_max if op == "max" else return_types_min)(values, idx)
 
 
@@ -248,11 +248,11 @@ def _arg(input, dim, keepdim: bool, op: str) -> Tensor:
     """``argmax``/``argmin``: int64 indices, no gradient."""
     x = _t(input)
     if dim is None:
-        return Tensor(xp.asarray(getattr(x.data, op)(), dtype=B.int64))
+        return Tensor(xp.asarray(getattr(x._array, op)(), dtype=B.int64))
     d = _wrap_dim(dim, x.ndim, op)
     if not x.ndim:
         return Tensor(xp.zeros((), dtype=B.int64))
-    return Tensor(xp.asarray(getattr(x.data, op)(axis=d, keepdims=keepdim), dtype=B.int64))
+    return Tensor(xp.asarray(getattr(x._array, op)(axis=d, keepdims=keepdim), dtype=B.int64))
 
 
 def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
@@ -267,17 +267,17 @@ def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
 
 def any(input, dim=None, keepdim: bool = False) -> Tensor:
     x = _t(input)
-    return Tensor(xp.any(x.data, axis=_axes(dim, x.ndim, "any"), keepdims=keepdim))
+    return Tensor(xp.any(x._array, axis=_axes(dim, x.ndim, "any"), keepdims=keepdim))
 
 
 def all(input, dim=None, keepdim: bool = False) -> Tensor:
     x = _t(input)
-    return Tensor(xp.all(x.data, axis=_axes(dim, x.ndim, "all"), keepdims=keepdim))
+    return Tensor(xp.all(x._array, axis=_axes(dim, x.ndim, "all"), keepdims=keepdim))
 
 
 def count_nonzero(input, dim=None) -> Tensor:
     x = _t(input)
-    return Tensor(xp.asarray(xp.count_nonzero(x.data, axis=_axes(dim, x.ndim, "count_nonzero")),
+    return Tensor(xp.asarray(xp.count_nonzero(x._array, axis=_axes(dim, x.ndim, "count_nonzero")),
                              dtype=B.int64))  # fmt: skip
 
 
@@ -287,12 +287,12 @@ def _prod_fwd(a, axes, keepdim):
 
 
 def _prod_vjp(g, ans, a, axes, keepdim):
-    ge = expand_back(g, a.data.shape, axes, keepdim)
-    if not (a.data == 0).any():
-        return ge * expand_back(ans, a.data.shape, axes, keepdim) / a
+    ge = expand_back(g, a._array.shape, axes, keepdim)
+    if not (a._array == 0).any():
+        return ge * expand_back(ans, a._array.shape, axes, keepdim) / a
     # With zeros, the product of the *other* elements cannot come from ans / a:
     # take it from exclusive cumulative products from both sides (first order).
-    others = _prod_of_others(a.data, axes)
+    others = _prod_of_others(a._array, axes)
     return ge * Tensor(others)
 
 
@@ -351,7 +351,7 @@ def _norm_fwd(a, p, axes, keepdim):
 
 
 def _norm_vjp(g, ans, a, p, axes, keepdim):
-    shape = a.data.shape
+    shape = a._array.shape
     ge = expand_back(g, shape, axes, keepdim)
     ne = expand_back(ans, shape, axes, keepdim)
     if p == 2:
@@ -361,7 +361,7 @@ def _norm_vjp(g, ans, a, p, axes, keepdim):
     if p == float("inf"):
         m = _abs(a)
         hit = m == ne
-        count = expand_back(sum(hit, axes, keepdim=True).to(a.data.dtype), shape, axes, True)
+        count = expand_back(sum(hit, axes, keepdim=True).to(a._array.dtype), shape, axes, True)
         return where(hit, ge * sign(a) / count, 0.0)
     m = _abs(a)
     return where(ne == 0, 0.0, ge * sign(a) * m ** (p - 1) / ne ** (p - 1))
@@ -405,7 +405,7 @@ def _drop(shape, axes):
 
 
 def _logsumexp_vjp(g, ans, a, axes, keepdim):
-    shape = a.data.shape
+    shape = a._array.shape
     return expand_back(g, shape, axes, keepdim) * exp(a - expand_back(ans, shape, axes, keepdim))
 
 

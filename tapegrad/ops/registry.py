@@ -154,7 +154,7 @@ class ShapeError(ValueError, RuntimeError):
 
 
 def _shape_error(prim, inputs, err) -> Exception:
-    shapes = [tuple(t.data.shape) for t in inputs]
+    shapes = [tuple(t._array.shape) for t in inputs]
     msg = str(err).split("\n")[0]
     if isinstance(err, IndexError):  # a bad index value, not a shape mismatch
         listed = ", ".join(str(s) for s in shapes)
@@ -230,10 +230,10 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
             if fallback is None:
                 if a.__class__ is not Tensor and not isinstance(a, Tensor):
                     return fwd(a)  # a vjp run on plain arrays or NumPy scalars
-            elif a.__class__ is not Tensor or (float_only and a.data.dtype.kind != "f"):
+            elif a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
                 return fallback(a)
             try:
-                out = fwd(a.data)
+                out = fwd(a._array)
             except (ValueError, IndexError) as err:
                 if isinstance(err, ShapeError):
                     raise
@@ -241,7 +241,7 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
             if out.__class__ is not _ndarray:
                 out = _asarray(out)
             result = _new(Tensor)
-            result.data = out
+            result._array = out
             result.grad = None
             result.name = None
             result._hooks = None
@@ -277,11 +277,11 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
         elif (
             b.__class__ is not Tensor
             or a.__class__ is not Tensor
-            or a.data.dtype is not b.data.dtype
+            or a._array.dtype is not b._array.dtype
         ):
             return fallback(a, b)
         try:
-            out = fwd(a.data, b.data)
+            out = fwd(a._array, b._array)
         except (ValueError, IndexError) as err:
             if isinstance(err, ShapeError):
                 raise
@@ -289,7 +289,7 @@ def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = Fals
         if out.__class__ is not _ndarray:
             out = _asarray(out)
         result = _new(Tensor)
-        result.data = out
+        result._array = out
         result.grad = None
         result.name = None
         result._hooks = None
@@ -329,11 +329,11 @@ def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
         return out[0] if prim.has_aux else out
     try:
         if n == 3:
-            out = prim.fwd(inputs[0].data, inputs[1].data, inputs[2].data, **params)
+            out = prim.fwd(inputs[0]._array, inputs[1]._array, inputs[2]._array, **params)
         elif n == 2:
-            out = prim.fwd(inputs[0].data, inputs[1].data, **params)
+            out = prim.fwd(inputs[0]._array, inputs[1]._array, **params)
         else:
-            out = prim.fwd(*[t.data for t in inputs], **params)
+            out = prim.fwd(*[t._array for t in inputs], **params)
     except (ValueError, IndexError) as err:
         if isinstance(err, ShapeError):
             raise
@@ -389,7 +389,7 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (int, float, bool, B.xp.generic)) and not isinstance(x, _ndarray):
-        dt = dtypes.scalar_dtype_for(x, like.data.dtype) if like is not None else None
+        dt = dtypes.scalar_dtype_for(x, like._array.dtype) if like is not None else None
         if dt is None:
             return Tensor(x)
         return scalar_tensor(x, dt)
@@ -400,14 +400,14 @@ def binary_args(a, b):
     """Two operands of a binary op as tensors of one common dtype (PyTorch's
     promotion).  The fast path (both tensors, same dtype) costs two checks."""
     if type(a) is Tensor and type(b) is Tensor:
-        if a.data.dtype == b.data.dtype:
+        if a._array.dtype == b._array.dtype:
             return a, b
     elif type(a) is Tensor:
         b = _constant(b, a) if b.__class__ in _NUMBERS else as_tensor_arg(b, a)
-        return (a, b) if b.data.dtype == a.data.dtype else cast_common(a, b)
+        return (a, b) if b._array.dtype == a._array.dtype else cast_common(a, b)
     elif type(b) is Tensor:
         a = _constant(a, b) if a.__class__ in _NUMBERS else as_tensor_arg(a, b)
-        return (a, b) if a.data.dtype == b.data.dtype else cast_common(a, b)
+        return (a, b) if a._array.dtype == b._array.dtype else cast_common(a, b)
     a = a if isinstance(a, Tensor) else as_tensor_arg(a, b if isinstance(b, Tensor) else None)
     b = b if isinstance(b, Tensor) else as_tensor_arg(b, a)
     return cast_common(a, b)
@@ -423,39 +423,39 @@ def _constant(x, like: Tensor) -> Tensor:
     (``x * 2.0``), with the 0-d arrays of nonzero numbers cached: they are
     made read-only, so a cached constant can never be changed in place.
     (Zeros are not cached, as ``0.0 == -0.0``; nor is NaN.)"""
-    key = (x.__class__, x, like.data.dtype)
+    key = (x.__class__, x, like._array.dtype)
     arr = _CONSTANTS.get(key)
     if arr is not None:
         return _make(arr)
     t = as_tensor_arg(x, like)
-    if x and x == x and t.data.dtype == like.data.dtype and len(_CONSTANTS) < _MAX_CONSTANTS:
-        t.data.flags.writeable = False
-        _CONSTANTS[key] = t.data
+    if x and x == x and t._array.dtype == like._array.dtype and len(_CONSTANTS) < _MAX_CONSTANTS:
+        t._array.flags.writeable = False
+        _CONSTANTS[key] = t._array
     return t
 
 
 def cast_common(*ts: Tensor):
     """Cast tensors to their PyTorch result dtype (differentiably)."""
-    first = ts[0].data.dtype
+    first = ts[0]._array.dtype
     for t in ts:
-        if t.data.dtype != first:
+        if t._array.dtype != first:
             break
     else:
         return ts
-    target = dtypes.result_type([(t.data.dtype, t.data.ndim) for t in ts])
-    return tuple(t if t.data.dtype == target else to_dtype(t, target) for t in ts)
+    target = dtypes.result_type([(t._array.dtype, t._array.ndim) for t in ts])
+    return tuple(t if t._array.dtype == target else to_dtype(t, target) for t in ts)
 
 
 def to_dtype(t: Tensor, dtype) -> Tensor:
     """``t`` converted to ``dtype``; the gradient flows back converted to ``t``'s
     dtype (only between floating dtypes, as in PyTorch)."""
-    if t.data.dtype == dtype:
+    if t._array.dtype == dtype:
         return t
     return cast(t, dtype=dtype)
 
 
 def _cast_vjp(g, ans, a, dtype):
-    return cast(g, dtype=a.data.dtype)
+    return cast(g, dtype=a._array.dtype)
 
 
 cast = defprim(
@@ -478,7 +478,7 @@ def _sum_to_fwd(a, shape):
 
 
 def _sum_to_vjp(g, ans, a, shape):
-    return broadcast_to_prim(g, shape=a.data.shape)
+    return broadcast_to_prim(g, shape=a._array.shape)
 
 
 sum_to = defprim(
@@ -495,7 +495,7 @@ def _broadcast_fwd(a, shape):
 
 
 def _broadcast_vjp(g, ans, a, shape):
-    return sum_to(g, shape=a.data.shape)
+    return sum_to(g, shape=a._array.shape)
 
 
 broadcast_to_prim = defprim(

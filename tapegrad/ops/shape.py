@@ -51,7 +51,7 @@ def _reshape_fwd(a, shape):
 RESHAPE = defprim(
     "reshape",
     _reshape_fwd,
-    lambda g, ans, a, shape: reshape(g, a.data.shape),
+    lambda g, ans, a, shape: reshape(g, a._array.shape),
     partials="1",
     view=True,
     doc="out = a with the same elements in the shape `shape`",
@@ -62,7 +62,7 @@ def reshape(input, *shape) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
     x = _t(input)
     shape = _shape_arg(shape)
-    if shape == x.data.shape:
+    if shape == x._array.shape:
         return x if not x.requires_grad else apply(RESHAPE, x, shape=shape)
     return apply(RESHAPE, x, shape=shape)
 
@@ -177,7 +177,7 @@ def broadcast_to(input, shape) -> Tensor:
     """A read-only view of ``input`` repeated to ``shape`` (NumPy's rules)."""
     x = _t(input)
     shape = tuple(int(s) for s in shape)
-    if shape == x.data.shape:
+    if shape == x._array.shape:
         return x
     return apply(broadcast_to_prim, x, shape=shape)
 
@@ -214,13 +214,13 @@ def _repeat_fwd(a, repeats):
 
 
 def _repeat_vjp(g, ans, a, repeats):
-    shape = (1,) * (len(repeats) - a.data.ndim) + a.data.shape
+    shape = (1,) * (len(repeats) - a._array.ndim) + a._array.shape
     split = []
     for r, s in zip(repeats, shape):
         split += [r, s]
     n = len(repeats)
     gathered = permute(reshape(g, split), [2 * i for i in range(n)] + [2 * i + 1 for i in range(n)])
-    return reshape(apply(_sum_to, gathered, shape=shape), a.data.shape)
+    return reshape(apply(_sum_to, gathered, shape=shape), a._array.shape)
 
 
 REPEAT = defprim(
@@ -248,7 +248,7 @@ def _cat_fwd(*arrays, dim):
 def _cat_vjp(g, ans, *inputs, dim, needs):
     out, start = [], 0
     for x, need in zip(inputs, needs):
-        n = x.data.shape[dim]
+        n = x._array.shape[dim]
         out.append(narrow(g, dim, start, n) if need else None)
         start += n
     return tuple(out)
@@ -480,7 +480,7 @@ def diag(input, diagonal: int = 0) -> Tensor:
         cols = xp.arange(n) + builtins.max(diagonal, 0)
         from tapegrad.ops.index import index_put
 
-        return index_put(Tensor(xp.zeros((size, size), dtype=x.data.dtype)), (rows, cols), x)
+        return index_put(Tensor(xp.zeros((size, size), dtype=x._array.dtype)), (rows, cols), x)
     if x.ndim == 2:
         r, c = x.shape
         start_r, start_c = builtins.max(-diagonal, 0), builtins.max(diagonal, 0)
@@ -497,7 +497,7 @@ def _pad_fwd(a, widths, value):
 def _pad_vjp(g, ans, a, widths, value):
     from tapegrad.ops.index import getitem
 
-    return getitem(g, tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.data.shape)))
+    return getitem(g, tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a._array.shape)))
 
 
 PAD = defprim(

@@ -57,7 +57,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p.data, self.state.setdefault(p, {}), group)
+                self._init_state(p._array, self.state.setdefault(p, {}), group)
 
     @staticmethod
     def _init_state(param, state: dict[str, Any], group: dict[str, Any]) -> None:
@@ -68,14 +68,14 @@ class Adagrad(Optimizer):
 
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
         self._init_state(param, state, hp)
-        state["step"].data += 1
-        step = float(state["step"].data)
+        state["step"]._array += 1
+        step = float(state["step"]._array)
         if hp["maximize"]:
             grad = -grad
         if hp["weight_decay"] != 0:
             grad = grad + hp["weight_decay"] * param
         clr = hp["lr"] / (1.0 + (step - 1.0) * hp["lr_decay"])
-        s = state["sum"].data
+        s = state["sum"]._array
         s += grad * grad
         std = xp.sqrt(s)
         std += hp["eps"]

@@ -76,14 +76,14 @@ class Adam(Optimizer):
                 param *= 1.0 - lr * wd
             else:
                 grad = grad + wd * param
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m, v = state["exp_avg"]._array, state["exp_avg_sq"]._array
         lerp_(m, grad, 1.0 - beta1)
         v *= beta2
         v += (1.0 - beta2) * grad * grad
         bias_correction1 = 1.0 - beta1**step
         bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
         if hp["amsgrad"]:
-            vmax = state["max_exp_avg_sq"].data
+            vmax = state["max_exp_avg_sq"]._array
             xp.maximum(vmax, v, out=vmax)
             v = vmax
         denom = xp.sqrt(v)

@@ -99,10 +99,10 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif p.grad.grad_fn is not None or not p.grad.data.flags.writeable:
-                    p.grad = _make(xp.zeros_like(p.grad.data))
+                elif p.grad.grad_fn is not None or not p.grad._array.flags.writeable:
+                    p.grad = _make(xp.zeros_like(p.grad._array))
                 else:
-                    p.grad.data.fill(0)
+                    p.grad._array.fill(0)
                     bump_version(p.grad)
 
     def step(self, closure: Callable[[], Any] | None = None):
@@ -124,17 +124,17 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            grad = p.grad.data
-            if grad.dtype != p.data.dtype:
-                grad = grad.astype(p.data.dtype)
+            grad = p.grad._array
+            if grad.dtype != p._array.dtype:
+                grad = grad.astype(p._array.dtype)
             state = self.state.get(p)
             if state is None:
                 state = {}
-                self._update(p.data, grad, state, hp)
+                self._update(p._array, grad, state, hp)
                 if state:  # plain SGD keeps no state, as in PyTorch
                     self.state[p] = state
             else:
-                self._update(p.data, grad, state, hp)
+                self._update(p._array, grad, state, hp)
             bump_version(p)
 
     def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +229,7 @@ def _cast_buffer(p: Tensor, key: str, value, index, name: str):
     """A copy of one saved state entry, as a tensor of ``p``'s dtype when it is
     a floating buffer (the step count stays float32, as in PyTorch)."""
     if isinstance(value, Tensor):
-        arr = value.data
+        arr = value._array
     elif B.is_array(value) or hasattr(value, "__array_interface__"):
         arr = xp.asarray(value)
     else:
@@ -243,8 +243,8 @@ def _cast_buffer(p: Tensor, key: str, value, index, name: str):
             f"{name}.load_state_dict: state[{index!r}][{key!r}] has shape {tuple(arr.shape)} "
             f"but its parameter has shape {tuple(p.shape)}"
         )
-    if arr.dtype.kind == "f" and p.data.dtype.kind == "f":
-        return _make(xp.array(arr, dtype=p.data.dtype))
+    if arr.dtype.kind == "f" and p._array.dtype.kind == "f":
+        return _make(xp.array(arr, dtype=p._array.dtype))
     return _make(xp.array(arr))
 
 
@@ -292,5 +292,5 @@ def bump_step(state: dict[str, Any]) -> float:
     step = state.get("step")
     if step is None:
         step = state["step"] = step_tensor()
-    step.data += 1
-    return float(step.data)
+    step._array += 1
+    return float(step._array)

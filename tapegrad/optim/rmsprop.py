@@ -79,11 +79,11 @@ class RMSprop(Optimizer):
         if hp["weight_decay"] != 0:
             grad = grad + hp["weight_decay"] * param
         alpha = hp["alpha"]
-        v = state["square_avg"].data
+        v = state["square_avg"]._array
         v *= alpha
         v += (1.0 - alpha) * grad * grad
         if hp["centered"]:
-            gbar = state["grad_avg"].data
+            gbar = state["grad_avg"]._array
             lerp_(gbar, grad, 1.0 - alpha)
             avg = v - gbar * gbar
             xp.sqrt(avg, out=avg)
@@ -91,7 +91,7 @@ class RMSprop(Optimizer):
             avg = xp.sqrt(v)
         avg += hp["eps"]
         if hp["momentum"] > 0:
-            buf = state["momentum_buffer"].data
+            buf = state["momentum_buffer"]._array
             buf *= hp["momentum"]
             buf += grad / avg
             axpy_(param, -hp["lr"], buf)

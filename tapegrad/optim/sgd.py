@@ -72,8 +72,8 @@ class SGD(Optimizer):
                 g = p.grad
                 if g is None:
                     continue
-                param = p.data
-                grad = g.data
+                param = p._array
+                grad = g._array
                 if grad.dtype != param.dtype:
                     grad = grad.astype(param.dtype)
                 if momentum:
@@ -86,7 +86,7 @@ class SGD(Optimizer):
                         else:
                             st["momentum_buffer"] = _make(buf)
                     else:
-                        buf = buf.data
+                        buf = buf._array
                         buf *= momentum
                         _add(buf, grad, out=buf)
                     grad = buf
@@ -105,9 +105,9 @@ class SGD(Optimizer):
             if buf is None:
                 buf = state["momentum_buffer"] = _make(grad.copy())
             else:
-                buf.data *= momentum
-                axpy_(buf.data, 1.0 - hp["dampening"], grad)
-            grad = grad + momentum * buf.data if hp["nesterov"] else buf.data
+                buf._array *= momentum
+                axpy_(buf._array, 1.0 - hp["dampening"], grad)
+            grad = grad + momentum * buf._array if hp["nesterov"] else buf._array
         axpy_(param, -hp["lr"], grad)
 
 
@@ -177,6 +177,6 @@ class EMAMomentum(Optimizer):
         if m is None:
             m = state["exp_avg"] = zeros_state(param)
         beta = hp["beta"]
-        m.data *= beta
-        axpy_(m.data, 1.0 - beta, grad)
-        axpy_(param, -hp["lr"], m.data)
+        m._array *= beta
+        axpy_(m._array, 1.0 - beta, grad)
+        axpy_(param, -hp["lr"], m._array)

@@ -64,8 +64,8 @@ class Standardize(nn.Module):
         """Set the statistics from the training inputs ``x`` (n, features);
         ``scale`` is the standard deviation plus 0.01 (constant pixels stay finite)."""
         x = B.host.asarray(x, dtype="float64")
-        self.mean.data[...] = x.mean(axis=0)
-        self.scale.data[...] = x.std(axis=0) + 0.01
+        self.mean._array[...] = x.mean(axis=0)
+        self.scale._array[...] = x.std(axis=0) + 0.01
 
     def forward(self, x):
         return (x - self.mean) / self.scale
@@ -188,7 +188,7 @@ def _predict(model, x, batch: int = EVAL_BATCH):
     parts = []
     with tg.no_grad():
         for i in range(0, x.shape[0], batch):
-            parts.append(B.to_host(model(x[i : i + batch]).data))
+            parts.append(B.to_host(model(x[i : i + batch])._array))
     return B.host.concatenate(parts) if parts else B.host.zeros((0, 0))
 
 
@@ -198,7 +198,7 @@ def test_metrics(model, x, y) -> tuple[dict, object]:
     with tg.no_grad():
         loss = float(F.cross_entropy(tg.tensor(logits), y).item())
     pred = logits.argmax(axis=1)
-    acc = float((pred == B.to_host(y.data)).mean())
+    acc = float((pred == B.to_host(y._array)).mean())
     return {"test_loss": loss, "test_accuracy": acc}, pred
 
 

@@ -83,7 +83,7 @@ def _monitored(state: FitState, monitor: str, who: str) -> float:
 
 def _copy_state(model) -> dict:
     """A copy of ``model.state_dict()`` that later updates do not change."""
-    return {k: _make(v.data.copy()) for k, v in model.state_dict().items()}
+    return {k: _make(v._array.copy()) for k, v in model.state_dict().items()}
 
 
 class EarlyStopping(Callback):
@@ -223,8 +223,8 @@ class GradientStats(Callback):
 
     def on_train_begin(self, state: FitState) -> None:
         self.params = [(n, p) for n, p in state.model.named_parameters() if p.requires_grad]
-        self.m = {n: xp.zeros_like(p.data) for n, p in self.params}
-        self.s = {n: xp.zeros_like(p.data) for n, p in self.params}
+        self.m = {n: xp.zeros_like(p._array) for n, p in self.params}
+        self.s = {n: xp.zeros_like(p._array) for n, p in self.params}
         self._reset_epoch()
 
     def _reset_epoch(self) -> None:
@@ -241,7 +241,7 @@ class GradientStats(Callback):
         for name, p in self.params:
             if p.grad is None:
                 continue
-            g = p.grad.data
+            g = p.grad._array
             m, s = self.m[name], self.s[name]
             m *= beta
             m += (1.0 - beta) * g

@@ -58,7 +58,7 @@ def test_zero_dim_backward_equals_the_recorded_backward(dtype):
     want = tg.autograd.grad(f(), [x, z], create_graph=True)
     for g, w in zip(got, want):
         assert g.dtype == dtype and g.shape == ()
-        assert isinstance(g.data, np.ndarray) and g.data.flags.writeable
+        assert isinstance(g.numpy(), np.ndarray) and g.numpy().flags.writeable
         np.testing.assert_array_equal(g.numpy(), w.detach().numpy())
     x.grad.add_(1.0)  # in place on one leaf's grad leaves the other alone
     np.testing.assert_array_equal(z.grad.numpy(), want[1].detach().numpy())

@@ -13,7 +13,7 @@ def _graph():
     x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     h = tg.exp(x)
     hidden = h * h
-    refs = [weakref.ref(h.data), weakref.ref(hidden.data)]
+    refs = [weakref.ref(h.detach().numpy()), weakref.ref(hidden.detach().numpy())]
     loss = hidden.sum()
     return x, loss, refs
 

@@ -25,7 +25,7 @@ def _run(opt_cls, theta, grads, **kwargs):
     for g in grads:
         p.grad = _make(g.copy())
         opt.step()
-        out.append(p.data.copy())
+        out.append(p.detach().numpy().copy())
     return out
 
 

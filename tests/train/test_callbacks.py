@@ -123,7 +123,7 @@ def test_gradient_stats_match_the_slide_moving_averages():
     class Grab(Callback):
         def on_batch_end(self, state):
             for name, p in state.model.named_parameters():
-                grads[name].append(p.grad.data.copy())
+                grads[name].append(p.grad.numpy().copy())
 
     beta = 0.9
     history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1),
