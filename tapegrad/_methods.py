@@ -1,12 +1,13 @@
-"""Bind the ops as ``Tensor`` methods and operators, as in PyTorch
-(``tg.exp(x)`` and ``x.exp()``, ``x + y``, ``x[idx]``), and define the
-in-place methods.
+"""The ``Tensor`` methods that are not a primitive's own (each entry of the
+table binds its public function itself): composites, conversions, reflected
+operators, and the in-place family.
 
 In-place rules (PyTorch's): a leaf that requires grad may change in place
-only under ``no_grad``; every in-place change bumps the version counter (shared
-with views), so ``backward()`` fails clearly if a saved tensor changed; in
-grad mode an in-place op on a non-leaf is recorded like its out-of-place form
-and the tensor's ``grad_fn`` moves to the new node.
+only under ``no_grad``; every in-place change goes through
+``tapegrad.tensor.change``, which bumps the version counter (shared with
+views), so ``backward()`` fails clearly if a saved tensor changed; in grad
+mode an in-place op on a non-leaf is recorded like its out-of-place form and
+the tensor's ``grad_fn`` moves to the new node.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from tapegrad.ops import linalg as L
 from tapegrad.ops import order as O
 from tapegrad.ops import reduce as R
 from tapegrad.ops import shape as S
-from tapegrad.ops.registry import CLONE, apply, as_tensor_arg, to_dtype
-from tapegrad.tensor import Tensor, _make, bump_version
+from tapegrad.ops.registry import CLONE, as_tensor_arg, to_dtype
+from tapegrad.tensor import Tensor, assign, attached, change, new_tensor
 
 xp = B.xp
 
@@ -59,10 +60,10 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
     nothing changes; differentiable between floating dtypes.  The device can
     only be the CPU."""
     dtype = to_arguments(args, kwargs, "to")
-    if dtype is None or dtype == self._array.dtype:
+    if dtype is None or dtype == self.dtype:
         return clone(self) if kwargs.get("copy") else self
     if self.requires_grad and dtype.kind != "f":
-        return _make(self._array.astype(dtype))
+        return new_tensor(self._array.astype(dtype))
     return to_dtype(self, dtype)
 
 
@@ -78,13 +79,14 @@ def _caster(dtype):
     return method
 
 
+@CLONE.public
 def clone(input: Tensor) -> Tensor:
     """A copy with its own memory; the gradient flows through."""
-    return apply(CLONE, input if type(input) is Tensor else as_tensor_arg(input))
+    return CLONE.apply(as_tensor_arg(input))
 
 
 def contiguous(self: Tensor) -> Tensor:
-    return self if self._array.flags.c_contiguous else clone(self)
+    return self if self.is_contiguous() else clone(self)
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
@@ -92,54 +94,33 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------ in-place
-def _write(t: Tensor, arr, op: str) -> None:
-    if arr.shape != t._array.shape:
-        raise RuntimeError(
-            f"{op}: the result has shape {tuple(arr.shape)} but the tensor changed in place has "
-            f"shape {tuple(t.shape)} (an in-place op cannot broadcast its target)"
-        )
-    if arr.dtype != t._array.dtype and not xp.can_cast(arr.dtype, t._array.dtype, "same_kind"):
-        raise RuntimeError(
-            f"{op}: result type {arr.dtype} can't be cast to the tensor's dtype {t.dtype}"
-        )
-    if not t._array.flags.writeable:
-        what = (
-            "a broadcast (expanded) view whose elements share memory"
-            if 0 in t._array.strides and t._array.size > 1
-            else "read-only (a gradient the engine shares, or an array marked read-only)"
-        )
-        raise RuntimeError(f"{op}: this tensor is {what}; clone() it before changing it in place")
-    t._array[...] = arr
-
-
 def inplace(t: Tensor, outplace, op: str, *args, **kwargs) -> Tensor:
-    """Apply ``outplace(t, *args)`` and store the result in ``t`` itself."""
-    record = GradMode.enabled and (
+    """``t`` changed in place to ``outplace(t, *args, **kwargs)``.  Recorded
+    like the out-of-place op when grad mode is on and a tensor involved
+    requires grad (``t`` then takes the new node as its ``grad_fn``)."""
+    if GradMode.enabled and (
         t.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
-    )
-    if record:
+    ):
         if t.grad_fn is None and t.requires_grad:
             raise RuntimeError(
                 f"{op}: a leaf tensor that requires grad is being changed in place; do it inside "
                 "`with tg.no_grad():` (as optimisers do) or work on a copy"
             )
-        if t._array.dtype.kind != "f":
+        if t.dtype.kind != "f":
             raise RuntimeError(f"{op}: an integer tensor cannot take a result that requires grad")
-        old = _make(t._array.copy(), t.grad_fn)
-        old.requires_grad = t.requires_grad
-        out = outplace(old, *args, **kwargs)
-        _write(t, out._array, op)
+        out = outplace(attached(t._array.copy(), t.grad_fn), *args, **kwargs)
+        assign(t, out._array, op)
         t.grad_fn = out.grad_fn
         t.requires_grad = True
-    else:
-        with no_grad():
-            out = outplace(t, *args, **kwargs)
-        _write(t, out._array, op)
-    bump_version(t)
-    return t
+        return t
+    with no_grad():
+        out = outplace(t, *args, **kwargs)
+    return assign(t, out._array, op)
 
 
-def _inplace_method(outplace, op):
+def _inplace_method(outplace, op: str):
+    """The in-place method ``op`` of the out-of-place op ``outplace``."""
+
     def method(self: Tensor, *args, **kwargs) -> Tensor:
         return inplace(self, outplace, op, *args, **kwargs)
 
@@ -148,18 +129,58 @@ def _inplace_method(outplace, op):
     return method
 
 
+def _arithmetic_(prim, op: str, scaled: bool = False):
+    """``add_``, ``mul_`` and friends: with nothing to record, the entry's
+    in-place forward writes straight into the tensor's memory (an optimiser's
+    update allocates nothing); otherwise as ``inplace``.  ``scaled``: the
+    method takes ``alpha`` (``add_(other, alpha=2)``)."""
+    outplace = prim.function
+    write = prim.inplace
+
+    def method(self: Tensor, other, *, alpha=1) -> Tensor:
+        if alpha != 1:
+            other = E.mul(other, alpha)
+        if GradMode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
+            return inplace(self, outplace, op, other)
+        operand = other._array if isinstance(other, Tensor) else other
+        try:
+            return change(self, lambda arr: write(arr, operand), op)
+        except (TypeError, ValueError) as err:
+            raise _inplace_error(self, operand, op, err) from None
+
+    method.__name__ = op
+    scales = " (``alpha`` scales ``other``)" if scaled else ""
+    method.__doc__ = f"In-place ``{outplace.__name__}``{scales}."
+    return method
+
+
+def _inplace_error(t: Tensor, operand, op: str, err: Exception) -> RuntimeError:
+    """The error for an in-place result that does not fit its tensor."""
+    try:
+        shape = xp.broadcast_shapes(t.shape, xp.shape(operand))
+    except ValueError:
+        shape = xp.shape(operand)
+    if tuple(shape) != tuple(t.shape):
+        return RuntimeError(
+            f"{op}: the result has shape {tuple(shape)} but the tensor changed in place has "
+            f"shape {tuple(t.shape)} (an in-place op cannot broadcast its target)"
+        )
+    result = xp.result_type(t._array, operand)
+    return RuntimeError(f"{op}: result type {result} can't be cast to the tensor's dtype {t.dtype}")
+
+
 def _fill(x, value):
     return I.index_put(x, Ellipsis, value)
 
 
 def _zero(x):
-    return I.index_put(x, Ellipsis, 0.0 if x._array.dtype.kind == "f" else 0)
+    return I.index_put(x, Ellipsis, 0.0 if x.dtype.kind == "f" else 0)
 
 
 def _copy(x, src):
-    src = src if isinstance(src, Tensor) else Tensor(src)
-    if src._array.dtype != x._array.dtype:
-        src = to(src, x._array.dtype)
+    src = as_tensor_arg(src)
+    if src.dtype != x.dtype:
+        src = to(src, x.dtype)
     return I.index_put(x, Ellipsis, src)
 
 
@@ -167,17 +188,18 @@ def _setitem(self: Tensor, key, value) -> None:
     inplace(self, I.index_put, "__setitem__", key, value)
 
 
-def _random_inplace(draw):
+def _random_(draw):
+    """An in-place method that fills the tensor with ``draw(rng, shape, ...)``
+    (``normal_``, ``uniform_``, ``bernoulli_``), from tapegrad's generator."""
+
     def method(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
         if GradMode.enabled and self.requires_grad:
             raise RuntimeError(
                 f"{draw.__name__}: a tensor that requires grad is being changed in place; use "
                 "`with tg.no_grad():`"
             )
-        arr = draw(B.rng(generator), self._array.shape, *args, **kwargs)
-        _write(self, xp.asarray(arr).astype(self._array.dtype), draw.__name__)
-        bump_version(self)
-        return self
+        values = xp.asarray(draw(B.rng(generator), self.shape, *args, **kwargs))
+        return assign(self, values.astype(self.dtype), draw.__name__)
 
     method.__name__ = draw.__name__
     return method
@@ -193,6 +215,16 @@ def normal_(rng, shape, mean=0.0, std=1.0):
 
 def bernoulli_(rng, shape, p=0.5):
     return rng.random(shape) < p
+
+
+def _addcmul(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 * tensor2`` (PyTorch's ``addcmul``, in its order)."""
+    return input + value * tensor1 * tensor2
+
+
+def _addcdiv(input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2`` (PyTorch's ``addcdiv``, in its order)."""
+    return input + value * tensor1 / tensor2
 
 
 # ------------------------------------------------------------------ misc
@@ -234,9 +266,9 @@ def _index_put_method(self, indices, values, accumulate=False) -> Tensor:
     if not accumulate:
         return I.index_put(self, key, values)
     items, _ = I.normalize_key(key)
-    v = values if isinstance(values, Tensor) else Tensor(values, dtype=self.dtype)
+    v = as_tensor_arg(values, self)
     v = S.broadcast_to(to(v, self.dtype), self._array[items].shape)
-    return self + apply(I.INDEX_SCATTER, v, shape=self._array.shape, key=items)  # repeats add up
+    return self + I.INDEX_SCATTER.apply(v, shape=self.shape, key=items)  # repeats add up
 
 
 def _bernoulli_method(self, p=None, generator=None) -> Tensor:
@@ -244,14 +276,6 @@ def _bernoulli_method(self, p=None, generator=None) -> Tensor:
 
     probs = self if p is None else Fa.full_like(self, p)
     return Fa.bernoulli(probs, generator=generator)
-
-
-def _sub_method(self, other, alpha=1):
-    return E.sub(self, other, alpha=alpha)
-
-
-def _add_method(self, other, alpha=1):
-    return E.add(self, other, alpha=alpha)
 
 
 def _rsub(self, other):
@@ -272,93 +296,82 @@ def _rmatmul(self, other):
 
 def _bitwise(fn, name):
     def op(self, other):
-        a = self._array
         b = other._array if isinstance(other, Tensor) else other
-        return Tensor(fn(a, b))
+        return new_tensor(xp.asarray(fn(self._array, b)))
 
     op.__name__ = name
     return op
 
 
 def _invert(self):
-    if self._array.dtype == B.bool_:
-        return Tensor(xp.logical_not(self._array))
-    return Tensor(xp.invert(self._array))
+    fn = xp.logical_not if self.dtype == B.bool_ else xp.invert
+    return new_tensor(xp.asarray(fn(self._array)))
+
+
+def _floordiv(self, other):
+    return E.div(self, other, rounding_mode="floor")
+
+
+def _mod(self, other):
+    b = other._array if isinstance(other, Tensor) else other
+    return new_tensor(xp.asarray(xp.mod(self._array, b)))
 
 
 _METHODS = {
-    # rounding, triangles, order
-    "floor": E.floor, "ceil": E.ceil, "trunc": E.trunc, "fix": E.fix, "frac": E.frac,
-    "round": E.round, "tril": S.tril, "triu": S.triu, "roll": S.roll, "sort": O.sort,
-    "argsort": O.argsort, "topk": O.topk, "lerp": E.lerp, "isclose": C.isclose,
-    "tile": S.tile, "repeat_interleave": S.repeat_interleave, "diag": S.diag,
-    # elementwise
-    "add": _add_method, "sub": _sub_method, "mul": E.mul, "div": E.div, "pow": E.pow,
-    "true_divide": E.div, "multiply": E.mul, "subtract": _sub_method, "divide": E.div,
-    "neg": E.neg, "negative": E.neg, "exp": E.exp, "log": E.log, "log1p": E.log1p,
-    "expm1": E.expm1, "sqrt": E.sqrt, "rsqrt": E.rsqrt, "abs": E.abs, "sign": E.sign,
-    "sin": E.sin, "cos": E.cos, "tan": E.tan, "tanh": E.tanh, "sigmoid": E.sigmoid,
-    "relu": E.relu, "clamp": E.clamp, "clip": E.clamp, "maximum": E.maximum,
-    "minimum": E.minimum, "reciprocal": E.reciprocal, "square": E.square, "erf": E.erf,
+    # composites and ops without an entry of their own
+    "lerp": E.lerp, "isclose": C.isclose, "tile": S.tile,
+    "repeat_interleave": S.repeat_interleave, "diag": S.diag, "roll": S.roll,
+    "sort": O.sort, "argsort": O.argsort, "topk": O.topk, "square": E.square,
     "where": _where_method, "eq": C.eq, "ne": C.ne, "lt": C.lt, "le": C.le, "gt": C.gt,
     "ge": C.ge, "logical_not": C.logical_not, "logical_and": C.logical_and,
-    "logical_or": C.logical_or, "logical_xor": C.logical_xor, "isnan": C.isnan, "isinf": C.isinf, "isfinite": C.isfinite,
-    "allclose": C.allclose, "equal": C.equal, "softplus": A.softplus,
-    # reductions
-    "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
-    "amax": R.amax, "amin": R.amin, "prod": R.prod, "logsumexp": R.logsumexp, "norm": R.norm,
-    "argmax": R.argmax, "argmin": R.argmin, "any": R.any, "all": R.all, "cumsum": R.cumsum,
-    "softmax": R.softmax, "log_softmax": R.log_softmax, "count_nonzero": R.count_nonzero,
-    # shape
-    "reshape": S.reshape, "view": S.view, "flatten": S.flatten, "unflatten": S.unflatten,
-    "transpose": S.transpose, "swapaxes": S.transpose, "permute": S.permute,
-    "unsqueeze": S.unsqueeze, "squeeze": S.squeeze, "expand": S.expand,
-    "expand_as": S.expand_as, "view_as": _view_as, "reshape_as": _view_as, "broadcast_to": S.broadcast_to, "repeat": S.repeat,
-    "split": S.split, "chunk": S.chunk, "flip": S.flip, "narrow": S.narrow,
+    "logical_or": C.logical_or, "logical_xor": C.logical_xor, "isnan": C.isnan,
+    "isinf": C.isinf, "isfinite": C.isfinite, "allclose": C.allclose, "equal": C.equal,
+    "std": R.std, "max": R.max, "min": R.min, "argmax": R.argmax, "argmin": R.argmin,
+    "any": R.any, "all": R.all, "count_nonzero": R.count_nonzero,
+    "flatten": S.flatten, "unflatten": S.unflatten, "transpose": S.transpose,
+    "swapaxes": S.transpose, "unsqueeze": S.unsqueeze, "squeeze": S.squeeze,
+    "expand": S.expand, "expand_as": S.expand_as, "view_as": _view_as,
+    "reshape_as": _view_as, "split": S.split, "chunk": S.chunk, "narrow": S.narrow,
     "unbind": S.unbind, "select": S.select, "t": S.t, "movedim": S.movedim,
-    "sum_to_size": S.sum_to_size,
-    # index
-    "gather": I.gather, "index_put": _index_put_method, "bernoulli": _bernoulli_method, "scatter_add": I.scatter_add, "index_select": I.index_select,
-    "scatter": I.scatter, "index_add": I.index_add,
-    "scatter_": _inplace_method(I.scatter, "scatter_"),
-    "scatter_add_": _inplace_method(I.scatter_add, "scatter_add_"),
-    "index_add_": _inplace_method(I.index_add, "index_add_"),
+    "sum_to_size": S.sum_to_size, "index_put": _index_put_method,
+    "bernoulli": _bernoulli_method, "index_select": I.index_select, "index_add": I.index_add,
     "masked_fill": I.masked_fill, "take_along_dim": I.take_along_dim, "nonzero": I.nonzero,
-    # linalg
-    "matmul": L.matmul, "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "dot": L.dot, "outer": L.outer,
-    "inner": L.dot,
+    "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "addcmul": _addcmul, "addcdiv": _addcdiv,
+    "softplus": A.softplus,
     # conversion
     "to": to, "float": _caster(dtypes.float32), "double": _caster(dtypes.float64),
     "half": _caster(dtypes.float16), "long": _caster(dtypes.int64),
-    "int": _caster(dtypes.int32), "bool": _caster(dtypes.bool), "clone": clone,
-    "contiguous": contiguous, "type_as": type_as, "cpu": lambda self: self, "cuda": _cuda,
+    "int": _caster(dtypes.int32), "bool": _caster(dtypes.bool), "contiguous": contiguous,
+    "type_as": type_as, "cpu": lambda self: self, "cuda": _cuda,
     "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
     "new_full": _new("full"), "new_tensor": _new("tensor"),
     # in-place
-    "add_": _inplace_method(_add_method, "add_"), "sub_": _inplace_method(_sub_method, "sub_"),
-    "mul_": _inplace_method(E.mul, "mul_"), "div_": _inplace_method(E.div, "div_"),
+    "add_": _arithmetic_(E.ADD, "add_", scaled=True),
+    "sub_": _arithmetic_(E.SUB, "sub_", scaled=True),
+    "mul_": _arithmetic_(E.MUL, "mul_"), "div_": _arithmetic_(E.DIV, "div_"),
+    "__iadd__": _arithmetic_(E.ADD, "__iadd__"), "__isub__": _arithmetic_(E.SUB, "__isub__"),
+    "__imul__": _arithmetic_(E.MUL, "__imul__"),
+    "__itruediv__": _arithmetic_(E.DIV, "__itruediv__"),
     "pow_": _inplace_method(E.pow, "pow_"), "clamp_": _inplace_method(E.clamp, "clamp_"),
     "fill_": _inplace_method(_fill, "fill_"), "zero_": _inplace_method(_zero, "zero_"),
     "copy_": _inplace_method(_copy, "copy_"), "neg_": _inplace_method(E.neg, "neg_"),
     "exp_": _inplace_method(E.exp, "exp_"), "relu_": _inplace_method(E.relu, "relu_"),
+    "sqrt_": _inplace_method(E.sqrt, "sqrt_"), "lerp_": _inplace_method(E.lerp, "lerp_"),
+    "addcmul_": _inplace_method(_addcmul, "addcmul_"),
+    "addcdiv_": _inplace_method(_addcdiv, "addcdiv_"),
     "masked_fill_": _inplace_method(I.masked_fill, "masked_fill_"),
-    "uniform_": _random_inplace(uniform_), "normal_": _random_inplace(normal_),
-    "bernoulli_": _random_inplace(bernoulli_),
-    # operators
-    "__add__": E.add_operator, "__radd__": E.add, "__sub__": E.sub_operator, "__rsub__": _rsub,
-    "__mul__": E.mul, "__rmul__": E.mul, "__truediv__": E.div, "__rtruediv__": _rdiv,
-    "__pow__": E.pow, "__rpow__": _rpow, "__matmul__": L.matmul, "__rmatmul__": _rmatmul,
-    "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
-    "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt, "__le__": C.le, "__gt__": C.gt,
-    "__ge__": C.ge, "__getitem__": I.getitem, "__setitem__": _setitem,
+    "scatter_": _inplace_method(I.scatter, "scatter_"),
+    "scatter_add_": _inplace_method(I.scatter_add, "scatter_add_"),
+    "index_add_": _inplace_method(I.index_add, "index_add_"),
+    "uniform_": _random_(uniform_), "normal_": _random_(normal_),
+    "bernoulli_": _random_(bernoulli_), "__setitem__": _setitem,
+    # reflected and other operators
+    "__rsub__": _rsub, "__rtruediv__": _rdiv, "__rpow__": _rpow, "__rmatmul__": _rmatmul,
+    "__pos__": lambda self: self, "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt,
+    "__le__": C.le, "__gt__": C.gt, "__ge__": C.ge,
     "__and__": _bitwise(xp.bitwise_and, "__and__"), "__or__": _bitwise(xp.bitwise_or, "__or__"),
     "__xor__": _bitwise(xp.bitwise_xor, "__xor__"), "__invert__": _invert,
-    "__iadd__": _inplace_method(E.add, "__iadd__"),
-    "__isub__": _inplace_method(E.sub, "__isub__"),
-    "__imul__": _inplace_method(E.mul, "__imul__"),
-    "__itruediv__": _inplace_method(E.div, "__itruediv__"),
-    "__floordiv__": lambda self, other: E.div(self, other, rounding_mode="floor"),
-    "__mod__": lambda self, other: Tensor(xp.mod(self._array, other._array if isinstance(other, Tensor) else other)),
+    "__floordiv__": _floordiv, "__mod__": _mod,
 }  # fmt: skip
 
 for _name, _fn in _METHODS.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.device import check_device
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, new_tensor
 
 xp = B.xp
 
@@ -27,7 +27,7 @@ def _size(size) -> tuple:
 
 
 def _finish(arr, requires_grad: bool) -> Tensor:
-    t = _make(arr)
+    t = new_tensor(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -31,7 +31,7 @@ from typing import Any
 
 from tapegrad import backend as B
 from tapegrad._io import atomic_path
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, from_numpy
 
 np = B.host
 
@@ -53,14 +53,14 @@ class CheckpointError(ValueError):
 def _flatten(obj, arrays: dict, where: str) -> dict:
     """The JSON node of ``obj``; tensors' arrays go into ``arrays``."""
     if isinstance(obj, Tensor) or B.is_array(obj):
-        t = obj if isinstance(obj, Tensor) else _make(obj)
-        arr = B.to_host(t._array)
+        arr = B.to_host(obj.numpy(force=True) if isinstance(obj, Tensor) else obj)
         if arr.dtype.kind not in "biuf":
             raise CheckpointError(f"save: cannot store a tensor of dtype {arr.dtype} at {where}")
         key = f"a{len(arrays)}"
         arrays[key] = arr
+        grad = isinstance(obj, Tensor) and obj.requires_grad
         return {"type": "tensor", "key": key, "dtype": str(arr.dtype), "shape": list(arr.shape),
-                "requires_grad": bool(t.requires_grad)}  # fmt: skip
+                "requires_grad": grad}  # fmt: skip
     if obj is None:
         return {"type": "none"}
     if isinstance(obj, bool):
@@ -103,7 +103,7 @@ def _unflatten(node: dict, arrays, name: str):
                 f"load: {name}: entry {node['key']!r} has dtype {arr.dtype} and shape "
                 f"{tuple(arr.shape)} but the metadata says {node['dtype']} {tuple(node['shape'])}"
             )
-        t = _make(B.xp.asarray(arr))
+        t = from_numpy(B.xp.asarray(arr))
         if node.get("requires_grad") and arr.dtype.kind == "f":
             t.requires_grad = True
         return t
@@ -217,7 +217,7 @@ def _save_safetensors(obj, f) -> None:
                 f"save: format='safetensors' stores a flat dict of str -> Tensor; entry {k!r} "
                 f"is a {type(v).__name__} (use the default npz format for nested state)"
             )
-        tensors[k] = _contiguous(B.to_host(v._array if isinstance(v, Tensor) else v))
+        tensors[k] = _contiguous(B.to_host(v.numpy(force=True) if isinstance(v, Tensor) else v))
     arrays: dict = {}
     meta = _metadata(_flatten(dict(obj), arrays, "obj"))
     by_key = {f"a{i}": name for i, name in enumerate(tensors)}
@@ -298,7 +298,7 @@ def _load_safetensors(f, name: str):
             f"load: {name} is truncated or corrupt ({type(e).__name__}: {e})"
         ) from None
     if meta_text is None:  # a safetensors file from elsewhere: a flat dict in file order
-        return {k: _make(B.xp.asarray(v)) for k, v in arrays.items()}
+        return {k: from_numpy(B.xp.asarray(v)) for k, v in arrays.items()}
     info = json.loads(meta_text)
     meta = _parse_metadata(info["meta"], name)
     return _unflatten(meta["root"], {k: arrays[n] for k, n in info["keys"].items()}, name)

@@ -17,6 +17,7 @@ from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node, next_seq
 from tapegrad.device import CPU, check_device, device
+from tapegrad.utils.hooks import add_hook
 
 _ndarray = B.ndarray
 _asarray = B.xp.asarray
@@ -25,36 +26,37 @@ _asarray = B.xp.asarray
 class Tensor:
     """An n-dimensional array that can record the ops applied to it.
 
-    ``data`` is the backend array; ``grad`` a ``Tensor`` or ``None``;
-    ``grad_fn`` the ``Node`` that produced it (``None`` for leaves);
-    ``name`` an optional label that diagrams and explanations use.
+    ``grad`` is a ``Tensor`` or ``None``; ``grad_fn`` the ``Node`` that
+    produced it (``None`` for leaves); ``name`` an optional label that diagrams
+    and explanations use.  The array itself is internal (``_array``: a NumPy
+    array, or a NumPy scalar for the 0-d result of an op, which NumPy computes
+    on several times faster); ``.data`` and ``.numpy()`` are the public ways
+    to it, as in PyTorch.  Every tensor is made by ``new_tensor``.
     """
 
-    __slots__ = (
-        "_array",
-        "grad",
-        "requires_grad",
-        "grad_fn",
-        "name",
-        "_vc",
-        "_hooks",
-        "__weakref__",
-    )
+    __slots__ = ("_array", "grad", "requires_grad", "grad_fn", "name", "_vc", "_hooks",
+                 "__weakref__")  # fmt: skip
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None,
-                 device=None):  # fmt: skip
+    def __new__(cls, data, dtype=None, requires_grad: bool = False, name: str | None = None,
+                device=None):  # fmt: skip
+        """``tg.Tensor(data)``: a new leaf holding a copy of ``data`` (as ``tg.tensor``)."""
         check_device(device, "tensor")
-        arr = _to_array(data, dtype)
-        self._array = arr
-        self.grad = None
-        self.grad_fn = None
-        self.name = name
-        self._vc = FRESH
-        self._hooks = None
-        self.requires_grad = False
+        t = new_tensor(_to_array(data, dtype), cls=cls)
+        t.name = name
         if requires_grad:
-            self.requires_grad_(True)
+            t.requires_grad_(True)
+        return t
+
+    @staticmethod
+    def _make_subclass(cls, data: Tensor, require_grad: bool = False) -> Tensor:
+        """A leaf of class ``cls`` sharing ``data``'s memory and version
+        counter, as PyTorch's ``Tensor._make_subclass`` (``nn.Parameter``)."""
+        t = new_tensor(storage(data), version=shared_version(data), cls=cls)
+        t.name = data.name
+        if require_grad:
+            t.requires_grad_(True)
+        return t
 
     # ------------------------------------------------------------ attributes
     @property
@@ -63,14 +65,14 @@ class Tensor:
         its graph (no ``grad_fn``, no ``requires_grad``) nor its version
         counter, so in-place changes made through it are not seen by autograd
         (``p.data.add_(p.grad, alpha=-lr)`` updates ``p``)."""
-        return _make(self._array)
+        return new_tensor(storage(self))
 
     @data.setter
     def data(self, value: Tensor) -> None:
         """``x.data = y``: ``x`` takes ``y``'s memory (shape and dtype included)."""
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
-        self._array = value._array
+        self._array = storage(value)
 
     @property
     def shape(self) -> tuple:
@@ -142,7 +144,7 @@ class Tensor:
             raise RuntimeError(
                 "numpy(): this tensor requires grad; call tensor.detach().numpy() instead"
             )
-        return B.to_host(self._array)
+        return B.to_host(storage(self))
 
     def item(self):
         """The single element as a Python number."""
@@ -176,12 +178,12 @@ class Tensor:
         return int(self._array.reshape(()).item())
 
     def __array__(self, dtype=None, copy=None):
-        arr = B.to_host(self._array)
+        arr = B.to_host(storage(self))
         return arr if dtype is None else arr.astype(dtype)
 
     def detach(self) -> Tensor:
         """The same data (shared, with the same version counter), cut from the graph."""
-        return _make(self._array, vc=shared_version(self))
+        return new_tensor(storage(self), version=shared_version(self))
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -222,11 +224,8 @@ class Tensor:
         if self.grad_fn is not None:
             return self.grad_fn.register_hook(hook)
         if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        from tapegrad.autograd.graph import _RemovableHandle
-
-        return _RemovableHandle(self._hooks, hook)
+            self._hooks = {}
+        return add_hook(self._hooks, hook)
 
     # ``backward`` is ``tapegrad.autograd.engine.backward``, bound as a method
     # in ``tapegrad._methods`` (no frame in between).
@@ -312,6 +311,80 @@ class ItemError(RuntimeError, ValueError):
     """``.item()`` on a tensor of several elements (PyTorch raises RuntimeError)."""
 
 
+# ------------------------------------------------------------ construction
+_new = object.__new__
+NO_PARAMS: dict = {}  # the params of every node of an op without parameters; never written to
+
+
+def new_tensor(array, prim=None, inputs=None, parents=None, params=NO_PARAMS, version=None,
+               cls=Tensor) -> Tensor:  # fmt: skip
+    """The one constructor of tensors: ``array`` as a tensor of class ``cls``
+    and, when ``parents`` is given, the ``Node`` that records how ``prim``
+    made it from ``inputs`` (with ``params``): the one place a tensor's
+    slots are set and a node is made (every op, ``Function.apply``,
+    ``Parameter``, factories).
+
+    ``parents`` has one entry per input: its node, the input itself for a
+    leaf that requires grad, or ``None``; no ``parents`` when nothing is
+    recorded (grad mode off, or no input requires grad).  The output of a
+    view primitive shares its first input's version counter; ``version`` is
+    one to share otherwise (``detach``).  A node whose vjps read the output
+    watches the output's counter too.  (One call per op, no more: a call
+    costs about 5% of a small op, ``benchmarks/README.md``.)"""
+    if prim is not None and prim.view:
+        version = shared_version(inputs[0])
+    t = _new(cls)
+    t._array = array
+    t.grad = None
+    t.name = None
+    t._hooks = None
+    if parents is None:
+        t.grad_fn = None
+        t.requires_grad = False
+        t._vc = FRESH if version is None else version
+        return t
+    node = _new(Node)
+    node.prim = prim
+    node.inputs = inputs
+    node.parents = parents
+    node.params = params
+    if prim.saves_output:
+        if version is None:
+            version = [0, 0]
+        node.ans = array
+        node.ans_vc = version
+    else:
+        node.ans = None
+    node.seq = next_seq()
+    node.extra = None
+    t.grad_fn = node
+    t.requires_grad = True
+    t._vc = FRESH if version is None else version
+    return t
+
+
+def attached(array, node, version=None) -> Tensor:
+    """A tensor of ``array`` whose ``grad_fn`` is the existing ``node`` (a
+    node's output handed to its vjps, the value an in-place op reads), or a
+    leaf when ``node`` is ``None``."""
+    t = new_tensor(array, version=version)
+    if node is not None:
+        t.grad_fn, t.requires_grad = node, True
+    return t
+
+
+def storage(t: Tensor):
+    """``t``'s array, ready to be shared or written: the NumPy scalar that
+    keeps the 0-d result of an op becomes a 0-d array first (once).  Called
+    wherever memory is shared (views, ``detach``, ``.data``, ``.numpy()``)
+    and by ``change``."""
+    arr = t._array
+    if arr.__class__ is not _ndarray:
+        arr = t._array = _asarray(arr)
+    return arr
+
+
+# ----------------------------------------------------------- version counters
 # The creation number (see ``Node.seq``) taken by the latest in-place change
 # of any tensor: a node recorded after it cannot have seen its saved tensors
 # change, so the backward pass looks at the version counters of older nodes
@@ -319,20 +392,9 @@ class ItemError(RuntimeError, ValueError):
 last_change = [0]
 
 # The version counter of a tensor nothing has changed or shared yet: one
-# immutable tuple for all of them (no list per op); ``bump_version`` and
+# immutable tuple for all of them (no list per op); ``change`` and
 # ``shared_version`` give a tensor a list of its own first.
 FRESH = (0, 0)
-
-
-def bump_version(t: Tensor) -> None:
-    """Count an in-place change of ``t`` on its version counter ``_vc``
-    (shared with its views): ``[version, creation number of the change]``.
-    Every in-place write must call it; see ``last_change`` and ``Node``."""
-    vc = t._vc
-    if vc is FRESH:
-        vc = t._vc = [0, 0]
-    vc[0] += 1
-    vc[1] = last_change[0] = next_seq()
 
 
 def shared_version(t: Tensor) -> list:
@@ -344,17 +406,41 @@ def shared_version(t: Tensor) -> list:
     return vc
 
 
-def _make(data, grad_fn=None, vc=None) -> Tensor:
-    """Wrap an array without checks: the hot path of every op."""
-    t = object.__new__(Tensor)
-    t._array = data
-    t.grad = None
-    t.grad_fn = grad_fn
-    t.requires_grad = grad_fn is not None
-    t.name = None
-    t._vc = FRESH if vc is None else vc
-    t._hooks = None
+def change(t: Tensor, write, op: str) -> Tensor:
+    """The one door through which a tensor's memory changes in place:
+    ``write(array)`` changes ``t``'s array, then ``t``'s version counter
+    (shared with its views) becomes ``[version + 1, creation number of the
+    change]``, so a backward pass that saved ``t`` before notices (see
+    ``Node``).  ``op`` names the change in errors.  Returns ``t``."""
+    arr = storage(t)
+    if not arr.flags.writeable:
+        what = (
+            "a broadcast (expanded) view whose elements share memory"
+            if 0 in arr.strides and arr.size > 1
+            else "read-only (a gradient the engine shares, or an array marked read-only)"
+        )
+        raise RuntimeError(f"{op}: this tensor is {what}; clone() it before changing it in place")
+    write(arr)
+    vc = shared_version(t)
+    vc[0] += 1
+    vc[1] = last_change[0] = next_seq()
     return t
+
+
+def assign(t: Tensor, value, op: str) -> Tensor:
+    """``t[...] = value`` through ``change``: ``value`` (an array or NumPy
+    scalar) must have ``t``'s shape and a dtype that casts to ``t``'s."""
+    shape, dtype = getattr(value, "shape", ()), getattr(value, "dtype", None)
+    if shape != t._array.shape:
+        raise RuntimeError(
+            f"{op}: the result has shape {tuple(shape)} but the tensor changed in place has "
+            f"shape {tuple(t.shape)} (an in-place op cannot broadcast its target)"
+        )
+    if dtype is not None and not B.xp.can_cast(dtype, t._array.dtype, "same_kind"):
+        raise RuntimeError(
+            f"{op}: result type {dtype} can't be cast to the tensor's dtype {t.dtype}"
+        )
+    return change(t, lambda arr: arr.__setitem__(Ellipsis, value), op)
 
 
 def _wrap_dim(dim: int, ndim: int, op: str) -> int:
@@ -417,13 +503,13 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, Tensor):
         return data if dtype is None or data.dtype == dtypes.as_dtype(dtype) else data.to(dtype)
     if isinstance(data, _ndarray) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)):
-        return _make(data)
+        return new_tensor(data)
     return tensor(data, dtype=dtype)
 
 
 def from_numpy(array) -> Tensor:
     """A tensor sharing the memory of a NumPy array (as ``torch.from_numpy``)."""
-    return _make(_asarray(array))
+    return new_tensor(_asarray(array))
 
 
 def is_tensor(obj) -> bool:

@@ -19,7 +19,7 @@ from tapegrad import backend as B
 from tapegrad.autograd.engine import topological_order
 from tapegrad.autograd.functional import grad as _grad
 from tapegrad.autograd.graph import enable_grad, no_grad
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, change, new_tensor
 
 xp = B.xp
 
@@ -70,7 +70,7 @@ def _prepare(inputs):
     for i, x in enumerate(ins):
         if isinstance(x, Tensor) and x._array.dtype.kind == "f":
             arr = x._array.astype(B.float64, copy=True)
-            t = _make(arr)
+            t = new_tensor(arr)
             if x.requires_grad:
                 t.requires_grad_(True)
                 checked.append(i)
@@ -101,7 +101,7 @@ def _jacobians(fn, args, checked, eps):
             if o.requires_grad:
                 seed = xp.zeros(o._array.size, dtype=o._array.dtype)
                 seed[k] = 1
-                gs = _grad(o, [args[i] for i in checked], _make(seed.reshape(o._array.shape)),
+                gs = _grad(o, [args[i] for i in checked], new_tensor(seed.reshape(o._array.shape)),
                            retain_graph=True, allow_unused=True)  # fmt: skip
                 for j, g in enumerate(gs):
                     if g is not None:
@@ -110,16 +110,27 @@ def _jacobians(fn, args, checked, eps):
     numeric = [xp.zeros_like(a) for a in analytic]
     with no_grad():
         for j, i in enumerate(checked):
-            flat = args[i]._array.reshape(-1)
-            for e in range(flat.size):
-                orig = flat[e]
-                flat[e] = orig + eps
+            x = args[i]
+            for e in range(x.numel()):
+                orig = x._array.reshape(-1)[e]
+                _set_element(x, e, orig + eps)
                 plus = _flat(_outputs(fn, args))
-                flat[e] = orig - eps
+                _set_element(x, e, orig - eps)
                 minus = _flat(_outputs(fn, args))
-                flat[e] = orig
+                _set_element(x, e, orig)
                 numeric[j][:, e] = (plus - minus) / (2 * eps)
     return analytic, numeric
+
+
+def _set_element(x: Tensor, e: int, value) -> None:
+    """Element ``e`` (in row-major order) of ``x`` set to ``value``, in place."""
+    change(x, lambda arr: arr.reshape(-1).__setitem__(e, value), "gradcheck")
+
+
+def _shift(xs, us, scale: float) -> None:
+    """``x += scale * u`` in place for each pair."""
+    for x, u in zip(xs, us):
+        change(x, lambda arr, step=scale * u: arr.__iadd__(step), "gradcheck")
 
 
 def _flat(outs):
@@ -155,22 +166,20 @@ def _fast(fn, args, checked, eps, atol, rtol):
         us.append(u / max(xp.linalg.norm(u), 1e-12))
     with enable_grad():
         outs = _outputs(fn, args)
-    vs = [_make(rng.standard_normal(o._array.shape)) for o in outs]
+    vs = [new_tensor(rng.standard_normal(o._array.shape)) for o in outs]
     live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
     analytic = 0.0
     if live:
         gs = _grad([o for o, _ in live], [args[i] for i in checked], [v for _, v in live],
                    allow_unused=True)  # fmt: skip
         analytic = sum(float((g._array * u).sum()) for g, u in zip(gs, us) if g is not None)
+    xs = [args[i] for i in checked]
     with no_grad():
-        for i, u in zip(checked, us):
-            args[i]._array += eps * u
+        _shift(xs, us, eps)
         plus = _flat(_outputs(fn, args))
-        for i, u in zip(checked, us):
-            args[i]._array -= 2 * eps * u
+        _shift(xs, us, -2 * eps)
         minus = _flat(_outputs(fn, args))
-        for i, u in zip(checked, us):
-            args[i]._array += eps * u
+        _shift(xs, us, eps)
     numeric = float((_flat(vs) * (plus - minus)).sum() / (2 * eps))
     ok = abs(analytic - numeric) <= atol + rtol * abs(numeric)
     return analytic, numeric, ok
@@ -185,12 +194,12 @@ def first_failing_primitive(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
     roots = [o.grad_fn for o in outs if o.grad_fn is not None]
     for node in reversed(topological_order(roots)):
         prim = node.prim
-        if getattr(prim, "fwd", None) is None or prim.has_aux:
+        if getattr(prim, "forward", None) is None:
             continue  # user Functions and random ops cannot be re-run alone
         params = dict(node.params)
         sub = []
         for x, p in zip(node.inputs, node.parents):
-            t = _make(x._array.astype(B.float64) if x._array.dtype.kind == "f" else x._array)
+            t = new_tensor(x._array.astype(B.float64) if x._array.dtype.kind == "f" else x._array)
             if p is not None and x._array.dtype.kind == "f":
                 t.requires_grad_(True)
             sub.append(t)

@@ -1,25 +1,30 @@
-"""The backward pass: reverse-mode accumulation over the recorded graph.
+"""The backward pass: the lecture's reverse sweep over the recorded graph.
 
-From the output, the nodes are taken in decreasing creation number among
-those with a gradient waiting (an op is always recorded after the ops that
-made its inputs, so every consumer of a node has sent its share when the
-node's turn comes; a loop, no recursion, so a 10,000-op chain is fine; a
-pass with ``targets`` sorts the reachable nodes once instead, to prune the
-ones that reach no target).  Each node receives the *sum* of the gradients
-its consumers sent it, the lecture's ``g_b = g_e (de/db) + g_c (dc/db)``,
-runs its vjps for the inputs that need a gradient, and passes the results
-on.  Leaves collect their total in ``.grad``.  Without ``retain_graph`` what a node saved is released
-once its vjps have run, and a second backward through the same nodes raises.
+Starting from the outputs, seeded with ``dy/dy = 1`` (or the given
+gradient), the sweep repeatedly takes the latest node that has a gradient
+waiting.  An op is always recorded after the ops that made its inputs, so by
+then every consumer of the node has added its share: the waiting gradient is
+the lecture's sum ``g_b = g_e (de/db) + g_c (dc/db)``.  The node's hooks and
+in-place check run, its vjps give each input's share, which is added to
+what waits for that input, and the node is released.  Leaves collect their
+total in ``.grad``.  One loop, ``_sweep``; the options (``create_graph``,
+``retain_graph``, the targets of ``autograd.grad``) change what it does at a
+node, not which loop runs.  It is iterative: a 10,000-op chain needs no
+recursion.
+
+Without ``create_graph`` the vjps of entries marked ``arrays`` run on the
+plain arrays (``_vjps_on_arrays``): the same formulas, no tensor per
+intermediate.
 """
 
 from __future__ import annotations
 
 import operator
-from heapq import heapify, heappop, heappush, heappushpop
+from heapq import heappop, heappush, heappushpop
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode, Node
-from tapegrad.tensor import Tensor, _make, last_change
+from tapegrad.tensor import Tensor, change, last_change, new_tensor
 
 
 class GraphFreedError(RuntimeError):
@@ -30,51 +35,79 @@ class InPlaceError(RuntimeError):
     """A tensor saved for backward was changed in place before backward."""
 
 
-def topological_order(roots) -> list:
-    """Nodes reachable from ``roots``, each before the nodes it consumes.
+# ------------------------------------------------------------------ entry points
+def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensor)/d(leaf) into the ``.grad`` of every leaf that
+    requires grad (``Tensor.backward``).
 
-    Every node carries the sequence number of its creation, and an op is
-    always recorded after the ops that produced its inputs, so sorting the
-    reachable nodes by decreasing number is a topological order (an
-    iterative walk collects them: no recursion)."""
-    seen = set(roots)
-    stack = list(seen)
-    pop, push, add = stack.pop, stack.append, seen.add
-    while stack:
-        for p in pop().parents:
-            if p not in seen and p.__class__ is Node:
-                add(p)
-                push(p)
-    order = list(seen)
-    order.sort(key=_by_seq, reverse=True)
-    return order
+    A tensor with more than one element needs ``gradient``, the vector ``v``
+    of the vector-Jacobian product ``v^T J`` (same shape as the tensor), as in
+    PyTorch.  ``retain_graph`` keeps the saved values for another backward
+    (default: ``create_graph``); ``create_graph`` records the backward itself,
+    so the gradients can be differentiated again; ``inputs`` (tensors)
+    restricts the accumulation to them."""
+    seed = make_seed(tensor, gradient, "backward", shared=not create_graph)
+    targets = None
+    if inputs is not None:
+        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    run_backward([tensor], [seed], retain_graph, create_graph, targets=targets)
 
 
-_by_seq = operator.attrgetter("seq")
+def run_backward(outputs, seeds, retain_graph=None, create_graph=False, targets=None,
+                 accumulate=True):  # fmt: skip
+    """Backpropagate from ``outputs``, seeded with ``seeds``.
+
+    ``targets=None``: add into the ``.grad`` of every leaf that requires grad.
+    With ``targets`` (tensors): compute only what reaches them, and either add
+    into their ``.grad`` (``accumulate``) or return their gradients, a list."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads, handed = _seeded(outputs, seeds)
+    roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    plan = _Plan(create_graph, not retain_graph, targets, roots, handed)
+    previous = GradMode.enabled
+    GradMode.enabled = bool(create_graph)
+    try:
+        if roots:
+            _sweep(grads, roots, plan)
+        _run_leaf_hooks(grads)
+        if targets is None:
+            for leaf, g in grads.items():
+                _store_grad(leaf, g, plan)
+            return None
+        results = [plan.captured.get(t.grad_fn) if t.grad_fn is not None else grads.get(t)
+                   for t in targets]  # fmt: skip
+        if not accumulate:
+            return [None if g is None else _as_tensor(g) for g in results]
+        for t, g in zip(targets, results):
+            if g is not None:
+                _store_grad(t, g, plan)
+        return None
+    finally:
+        GradMode.enabled = previous
 
 
-def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
+def make_seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
     """The gradient that starts a backward pass at ``out``: ``grad`` checked
-    against ``out``'s shape, or ones for a one-element output.  With
-    ``shared``, the ones are a cached read-only constant (``backward()``
-    copies whatever it stores in a ``.grad``); else a fresh array."""
+    against ``out``'s shape, or ones for a one-element output (with
+    ``shared``, a cached read-only constant: ``.grad`` stores copies)."""
     if grad is None:
-        data = out._array
-        if data.size != 1:
+        if out.numel() != 1:
             raise RuntimeError(
                 f"{what}: the output has shape {tuple(out.shape)}; grad can be implicitly created "
                 "only for scalar outputs: pass `gradient` (a tensor of the output's shape, the "
                 "vector of the vector-Jacobian product)"
             )
+        dtype, shape = out.dtype, out.shape
         if shared:
-            one = B.ONE[data.dtype]
-            return _make(one if data.ndim == 0 else one.reshape(data.shape))
-        return _make(B.xp.ones(data.shape, dtype=data.dtype))
+            one = B.ONE[dtype]
+            return new_tensor(one if not shape else one.reshape(shape))
+        return new_tensor(B.xp.ones(shape, dtype=dtype))
     if not isinstance(grad, Tensor):
-        grad = Tensor(grad, dtype=out._array.dtype)
-    elif grad._array.dtype != out._array.dtype:  # (as PyTorch: converted, once)
-        grad = grad.to(out._array.dtype)
-    if grad._array.shape != out._array.shape:
+        grad = Tensor(grad, dtype=out.dtype)
+    elif grad.dtype != out.dtype:  # (as PyTorch: converted, once)
+        grad = grad.to(out.dtype)
+    if grad.shape != out.shape:
         raise RuntimeError(
             f"{what}: gradient of shape {tuple(grad.shape)} does not fit the output of shape "
             f"{tuple(out.shape)}"
@@ -82,57 +115,212 @@ def _seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
     return grad
 
 
-def _saved_tensors(node: Node) -> list:
-    """``(input position or None for the output, version counter)`` of what
-    ``node``'s vjps read: the inputs its primitive saves for the arguments
-    that need a gradient (``saves_for``, as PyTorch saves them), and its
-    output for a primitive with ``uses_ans``."""
+def _seeded(outputs, seeds):
+    """The gradients waiting at the start, by node (or leaf), and the ids of
+    the arrays the caller handed in (never stored as a ``.grad`` as they are)."""
+    grads: dict = {}
+    handed = set()
+    for i, (out, g) in enumerate(zip(outputs, seeds)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of the outputs does not require grad and has no grad_fn: "
+                "nothing to differentiate (did you compute it under no_grad, or from "
+                "tensors without requires_grad=True?)"
+            )
+        handed.add(id(g._array))
+        key = out.grad_fn if out.grad_fn is not None else out
+        grads[key] = grads[key] + g if key in grads else g
+    return grads, handed
+
+
+# ---------------------------------------------------------------- the sweep
+def _sweep(grads: dict, roots: list, plan: _Plan) -> None:
+    """The reverse sweep from ``roots``, on the waiting gradients ``grads``
+    (keyed by node, or by leaf tensor: what is left there at the end).
+
+    The latest node with a gradient waiting comes next: the one that got its
+    first gradient from the node just done when it is the latest (a chain
+    needs no queue), else the top of a heap ordered by creation number."""
+    vjps, propagate, release = plan.vjps, plan.propagate, plan.release
+    pop, get = grads.pop, grads.get
+    heap = [(-r.seq, r) for r in dict.fromkeys(roots)]
+    heap.sort()
+    node = heap.pop(0)[1]
+    while node is not None:
+        g = pop(node)
+        if node.inputs is None:
+            raise _freed_error(node)
+        if node.extra is not None or plan.capture:
+            g = plan.arrive(node, g)
+        if node.seq < last_change[0]:  # only older nodes can have seen a change
+            _check_saved_versions(node)
+        ready = None  # the parent that got its first gradient here (if only one)
+        if propagate is None or node in propagate:
+            for p, gp in zip(node.parents, vjps(node, g, plan.needs(node))):
+                if gp is None:
+                    continue
+                prev = get(p)
+                if prev is not None:
+                    grads[p] = prev + gp
+                    continue
+                grads[p] = gp
+                if p.__class__ is Node:
+                    if ready is not None:
+                        heappush(heap, (-ready.seq, ready))
+                    ready = p
+        if release:
+            node.inputs = node.ans = node.params = None
+        if ready is None:
+            node = heappop(heap)[1] if heap else None
+        elif heap and -heap[0][0] > ready.seq:
+            node = heappushpop(heap, (-ready.seq, ready))[1]
+        else:
+            node = ready
+
+
+class _Plan:
+    """What the sweep does at each node, from the pass's options.
+
+    ``vjps``: on arrays (first order) or on tensors; ``release``: drop what
+    each node saved once its vjps ran.  With targets: ``propagate``, the
+    nodes from which a target can be reached (the others pass nothing on);
+    ``wanted``, the nodes an edge may send to (those and the targets');
+    ``capture``: the nodes whose output is a target keep the gradient that
+    arrives there (``captured``)."""
+
+    def __init__(self, create_graph, release, targets, roots, handed):
+        self.create_graph = create_graph
+        self.release = release
+        self.handed = handed
+        self.vjps = _vjps_on_tensors if create_graph else _vjps_on_arrays
+        self.propagate = self.wanted = None
+        self.capture = False
+        self.captured: dict = {}
+        self.target_nodes: set = set()
+        self.target_leaves: set = set()
+        if targets is not None:
+            self.vjps = _vjps_on_tensors
+            self.target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
+            self.target_leaves = {t for t in targets if t.grad_fn is None}
+            self.propagate = _nodes_reaching(roots, self.target_nodes, self.target_leaves)
+            self.wanted = self.propagate | self.target_nodes
+            self.capture = bool(self.target_nodes)
+
+    def needs(self, node: Node):
+        """The inputs whose gradient is wanted: ``None`` means every input
+        with a parent; with targets, only the edges that reach one."""
+        if self.wanted is None:
+            return None
+        wanted, leaves = self.wanted, self.target_leaves
+        return tuple([
+            True if p is not None and (p in wanted if p.__class__ is Node else p in leaves)
+            else None
+            for p in node.parents
+        ])  # fmt: skip
+
+    def arrive(self, node: Node, g):
+        """The gradient that arrives at ``node``, after the hooks registered on
+        its output; kept for ``retain_grad`` and for a target."""
+        extra = node.extra
+        if extra is not None:
+            if extra.hooks:
+                g = _run_hooks(extra.hooks, _as_tensor(g))
+            if extra.retained is not None:
+                t = extra.retained()
+                if t is not None:
+                    _store_grad(t, g, self)
+        if node in self.target_nodes:
+            self.captured[node] = g
+        return g
+
+
+def _vjps_on_arrays(node: Node, g, needs):
+    """A node's vjps on plain arrays when its entry allows it (``arrays``),
+    else on tensors (``g`` converted whichever way is needed)."""
     prim = node.prim
-    inputs = node.inputs
-    if prim.saves_masks is None:
-        saves = prim.saves
-    else:
-        mask = 0
-        for i, p in enumerate(node.parents):
-            if p is not None:
-                mask |= 1 << i
-        saves = prim.saves_masks[mask]
-    # (``i < len(inputs)``: an optional argument, a bias, may be left out)
-    out = [(i, inputs[i]._vc) for i in saves if i < len(inputs)]
-    if node.ans is not None:
-        out.append((None, node.ans_vc))
-    return out
+    if prim.arrays:
+        if g.__class__ is Tensor:
+            g = g._array
+        return prim.vjp(node, g, needs, True)
+    return prim.vjp(node, _as_tensor(g), needs, False)
 
 
-def _changed_error(node: Node):
-    """An ``InPlaceError`` when a tensor ``node``'s vjps read was changed in
-    place after the node was recorded, else ``None``.  (Called only for
-    nodes older than the latest in-place change anywhere: ``last_change``.)"""
+def _vjps_on_tensors(node: Node, g, needs):
+    """A node's vjps on tensors (recorded under ``create_graph``)."""
+    return node.prim.vjp(node, _as_tensor(g), needs, False)
+
+
+def _as_tensor(g):
+    """A waiting gradient as a tensor (vjps on arrays leave arrays and NumPy scalars)."""
+    return g if isinstance(g, Tensor) else new_tensor(g)
+
+
+def _nodes_reaching(roots, target_nodes: set, target_leaves: set) -> set:
+    """The nodes from which a target can be reached (the rest is pruned)."""
+    needed: set = set()
+    for node in reversed(topological_order(roots)):
+        for p in node.parents:
+            if p is None:
+                continue
+            if p in target_leaves if p.__class__ is not Node else p in needed or p in target_nodes:
+                needed.add(node)
+                break
+    return needed
+
+
+def topological_order(roots) -> list:
+    """Nodes reachable from ``roots``, each before the nodes it consumes:
+    sorted by decreasing creation number (an op is always recorded after the
+    ops that produced its inputs), collected by an iterative walk."""
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen and p.__class__ is Node:
+                seen.add(p)
+                stack.append(p)
+    return sorted(seen, key=_by_seq, reverse=True)
+
+
+_by_seq = operator.attrgetter("seq")
+
+
+# ------------------------------------------------------------------ checks
+def _check_saved_versions(node: Node) -> None:
+    """Raise ``InPlaceError`` when a tensor ``node``'s vjps read was changed in
+    place after the node was recorded (its version counter's change number is
+    later than the node's)."""
     seq = node.seq
-    for i, vc in _saved_tensors(node):
+    for i, vc in _saved_versions(node):
         if vc[1] > seq:
-            prim = node.prim
-            if i is None:
-                label = f"its output (shape {tuple(node.ans.shape)})"
-            else:
-                label = f"input {i} (shape {tuple(node.inputs[i].shape)})"
-            return InPlaceError(
+            label = (
+                f"its output (shape {tuple(node.ans.shape)})"
+                if i is None
+                else f"input {i} (shape {tuple(node.inputs[i].shape)})"
+            )
+            raise InPlaceError(
                 f"one of the tensors needed to compute gradients was changed by an in-place "
-                f"operation: {label} of `{prim.name}` ({node.name()}) was saved for the "
+                f"operation: {label} of `{node.prim.name}` ({node.name()}) was saved for the "
                 f"backward pass and then changed in place (it is now at version {vc[0]}). "
                 "Use an out-of-place op (x = x + 1 instead of x += 1) or .clone()"
             )
-    return None
 
 
-def output_tensor(node: Node):
-    """The output of ``node`` as a tensor (for vjps that read it, on tensors):
-    its array and version counter with ``node`` as ``grad_fn``, so that a
-    recorded backward differentiates through it.  ``None`` without ``ans``."""
-    ans = node.ans
-    if ans is None:
-        return None
-    return _make(ans, node, node.ans_vc)
+def _saved_versions(node: Node) -> list:
+    """``(input position or None for the output, version counter)`` of what
+    ``node``'s vjps read: the inputs its entry saves for the inputs that need
+    a gradient (``saves_for``, as PyTorch saves them), and its output."""
+    prim = node.prim
+    if prim.saves_masks is None:
+        saves = prim.saves
+    else:
+        mask = sum(1 << i for i, p in enumerate(node.parents) if p is not None)
+        saves = prim.saves_masks[mask]
+    # (``i < len(inputs)``: an optional input, a bias, may be left out)
+    out = [(i, node.inputs[i]._vc) for i in saves if i < len(node.inputs)]
+    if node.ans is not None:
+        out.append((None, node.ans_vc))
+    return out
 
 
 def _freed_error(node: Node) -> GraphFreedError:
@@ -144,423 +332,71 @@ def _freed_error(node: Node) -> GraphFreedError:
     )
 
 
-def run_backward(outputs, grad_outputs, retain_graph=None, create_graph=False, targets=None,
-                 accumulate=True):  # fmt: skip
-    """Backpropagate from ``outputs`` (seeded with ``grad_outputs``).
-
-    ``targets=None`` and ``accumulate``: add into the ``.grad`` of every leaf.
-    With ``targets`` (tensors): compute only what reaches them, and either add
-    into their ``.grad`` (``accumulate``) or return their gradients in a list.
-    """
-    if retain_graph is None:
-        retain_graph = create_graph
-    prev_mode = GradMode.enabled
-    GradMode.enabled = bool(create_graph)
-    order: list = []
-    try:
-        # one dict of pending gradients, keyed by node (popped when its turn
-        # comes) or by leaf tensor (what is left at the end)
-        grads: dict = {}
-        handed: set = set()
-        roots = []
-        for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
-            if not out.requires_grad:
-                raise RuntimeError(
-                    f"element {i} of the outputs does not require grad and has no grad_fn: "
-                    "nothing to differentiate (did you compute it under no_grad, or from "
-                    "tensors without requires_grad=True?)"
-                )
-            handed.add(id(g._array))
-            key = out.grad_fn if out.grad_fn is not None else out
-            grads[key] = grads[key] + g if key in grads else g
-            if out.grad_fn is not None:
-                roots.append(out.grad_fn)
-        if targets is None:
-            if roots:
-                _backward_all(roots, grads, create_graph, handed, not retain_graph)
-            leaf_grads = _leaf_hooks(grads)
-            for leaf, g in leaf_grads.items():
-                _store_grad(leaf, g, create_graph, handed)
-            return None
-
-        order = topological_order(roots)
-        target_nodes, target_leaves = {}, set()
-        for t in targets:
-            if t.grad_fn is not None:
-                target_nodes[t.grad_fn] = t
-            else:
-                target_leaves.add(t)
-        needed = _nodes_reaching(order, target_nodes, target_leaves)
-        wanted = needed | set(target_nodes)
-        captured: dict = {}
-        for node in order:
-            g = grads.pop(node, None)
-            if g is None:
-                continue
-            if node.inputs is None:
-                raise _freed_error(node)
-            if node.extra is not None:
-                g = _node_extras(node, g, create_graph, handed)
-            if node in target_nodes:
-                captured[node] = g
-            if node not in needed:
-                continue
-            if node.seq < last_change[0]:
-                err = _changed_error(node)
-                if err is not None:
-                    raise err
-            _propagate(node, g, grads, wanted, target_leaves)
-        leaf_grads = _leaf_hooks(grads)
-        results = [
-            captured.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(t) for t in targets
-        ]
-        if accumulate:
-            for t, g in zip(targets, results):
-                if g is not None:
-                    _store_grad(t, g, create_graph, handed)
-            return None
-        return results
-    finally:
-        GradMode.enabled = prev_mode
-        if not retain_graph:
-            # Node.release, spelled out, for the nodes a pass with targets
-            # reached (_backward_all releases each node as it goes)
-            for node in order:
-                node.inputs = node.ans = node.params = None
-
-
-def _backward_all(roots, grads, create_graph, handed, release) -> None:
-    """The backward loop when every leaf gets its gradient: the hot path of
-    ``backward()``, spelled out for speed.
-
-    Nodes are taken in decreasing creation number among those with a pending
-    gradient (a node is always created after the nodes of its inputs, so when
-    its turn comes every consumer has sent its share: PyTorch's ready queue
-    by sequence number).  A node that is the only one waiting (a chain) is
-    taken next directly; otherwise a heap orders them.  Per node, the
-    gradient is popped, its vjps run for the inputs that need a gradient, and
-    each result is added to what waits for that input.  With ``release``
-    (no ``retain_graph``), what the node saved is dropped right after (its
-    inputs, output and parameters: every node keeps its own).
-
-    Without ``create_graph``, the vjps of primitives marked ``array_vjp`` run
-    on the plain arrays of the gradient and the inputs (the same formulas,
-    with NumPy's operators: no tensor per intermediate); gradients then wait
-    as arrays (or NumPy scalars), and become tensors again where a vjp needs
-    them (and at the leaves)."""
-    arrays = not create_graph
-    pop = grads.pop
-    get = grads.get
-    if len(roots) == 1:
-        heap = []
-        nxt = roots[0]
-    else:
-        heap = [(-r.seq, r) for r in set(roots)]
-        heapify(heap)
-        nxt = heappop(heap)[1]
-    while True:
-        node = nxt
-        nxt = None  # the node that gets its first gradient from this one, if only one
-        g = pop(node)
-        inputs = node.inputs
-        if inputs is None:
-            raise _freed_error(node)
-        if node.extra is not None:
-            g = _node_extras(node, _as_tensor(g), create_graph, handed)
-        if node.seq < last_change[0]:  # only older nodes can have seen a change
-            err = _changed_error(node)
-            if err is not None:
-                raise err
-        prim = node.prim
-        # The elementwise primitives' vjps on plain arrays, spelled out here
-        # (the hot path); anything else goes to _propagate_arrays/_propagate.
-        if arrays and prim.array_elementwise:  # vjps on plain arrays
-            a0 = inputs[0]._array  # (one or two arguments, spelled out)
-            a1 = inputs[1]._array if len(inputs) == 2 else None
-            ans = node.ans
-            if g.__class__ is not _ndarray:
-                if isinstance(g, Tensor):  # the seed, or from a vjp on tensors
-                    g = g._array
-                    if not g.ndim:
-                        g = g[()]
-                if g.__class__ is not _ndarray:
-                    # A NumPy scalar (what NumPy returns for an op on 0-d
-                    # arrays): the output is 0-d, so are the inputs of an
-                    # elementwise primitive. The vjp runs on NumPy scalars,
-                    # several times faster than on 0-d arrays (same results).
-                    a0 = a0[()]
-                    if a1 is not None:
-                        a1 = a1[()]
-                    if ans is not None:
-                        ans = ans[()]
-            vjps = prim.vjps
-            i = -1
-            for p in node.parents:
-                i += 1
-                if p is None:
-                    continue
-                # An array, or a NumPy scalar for 0-d, of the input's dtype:
-                # the inputs of an elementwise primitive share one dtype, g has
-                # it too (seeds and hooks are held to their tensor's dtype, the
-                # other paths conform), and these vjps keep it (a table test
-                # compares every sample's dtypes with the recorded backward).
-                if a1 is None:
-                    gi = vjps[0](g, ans, a0)
-                else:
-                    gi = vjps[i](g, ans, a0, a1)
-                prev = get(p)
-                if prev is None:
-                    grads[p] = gi
-                    if p.__class__ is Node:  # p now waits: schedule it
-                        if nxt is not None:
-                            heappush(heap, (-nxt.seq, nxt))
-                        nxt = p
-                else:
-                    grads[p] = prev + gi
-        else:
-            # the parents that wait for no gradient yet (once each: ``a*a``)
-            waiting = dict.fromkeys(
-                [p for p in node.parents if p.__class__ is Node and p not in grads]
-            )
-            if arrays and prim.array_vjp:  # a reduction or a fused layer, on plain arrays
-                _propagate_arrays(node, _to_array(g), grads)
-            else:
-                if g.__class__ is not Tensor:
-                    g = _make(_to_array(g))
-                _propagate(node, g, grads, None, None)
-            for p in waiting:
-                if p in grads:  # got its first gradient from this node: schedule it
-                    if nxt is not None:
-                        heappush(heap, (-nxt.seq, nxt))
-                    nxt = p
-        if release:  # Node.release, spelled out
-            node.inputs = node.ans = node.params = None
-        if nxt is None:
-            if not heap:
-                return
-            nxt = heappop(heap)[1]
-        elif heap and -heap[0][0] > nxt.seq:
-            nxt = heappushpop(heap, (-nxt.seq, nxt))[1]
-
-
-def _propagate_arrays(node, g, grads) -> None:
-    """``_propagate`` on plain arrays, for an ``array_vjp`` primitive with
-    parameters or a ``vjp_all`` (a reduction, a fused layer): the gradient,
-    inputs and output as arrays, the results added to ``grads``."""
-    prim = node.prim
-    parents = node.parents
-    inputs = node.inputs
-    args = [t._array for t in inputs]
-    ans = node.ans
-    if prim.vjp_all is not None:
-        needs = tuple([p is not None for p in parents])
-        outs = prim.vjp_all(g, ans, *args, needs=needs, **node.params)
-    else:
-        outs = [None if p is None else vjp(g, ans, *args, **node.params)
-                for p, vjp in zip(parents, prim.vjps)]  # fmt: skip
-    i = -1
-    for p in parents:
-        i += 1
-        gi = outs[i]
-        if p is None or gi is None:
-            continue
-        xd = args[i]
-        if gi.shape != xd.shape or (gi.dtype is not xd.dtype and gi.dtype != xd.dtype):
-            gi = _conform(prim, i, _make(_asarray(gi)), inputs[i])._array
-        prev = grads.get(p)
-        grads[p] = gi if prev is None else prev + gi
-
-
-def _to_array(g):
-    """A pending gradient as an array: a tensor's data, a NumPy scalar (what
-    NumPy returns for ops on 0-d arrays) as a 0-d array."""
-    return g._array if isinstance(g, Tensor) else _asarray(g)
-
-
-def _as_tensor(g):
-    return g if isinstance(g, Tensor) else _make(_to_array(g))
-
-
-_ndarray = B.ndarray
-_asarray = B.xp.asarray
-
-
-def _node_extras(node: Node, g: Tensor, create_graph: bool, handed: set) -> Tensor:
-    """Run the hooks registered on ``node``'s output and store the gradient
-    of a tensor that ``retain_grad``-ed; returns the (maybe replaced) ``g``."""
-    extra = node.extra
-    if extra.hooks:
-        g = _run_hooks(extra.hooks, g)
-    if extra.retained is not None:
-        t = extra.retained()
-        if t is not None:
-            _store_grad(t, g, create_graph, handed)
-    return g
-
-
-def _leaf_hooks(leaf_grads: dict) -> dict:
-    """Run the hooks of the leaves on their total gradients (in place)."""
-    for leaf, g in leaf_grads.items():
-        if leaf._hooks:
-            leaf_grads[leaf] = _run_hooks(leaf._hooks, _as_tensor(g))
-    return leaf_grads
-
-
+# ------------------------------------------------------------ hooks and leaves
 def writeable_grad(g: Tensor) -> Tensor:
-    """``g``, or a copy of it when it is read-only (the shared seed of
-    ``backward()``, a broadcast view): for user code (hooks, a ``Function``'s
-    backward) that may change it in place, as PyTorch allows.  The copy is
-    recorded under ``create_graph``."""
-    if g._array.flags.writeable:
-        return g
+    """``g``, or a copy of it when its memory is read-only (the shared seed of
+    ``backward()``, a broadcast view): for user code (hooks,
+    a ``Function``'s backward) that may change it in place, as PyTorch
+    allows.  The copy is recorded under ``create_graph``."""
+    arr = g._array
+    if arr.__class__ is not B.ndarray or arr.flags.writeable:
+        return g  # (a NumPy scalar becomes an array of its own when changed)
     from tapegrad.ops.registry import CLONE
 
-    return CLONE.record1(g)
+    return CLONE.apply(g)
 
 
-def _run_hooks(hooks, g: Tensor) -> Tensor:
+def _run_hooks(hooks: dict, g: Tensor) -> Tensor:
     """Call each hook on the gradient; a hook that returns a tensor replaces it
-    (of the same shape and dtype, as PyTorch insists: the engine relies on a
-    gradient having its tensor's dtype)."""
+    (of the same shape and dtype, as PyTorch insists)."""
     g = writeable_grad(g)
-    for hook in hooks:
+    for hook in list(hooks.values()):
         r = hook(g)
-        if r is not None:
-            if not isinstance(r, Tensor) or r.shape != g.shape or r.dtype != g.dtype:
-                what = (
-                    f"{type(r).__name__}"
-                    if not isinstance(r, Tensor)
-                    else f"shape {tuple(r.shape)} {r.dtype}"
-                )
-                raise RuntimeError(
-                    f"hook {getattr(hook, '__name__', hook)!r} changed the gradient: it had "
-                    f"shape {tuple(g.shape)} {g.dtype}, the hook returned {what} (return a "
-                    "tensor of the same shape and dtype, or None)"
-                )
-            g = r
+        if r is None:
+            continue
+        if not isinstance(r, Tensor) or r.shape != g.shape or r.dtype != g.dtype:
+            what = (
+                f"shape {tuple(r.shape)} {r.dtype}"
+                if isinstance(r, Tensor)
+                else type(r).__name__
+            )
+            raise RuntimeError(
+                f"hook {getattr(hook, '__name__', hook)!r} changed the gradient: it had "
+                f"shape {tuple(g.shape)} {g.dtype}, the hook returned {what} (return a "
+                "tensor of the same shape and dtype, or None)"
+            )
+        g = r
     return g
 
 
-def _nodes_reaching(order, target_nodes, target_leaves) -> set:
-    """The nodes from which some target can be reached (the rest is pruned)."""
-    needed = set()
-    for node in reversed(order):
-        for p in node.parents:
-            if p is None:
-                continue
-            if type(p) is Node:
-                if p in needed or p in target_nodes:
-                    needed.add(node)
-                    break
-            elif p in target_leaves:
-                needed.add(node)
-                break
-    return needed
+def _run_leaf_hooks(grads: dict) -> None:
+    """Run the hooks of the leaves on their total gradients (in place in ``grads``)."""
+    for key, g in grads.items():
+        if key.__class__ is not Node and key._hooks:
+            grads[key] = _run_hooks(key._hooks, _as_tensor(g))
 
 
-def _propagate(node, g, grads, wanted, target_leaves) -> None:
-    """Run ``node``'s vjps and add each input's share of the gradient to
-    ``grads``; with ``wanted``, only for the edges that reach a target."""
-    prim = node.prim
-    inputs = node.inputs
-    parents = node.parents
-    ans = output_tensor(node)
-    params = node.params
-    if prim.vjp_all is not None:
-        if wanted is None:
-            if len(parents) == 2:
-                needs = (parents[0] is not None, parents[1] is not None)
-            elif len(parents) == 3:
-                needs = (parents[0] is not None, parents[1] is not None, parents[2] is not None)
-            else:
-                needs = tuple([p is not None for p in parents])
-        else:
-            needs = tuple([_wanted(p, wanted, target_leaves) for p in parents])
-        outs = prim.vjp_all(g, ans, *inputs, needs=needs, **params)
-    else:
-        outs = None
-    i = -1
-    for p in parents:
-        i += 1
-        if p is None:
-            continue
-        if outs is None:
-            if wanted is not None and not _wanted(p, wanted, target_leaves):
-                continue
-            gi = prim.vjps[i](g, ans, *inputs, **params)
-        else:
-            gi = outs[i]
-        if gi is None:
-            continue
-        gd, xd = gi._array, inputs[i]._array
-        if gd.shape != xd.shape or (gd.dtype is not xd.dtype and gd.dtype != xd.dtype):
-            gi = _conform(prim, i, gi, inputs[i])
-        prev = grads.get(p)
-        grads[p] = gi if prev is None else prev + gi
-
-
-def _conform(prim, i: int, gi: Tensor, x: Tensor) -> Tensor:
-    """A vjp's result in its input's dtype; a wrong shape is a bug in the vjp."""
-    if gi._array.shape != x._array.shape:
-        raise RuntimeError(
-            f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
-            f"{tuple(gi.shape)} for input {i} of shape {tuple(x.shape)}"
-        )
-    return gi.to(x._array.dtype)
-
-
-def _wanted(p, wanted, target_leaves) -> bool:
-    """Whether the edge to parent ``p`` needs a gradient (all edges when no
-    targets prune the graph)."""
-    if p is None:
-        return False
-    if wanted is None:
-        return True
-    return p in wanted if type(p) is Node else p in target_leaves
-
-
-def _store_grad(t: Tensor, g, create_graph: bool, handed: set) -> None:
+def _store_grad(t: Tensor, g, plan: _Plan) -> None:
     """``t.grad += g``, keeping the graph of ``g`` only with ``create_graph``.
-    Without it, ``g`` (a tensor, an array or a NumPy scalar) is adopted as
-    the new ``.grad`` when nobody else holds its array, else copied."""
-    if create_graph:
-        if t.grad is not None:
+    A new ``.grad`` takes ``g``'s memory when nobody else holds it (it is
+    not the caller's seed, not read-only, not a view), else a copy."""
+    if t.grad is not None:
+        held = t.grad._array
+        if (plan.create_graph or t.grad.grad_fn is not None or held.__class__ is not B.ndarray
+                or not held.flags.writeable):  # fmt: skip
             t.grad = t.grad + g
-            return
-        arr = g._array
-        if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
-            from tapegrad.ops.registry import CLONE
-
-            g = CLONE.record1(g)  # its own memory, the graph kept (x.grad.zero_() works)
-        handed.add(id(g._array))
-        t.grad = g
+        else:
+            arr = g._array if isinstance(g, Tensor) else g
+            change(t.grad, lambda held: B.xp.add(held, arr, out=held), "backward")
         return
-    arr = g._array if g.__class__ is Tensor else g
-    if arr.__class__ is not _ndarray:
-        arr = _to_array(arr)  # a NumPy scalar becomes a new 0-d array
-    if t.grad is None:
-        if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
-            arr = arr.copy()
-        handed.add(id(arr))
-        t.grad = _make(arr)
-    elif t.grad.grad_fn is None and t.grad._array.flags.writeable:
-        t.grad._array += arr
-    else:
-        t.grad = _make(t.grad._array + arr)
+    g = _as_tensor(g)
+    arr = g._array
+    if (arr.__class__ is not B.ndarray or arr.base is not None or id(arr) in plan.handed
+            or not arr.flags.writeable):  # fmt: skip
+        from tapegrad.ops.registry import CLONE
 
-
-def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate d(tensor)/d(leaf) into the ``.grad`` of every leaf that
-    requires grad (``Tensor.backward``).
-
-    A tensor with more than one element needs ``gradient``, the vector ``v``
-    of the vector-Jacobian product ``v^T J`` (same shape as the tensor), as in
-    PyTorch.  ``retain_graph`` keeps the saved values for another backward
-    (default: ``create_graph``); ``create_graph`` records the backward itself,
-    so the gradients can be differentiated again; ``inputs`` (tensors)
-    restricts the accumulation to them."""
-    g = _seed(tensor, gradient, "backward", shared=not create_graph)
-    targets = None
-    if inputs is not None:
-        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    run_backward([tensor], [g], retain_graph, create_graph, targets=targets, accumulate=True)
+        g = CLONE.apply(g)  # its own memory (recorded under create_graph)
+    elif not plan.create_graph and g.grad_fn is not None:
+        g = g.detach()
+    plan.handed.add(id(g._array))
+    t.grad = g

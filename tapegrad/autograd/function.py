@@ -23,7 +23,7 @@ from __future__ import annotations
 from tapegrad import backend as B
 from tapegrad.autograd.engine import writeable_grad
 from tapegrad.autograd.graph import GradMode, no_grad
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, new_tensor
 
 xp = B.xp
 
@@ -72,16 +72,14 @@ class FunctionCtx:
 
 
 class _FunctionPrim:
-    """Adapts a ``Function`` subclass to the engine's primitive protocol."""
+    """A ``Function`` subclass as an entry the engine can run (not in the
+    table: its vjp is the user's ``backward``)."""
 
     saves = ()  # (the Function checks the versions of what ctx saved itself)
     saves_masks = None
-    uses_ans = False
+    saves_output = False
     view = False
-    has_aux = False
-    array_vjp = False  # a user's backward gets tensors
-    array_elementwise = False
-    vjps = None
+    arrays = False  # a user's backward gets tensors
 
     def __init__(self, cls):
         self.name = cls.__name__
@@ -90,40 +88,47 @@ class _FunctionPrim:
         self.partials = ("custom",)
         self.doc = (cls.__doc__ or "").strip()
 
-    def vjp_all(self, g, ans, *inputs, needs, ctx, positions, n_args, shapes, packed):
+    def vjp(self, node, g, needs, arrays):
+        """The gradients of the node's tensor inputs, from ``backward(ctx, *grads)``."""
+        p = node.params
         g = writeable_grad(g)  # backward may change it in place
-        if packed:
-            grads_out, start = [], 0
-            for shape in shapes:
-                n = 1
-                for s in shape:
-                    n *= s
-                grads_out.append(g[start : start + n].reshape(shape))
-                start += n
-        else:
-            grads_out = [g]
-        result = self.cls.backward(ctx, *grads_out)
+        grads_out = _unpacked(g, p["shapes"]) if p["packed"] else [g]
+        result = self.cls.backward(p["ctx"], *grads_out)
         if not isinstance(result, tuple):
             result = (result,)
-        if len(result) < n_args:
+        if len(result) < p["n_args"]:
             raise RuntimeError(
                 f"{self.name}.backward returned {len(result)} gradients, but forward took "
-                f"{n_args} arguments: return one per argument (None where there is none)"
+                f"{p['n_args']} arguments: return one per argument (None where there is none)"
             )
-        out = []
-        for pos, x, need in zip(positions, inputs, needs):
-            gi = result[pos]
-            if gi is None or not need:
-                out.append(None)
-                continue
-            gi = gi if isinstance(gi, Tensor) else Tensor(gi, dtype=x._array.dtype)
-            if gi._array.shape != x._array.shape:
-                raise RuntimeError(
-                    f"{self.name}.backward returned a gradient of shape {tuple(gi.shape)} for "
-                    f"argument {pos} of shape {tuple(x.shape)}"
-                )
-            out.append(gi)
-        return tuple(out)
+        needs = node.parents if needs is None else needs
+        return tuple(
+            None if need is None else self._checked(result[pos], pos, x)
+            for pos, x, need in zip(p["positions"], node.inputs, needs)
+        )
+
+    def _checked(self, gi, pos: int, x: Tensor):
+        if gi is None:
+            return None
+        gi = gi if isinstance(gi, Tensor) else Tensor(gi, dtype=x.dtype)
+        if gi.shape != x.shape:
+            raise RuntimeError(
+                f"{self.name}.backward returned a gradient of shape {tuple(gi.shape)} for "
+                f"argument {pos} of shape {tuple(x.shape)}"
+            )
+        return gi
+
+
+def _unpacked(g, shapes) -> list:
+    """The gradients of several outputs, from the gradient of their packing."""
+    out, start = [], 0
+    for shape in shapes:
+        n = 1
+        for s in shape:
+            n *= s
+        out.append(g[start : start + n].reshape(shape))
+        start += n
+    return out
 
 
 class Function:
@@ -141,8 +146,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from tapegrad.autograd.graph import Node
-
+        """Run ``forward`` without recording and record one node for its
+        output (several outputs are packed into one array behind them)."""
         if cls.__dict__.get("_prim") is None:
             cls._prim = _FunctionPrim(cls)
         ctx = FunctionCtx()
@@ -157,36 +162,22 @@ class Function:
                 raise TypeError(
                     f"{cls.__name__}.forward must return tensors, got {type(o).__name__}"
                 )
-        record = GradMode.enabled and any(t.requires_grad for t in tensors)
-        if not record:
+        if not (GradMode.enabled and any(t.requires_grad for t in tensors)):
             return out
-        parents = tuple(
-            (t.grad_fn if t.grad_fn is not None else t) if t.requires_grad else None
-            for t in tensors
-        )
+        parents = tuple((t.grad_fn or t) if t.requires_grad else None for t in tensors)
         packed = isinstance(out, tuple)
-        shapes = tuple(o._array.shape for o in outs)
-        params = dict(ctx=ctx, positions=tuple(positions), n_args=len(args), shapes=shapes,
-                      packed=packed)  # fmt: skip
-        if not packed:
-            node = Node(cls._prim, tensors, parents, params)
-            return _own(out, node)
+        params = dict(ctx=ctx, positions=tuple(positions), n_args=len(args),
+                      shapes=tuple(o.shape for o in outs), packed=packed)  # fmt: skip
+        if not packed:  # (a fresh tensor: an input returned as is is not its own parent)
+            return new_tensor(out._array, cls._prim, tensors, parents, params)
         flat = xp.concatenate([o._array.reshape(-1) for o in outs])
-        node = Node(cls._prim, tensors, parents, params)
-        whole = _make(flat, node)
+        whole = new_tensor(flat, cls._prim, tensors, parents, params)
         results, start = [], 0
         for o in outs:
-            n = o._array.size
+            n = o.numel()
             if id(o) in ctx._non_differentiable:
                 results.append(o.detach())
             else:
-                results.append(whole[start : start + n].reshape(o._array.shape))
+                results.append(whole[start : start + n].reshape(o.shape))
             start += n
         return tuple(results)
-
-
-def _own(out: Tensor, node) -> Tensor:
-    """The output tensor of a recorded Function (a fresh tensor object, so an
-    input returned as is does not become its own parent)."""
-    t = _make(out._array, node)
-    return t

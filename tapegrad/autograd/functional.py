@@ -11,9 +11,9 @@ the lecture's ``du/dv`` for ``u in R^m, v in R^n`` is an ``n x m`` matrix.
 from __future__ import annotations
 
 from tapegrad import backend as B
-from tapegrad.autograd.engine import _seed, run_backward
+from tapegrad.autograd.engine import make_seed, run_backward
 from tapegrad.autograd.graph import enable_grad
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, new_tensor
 
 xp = B.xp
 
@@ -23,7 +23,7 @@ def _as_tuple(x):
 
 
 def _seeds(outputs, grad_outputs, what: str, names: tuple, shared: bool = False):
-    """The outputs as a tuple and their seeds (``engine._seed``): one
+    """The outputs as a tuple and their seeds (``engine.make_seed``): one
     ``grad_outputs`` entry per output, ``None`` for a one-element output."""
     outs, _ = _as_tuple(outputs)
     if grad_outputs is None:
@@ -32,7 +32,7 @@ def _seeds(outputs, grad_outputs, what: str, names: tuple, shared: bool = False)
         gos, _ = _as_tuple(grad_outputs)
         if len(gos) != len(outs):
             raise ValueError(f"{what}: {len(gos)} {names[0]} for {len(outs)} {names[1]}")
-    return outs, [_seed(o, g, what, shared) for o, g in zip(outs, gos)]
+    return outs, [make_seed(o, g, what, shared) for o, g in zip(outs, gos)]
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -74,7 +74,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "outputs; pass allow_unused=True if that is intended"
                 )
             if materialize_grads:
-                g = _make(xp.zeros(t._array.shape, dtype=t._array.dtype))
+                g = new_tensor(xp.zeros(t._array.shape, dtype=t._array.dtype))
         elif not create_graph and g.grad_fn is not None:
             g = g.detach()
         out.append(g)
@@ -89,12 +89,12 @@ def _prepare(inputs, create_graph):
             raise TypeError(f"inputs must be tensors, got {type(t).__name__}")
         if create_graph and t.requires_grad:
             # keep the link to the caller's graph (for higher-order use)
-            from tapegrad.ops.registry import CLONE, apply
+            from tapegrad.ops.registry import CLONE
 
-            prepared.append(apply(CLONE, t))
+            prepared.append(CLONE.apply(t))
         else:
-            prepared.append(_make(t._array).requires_grad_(True) if t._array.dtype.kind == "f"
-                            else _make(t._array))  # fmt: skip
+            prepared.append(new_tensor(t._array).requires_grad_(True) if t._array.dtype.kind == "f"
+                            else new_tensor(t._array))  # fmt: skip
     return tuple(prepared), single
 
 
@@ -105,7 +105,7 @@ def _grads_or_zeros(out, ins, g, create_graph, strict, what):
         if r is None:
             if strict:
                 raise RuntimeError(f"{what}: output is independent of input {i} (strict=True)")
-            r = _make(xp.zeros(x._array.shape, dtype=x._array.dtype))
+            r = new_tensor(xp.zeros(x._array.shape, dtype=x._array.dtype))
         final.append(r)
     return final
 
@@ -133,7 +133,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         flat_seed = xp.zeros(n, dtype=out._array.dtype)
         for k in range(n):
             if not out.requires_grad:
-                grads = [_make(xp.zeros(x._array.shape, dtype=x._array.dtype)) for x in ins]
+                grads = [new_tensor(xp.zeros(x._array.shape, dtype=x._array.dtype)) for x in ins]
                 if strict:
                     raise RuntimeError(
                         "jacobian: output does not depend on the inputs (strict=True)"
@@ -141,7 +141,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             else:
                 flat_seed[:] = 0
                 flat_seed[k] = 1
-                g = _make(flat_seed.reshape(out._array.shape).copy())
+                g = new_tensor(flat_seed.reshape(out._array.shape).copy())
                 grads = _grads_or_zeros(out, ins, g, create_graph, strict, "jacobian")
             for j, gj in enumerate(grads):
                 per_input[j].append(gj)
@@ -152,7 +152,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
             if per_input[j]:
                 jac = reshape(stack(per_input[j]), out._array.shape + x._array.shape)
             else:
-                jac = _make(xp.zeros(out._array.shape + x._array.shape, dtype=x._array.dtype))
+                jac = new_tensor(xp.zeros(out._array.shape + x._array.shape, dtype=x._array.dtype))
             if layout == "denominator":
                 no, ni = out._array.ndim, x._array.ndim
                 jac = permute(jac, tuple(range(no, no + ni)) + tuple(range(no)))
@@ -205,10 +205,10 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     if v is None:
         if len(ins) != 1 or ins[0]._array.size != 1:
             raise RuntimeError("jvp: v can be omitted only for a single one-element input")
-        vs = [_make(xp.ones(ins[0]._array.shape, dtype=ins[0]._array.dtype))]
+        vs = [new_tensor(xp.ones(ins[0]._array.shape, dtype=ins[0]._array.dtype))]
     else:
         vs = list(_as_tuple(v)[0])
-    dummies = [_make(xp.zeros(o._array.shape, dtype=o._array.dtype)).requires_grad_(True)
+    dummies = [new_tensor(xp.zeros(o._array.shape, dtype=o._array.dtype)).requires_grad_(True)
                for o in outs_t]  # fmt: skip
     with enable_grad():
         u = _grads_or_zeros(outs_t, ins, dummies, True, strict, "jvp")
@@ -217,7 +217,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             res = grad([ui for ui, _ in live], dummies, [vi for _, vi in live],
                        create_graph=create_graph, allow_unused=True, materialize_grads=True)  # fmt: skip
         else:
-            res = tuple(_make(xp.zeros(d._array.shape, dtype=d._array.dtype)) for d in dummies)
+            res = tuple(new_tensor(xp.zeros(d._array.shape, dtype=d._array.dtype)) for d in dummies)
     if not create_graph:
         outs_t = tuple(o.detach() for o in outs_t)
         res = tuple(r.detach() for r in res)
@@ -234,7 +234,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         live = [(gi, vi) for gi, vi in zip(g, vs) if gi.requires_grad]
         res = grad([gi for gi, _ in live], ins, [vi for _, vi in live], create_graph=create_graph,
                    allow_unused=True, materialize_grads=True) if live else \
-            tuple(_make(xp.zeros(x._array.shape, dtype=x._array.dtype)) for x in ins)  # fmt: skip
+            tuple(new_tensor(xp.zeros(x._array.shape, dtype=x._array.dtype)) for x in ins)  # fmt: skip
     if not create_graph:
         out = out.detach()
         res = tuple(r.detach() for r in res)

@@ -20,17 +20,20 @@ A node keeps what the backward pass needs and nothing more:
 An in-place change of a tensor the vjps read (the inputs the primitive
 ``saves``, the output with ``uses_ans``) after the node was recorded is
 caught at backward time: every tensor's version counter ``_vc`` is
-``[version, creation number of its latest change]`` (``bump_version``), and
+``[version, creation number of its latest change]`` (``tensor.change``), and
 a change numbered after the node's ``seq`` came after the recording.
 
 After a backward without ``retain_graph`` the node is *freed*: ``inputs``,
-``ans`` and ``params`` are dropped (``inputs is None``).
+``ans`` and ``params`` are dropped (``inputs is None``).  Nodes are made
+with their output by ``tapegrad.tensor.new_tensor`` and nowhere else.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+
+from tapegrad.utils.hooks import add_hook
 
 
 class GradMode:
@@ -137,8 +140,10 @@ next_seq = itertools.count().__next__  # creation order of nodes: a topological 
 class Node:
     """One recorded application of a primitive (PyTorch's ``grad_fn``).
 
-    ``registry.apply`` builds nodes without ``__init__`` (it sets the slots
-    directly: one node per recorded op); both must set the same slots."""
+    Made only by ``tapegrad.tensor.new_tensor``, with the tensor it
+    produced.  After a backward pass without ``retain_graph``, the engine
+    drops ``inputs``, ``ans`` and ``params`` (``freed``); the structure
+    (``parents``, ``prim``) stays for error messages and diagrams."""
 
     __slots__ = (
         "prim",
@@ -151,15 +156,6 @@ class Node:
         "extra",
         "__weakref__",
     )
-
-    def __init__(self, prim, inputs, parents, params):
-        self.prim = prim
-        self.inputs = inputs
-        self.parents = parents
-        self.params = params
-        self.ans = None  # (a user Function's backward reads what ctx saved)
-        self.seq = next_seq()
-        self.extra = None
 
     def name(self) -> str:
         """PyTorch-style name of the backward function, e.g. ``MulBackward``."""
@@ -176,7 +172,7 @@ class Node:
 
     @property
     def hooks(self):
-        """The hooks registered on this node's output (a list), or ``None``."""
+        """The hooks registered on this node's output (a dict by handle id), or ``None``."""
         return None if self.extra is None else self.extra.hooks
 
     @property
@@ -206,20 +202,20 @@ class Node:
                 out.append((AccumulateGrad(p), 0))
         return tuple(out)
 
+    def __call__(self, grad):
+        """The gradients of this node's inputs for the gradient ``grad`` of its
+        output, one per input (``None`` where no gradient flows), as calling a
+        ``grad_fn`` does in PyTorch.  Recorded when grad mode is on."""
+        if self.inputs is None:
+            raise RuntimeError(f"{self.name()}: the values it saved were freed by a backward pass")
+        return self.prim.vjp(self, grad, None, False)
+
     def register_hook(self, fn):
         """``fn(grad) -> grad or None`` runs on the gradient arriving here."""
         extra = self._extra()
         if extra.hooks is None:
-            extra.hooks = []
-        extra.hooks.append(fn)
-        return _RemovableHandle(extra.hooks, fn)
-
-    def release(self) -> None:
-        """Drop everything saved for backward (after a backward without
-        ``retain_graph``); the structure (parents) stays for error messages."""
-        self.inputs = None
-        self.ans = None
-        self.params = None
+            extra.hooks = {}
+        return add_hook(extra.hooks, fn)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
@@ -251,15 +247,3 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return "<AccumulateGrad object>"
-
-
-class _RemovableHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` unregisters it."""
-
-    def __init__(self, hooks: list, fn):
-        self._hooks = hooks
-        self._fn = fn
-
-    def remove(self) -> None:
-        if self._fn in self._hooks:
-            self._hooks.remove(self._fn)

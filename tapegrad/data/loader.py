@@ -17,7 +17,7 @@ from typing import Any
 
 from tapegrad import backend as B
 from tapegrad.data.errors import DataError
-from tapegrad.tensor import Tensor, _make, as_tensor
+from tapegrad.tensor import Tensor, as_tensor, from_numpy
 
 xp = B.xp
 
@@ -118,7 +118,7 @@ def default_collate(batch: list):
     field by field."""
     first = batch[0]
     if isinstance(first, Tensor):
-        return _make(xp.stack([s._array for s in batch]))
+        return from_numpy(xp.stack([s.numpy(force=True) for s in batch]))
     if B.is_array(first) or isinstance(first, (int, float, xp.generic)):
         return as_tensor(xp.stack([xp.asarray(s) for s in batch]))
     if isinstance(first, dict):
@@ -192,7 +192,7 @@ class DataLoader:
             rows = order if base is None else base[order]
             for start in range(0, stop, bs):
                 idx = rows[start : start + bs]
-                yield tuple(_make(t._array[idx]) for t in tensors)
+                yield tuple(from_numpy(t.numpy(force=True)[idx]) for t in tensors)
             return
         collate = self.collate_fn or default_collate
         for start in range(0, stop, bs):

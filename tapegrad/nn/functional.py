@@ -35,7 +35,7 @@ from tapegrad.ops.linalg import linear  # noqa: F401  (the fused affine primitiv
 from tapegrad.ops.reduce import log_softmax, softmax  # noqa: F401
 from tapegrad.ops.registry import as_tensor_arg
 from tapegrad.ops.shape import pad  # noqa: F401
-from tapegrad.tensor import Tensor, _make, bump_version
+from tapegrad.tensor import Tensor, from_numpy
 
 xp = B.xp
 _REDUCTIONS = ("mean", "sum", "none")
@@ -75,14 +75,14 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     x = _t(input)
     if not training or p == 0.0:
         return x
-    dtype = x._array.dtype
+    dtype = x.dtype
     if p == 1.0:
-        mask = xp.zeros(x._array.shape, dtype=dtype)
+        mask = xp.zeros(x.shape, dtype=dtype)
     else:
-        keep = B.rng().random(x._array.shape, dtype=B.float32) >= p
+        keep = B.rng().random(x.shape, dtype=B.float32) >= p
         mask = keep.astype(dtype)
         mask *= dtype.type(1.0 / (1.0 - p))
-    return E.mul(x, _make(mask))
+    return E.mul(x, from_numpy(mask))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
@@ -131,29 +131,24 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             with no_grad():
                 m = momentum
                 if running_mean is not None:
-                    _ema_(running_mean, mean._array.reshape(c), m)
+                    running_mean.mul_(1 - m).add_(mean.detach().reshape(c), alpha=m)
                 if running_var is not None:
-                    _ema_(running_var, var._array.reshape(c) * (n / (n - 1)), m)
+                    unbiased = var.detach().reshape(c) * (n / (n - 1))
+                    running_var.mul_(1 - m).add_(unbiased, alpha=m)
     else:
         if running_mean is None or running_var is None:
             raise ValueError(
                 "batch_norm: running_mean and running_var are needed when not training"
             )
-        rm = running_mean._array.reshape(bshape)
-        scale = 1 / xp.sqrt(running_var._array.reshape(bshape) + xp.asarray(eps, x._array.dtype))
-        out = (x - _make(rm)) * _make(scale.astype(x._array.dtype, copy=False))
+        with no_grad():
+            mean = running_mean.reshape(bshape).to(x.dtype)
+            scale = E.rsqrt(running_var.reshape(bshape).to(x.dtype) + eps)
+        out = (x - mean) * scale
     if weight is not None:
         out = out * S.reshape(weight, bshape)
     if bias is not None:
         out = out + S.reshape(bias, bshape)
     return out
-
-
-def _ema_(buf: Tensor, value, momentum: float) -> None:
-    d = buf._array
-    d *= d.dtype.type(1 - momentum)
-    d += (value * momentum).astype(d.dtype, copy=False)
-    bump_version(buf)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -169,7 +164,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     position is divided by how often its index occurs in ``input``.
     ``sparse`` gradients do not exist in tapegrad (an error says so)."""
     idx = _t(input)
-    if idx._array.dtype.kind not in "iu":
+    if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
     if sparse:
         raise NotImplementedError(
@@ -177,22 +172,23 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             "use sparse=False (a dense gradient for the whole table)"
         )
     n = weight.shape[0]
-    if idx._array.size and (idx._array.min() < -n or idx._array.max() >= n):
+    index = idx.numpy()
+    if index.size and (index.min() < -n or index.max() >= n):
         raise IndexError(f"embedding: index out of range for {n} embeddings")
-    rows = idx._array % n if idx._array.size and idx._array.min() < 0 else idx._array
+    rows = index % n if index.size and index.min() < 0 else index
     if max_norm is not None:
         _renorm_rows(weight, B.xp.unique(rows), max_norm, norm_type)
-    out = I.getitem(weight, idx._array)
+    out = I.getitem(weight, idx)
     if padding_idx is not None and weight.requires_grad:
         pad_i = padding_idx if padding_idx >= 0 else padding_idx + n
-        keep = _make((idx._array != pad_i)[..., None])
+        keep = from_numpy((index != pad_i)[..., None])
         out = E.where(keep, out, out.detach())
-    if scale_grad_by_freq and out.requires_grad and idx._array.size:
+    if scale_grad_by_freq and out.requires_grad and index.size:
         _, inverse, counts = B.xp.unique(rows, return_inverse=True, return_counts=True)
-        share = (1.0 / counts[inverse.reshape(rows.shape)]).astype(out._array.dtype)
+        share = (1.0 / counts[inverse.reshape(rows.shape)]).astype(out.dtype)
         # the same values (the added term is exactly zero), the gradient times share
         frozen = out.detach()
-        out = frozen + (out - frozen) * _make(share[..., None])
+        out = frozen + (out - frozen) * from_numpy(share[..., None])
     return out
 
 
@@ -201,25 +197,25 @@ def _renorm_rows(weight: Tensor, rows, max_norm: float, norm_type: float) -> Non
     in place (no graph; the version counter is bumped)."""
     if not rows.size:
         return
-    w = weight._array
-    norms = B.xp.linalg.norm(w[rows], ord=norm_type, axis=1)
+    norms = B.xp.linalg.norm(weight.detach().numpy()[rows], ord=norm_type, axis=1)
     over = norms > max_norm
     if over.any():
-        pick = rows[over]
-        w[pick] *= (max_norm / (norms[over] + 1e-7)).astype(w.dtype)[:, None]
-        bump_version(weight)
+        pick = from_numpy(rows[over])
+        factor = from_numpy((max_norm / (norms[over] + 1e-7))[:, None])
+        with no_grad():
+            weight[pick] = weight[pick] * factor.to(weight.dtype)
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
     """``(..., num_classes)`` int64 tensor with a 1 at each index."""
-    idx = _t(tensor)._array
+    idx = _t(tensor).numpy()
     if idx.dtype.kind not in "iu":
         raise TypeError("one_hot is only applicable to index tensor")
     if num_classes < 0:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise ValueError(f"one_hot: class values must lie in [0, {num_classes})")
-    return _make((idx[..., None] == xp.arange(num_classes)).astype(B.int64))
+    return from_numpy((idx[..., None] == xp.arange(num_classes)).astype(B.int64))
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
@@ -315,9 +311,9 @@ def _class_first(input: Tensor, target: Tensor, op: str):
     """``input (C,)`` with a 0-d target becomes a batch of one; returns
     ``(input, target, squeeze_back)``."""
     if input.ndim == 1:
-        if target.ndim == 0 and target._array.dtype.kind in "iu":
+        if target.ndim == 0 and target.dtype.kind in "iu":
             return S.unsqueeze(input, 0), S.unsqueeze(target, 0), True
-        if target.ndim == 1 and target._array.dtype.kind == "f":
+        if target.ndim == 1 and target.dtype.kind == "f":
             return S.unsqueeze(input, 0), S.unsqueeze(target, 0), True
         raise ValueError(f"{op}: target shape {tuple(target.shape)} does not fit input (C,)")
     if input.ndim == 0:
@@ -364,8 +360,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         and not label_smoothing
         and type(input) is Tensor
         and type(target) is Tensor
-        and input._array.ndim == 2
-        and target._array.dtype.kind in "iu"
+        and input.ndim == 2
+        and target.dtype.kind in "iu"
         and reduction in _REDUCTIONS
     ):  # the common case, straight to the fused primitive (it checks the rest)
         return nn_ops.cross_entropy_indices(input, target, None, ignore_index, reduction, 0.0)
@@ -376,9 +372,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     x, t, squeeze = _class_first(x, t, "cross_entropy")
     n_classes = x.shape[1]
     w = _weight_arg(weight, n_classes, "cross_entropy")
-    if w is not None and w._array.dtype != x._array.dtype:
-        w = _make(w._array.astype(x._array.dtype))
-    if t._array.dtype.kind in "iu":  # the primitive checks the class indices
+    if w is not None and w.dtype != x.dtype:
+        w = w.detach().to(x.dtype)
+    if t.dtype.kind in "iu":  # the primitive checks the class indices
         out = nn_ops.cross_entropy_indices(x, t, w, ignore_index, reduction, label_smoothing)
     elif tuple(t.shape) == tuple(x.shape):
         out = _cross_entropy_probs(x, t, w, reduction, label_smoothing)
@@ -390,15 +386,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if squeeze and reduction == "none":
         out = S.squeeze(out, 0)
     return out
-
-
-def _check_targets(t, n_classes: int, ignore_index: int, op: str) -> None:
-    if not t.size or (t.min() >= 0 and t.max() < n_classes):
-        return
-    kept = t[t != ignore_index]
-    if kept.size and (kept.min() < 0 or kept.max() >= n_classes):
-        bad = kept[(kept < 0) | (kept >= n_classes)][0]
-        raise IndexError(f"{op}: target {bad} is out of bounds for {n_classes} classes")
 
 
 def _cross_entropy_probs(x, t, w, reduction, label_smoothing):
@@ -414,7 +401,7 @@ def _cross_entropy_probs(x, t, w, reduction, label_smoothing):
         return loss
     if reduction == "sum":
         return R.sum(loss)
-    return R.sum(loss) / (x._array.size // n_classes if n_classes else 0)
+    return R.sum(loss) / (x.numel() // n_classes if n_classes else 0)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
@@ -430,19 +417,20 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
             f"nll_loss: target shape {tuple(t.shape)} does not fit input {tuple(x.shape)}"
         )
     w = _weight_arg(weight, n_classes, "nll_loss")
-    _check_targets(t._array, n_classes, ignore_index, "nll_loss")
-    valid = t._array != ignore_index
-    t_safe = xp.where(valid, t._array, 0)
-    picked = S.squeeze(I.gather(x, 1, _make(t_safe[:, None])), 1)
-    picked = E.where(_make(valid), picked, 0.0)
-    dtype = x._array.dtype
-    wt = xp.where(valid, w._array[t_safe] if w is not None else 1, 0).astype(dtype)
-    loss = E.neg(picked) * _make(wt) if w is not None else E.neg(picked)
+    target = t.numpy()
+    nn_ops.check_class_indices(target, n_classes, ignore_index, "nll_loss")
+    valid = target != ignore_index
+    t_safe = xp.where(valid, target, 0)
+    picked = S.squeeze(I.gather(x, 1, from_numpy(t_safe[:, None])), 1)
+    picked = E.where(from_numpy(valid), picked, 0.0)
+    dtype = x.dtype
+    wt = xp.where(valid, w.detach().numpy()[t_safe] if w is not None else 1, 0).astype(dtype)
+    loss = E.neg(picked) * from_numpy(wt) if w is not None else E.neg(picked)
     if reduction == "none":
         return S.squeeze(loss, 0) if squeeze else loss
     if reduction == "sum":
         return R.sum(loss)
-    return R.sum(loss) / _make(xp.asarray(wt.sum(), dtype=dtype))
+    return R.sum(loss) / from_numpy(xp.asarray(wt.sum(), dtype=dtype))
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -456,14 +444,14 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"binary_cross_entropy: target size {tuple(t.shape)} is different from the input "
             f"size {tuple(x.shape)}"
         )
-    if x._array.size and (x._array.min() < 0 or x._array.max() > 1):
+    probs = x.detach().numpy()
+    if probs.size and (probs.min() < 0 or probs.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
-    if t._array.dtype != x._array.dtype:
-        t = t.to(x._array.dtype)
-    from tapegrad.ops.registry import apply
+    if t.dtype != x.dtype:
+        t = t.to(x.dtype)
 
     w = _constant_arg(weight, "weight", "binary_cross_entropy")
-    loss = apply(nn_ops.BINARY_CROSS_ENTROPY, x, t)
+    loss = nn_ops.BINARY_CROSS_ENTROPY.apply(x, t)
     if w is not None:
         loss = loss * w
     return _reduce(loss, reduction, "binary_cross_entropy")

@@ -13,16 +13,18 @@ from __future__ import annotations
 import math
 
 from tapegrad import backend as B
-from tapegrad.tensor import Tensor, bump_version
+import tapegrad as tg
+from tapegrad.autograd.graph import no_grad
+from tapegrad.tensor import Tensor
 
 xp = B.xp
 
 
 def _fill(tensor: Tensor, arr) -> Tensor:
-    """Write ``arr`` into ``tensor`` in place (no graph) and bump its version."""
-    tensor._array[...] = xp.asarray(arr).astype(tensor._array.dtype, copy=False)
-    bump_version(tensor)
-    return tensor
+    """Write the array ``arr`` into ``tensor`` in place (no graph; its version
+    counter is bumped)."""
+    with no_grad():
+        return tensor.copy_(tg.as_tensor(xp.asarray(arr)))
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:

@@ -6,22 +6,18 @@ from __future__ import annotations
 import copy
 import math
 
-from tapegrad import backend as B
-from tapegrad import dtypes
+import tapegrad as tg
+from tapegrad.autograd.graph import no_grad
 from tapegrad.nn import functional as F
 from tapegrad.nn import init
 from tapegrad.nn.activations import ACTIVATIONS
 from tapegrad.nn.containers import Sequential
 from tapegrad.nn.module import Module, Parameter
-from tapegrad.ops.linalg import LINEAR
-from tapegrad.ops.registry import apply
-from tapegrad.tensor import Tensor, _make, bump_version
-
-xp = B.xp
+from tapegrad.tensor import Tensor
 
 
 def _empty(shape, dtype) -> Tensor:
-    return _make(xp.empty(shape, dtype=dtypes.as_dtype(dtype) or dtypes.get_default_dtype()))
+    return tg.empty(shape, dtype=dtype)
 
 
 class Linear(Module):
@@ -50,16 +46,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        params = self._parameters
-        w, b = params["weight"], params["bias"]
-        dt = w._array.dtype
-        if (
-            type(input) is Tensor
-            and input._array.dtype == dt
-            and (b is None or b._array.dtype == dt)
-        ):
-            return apply(LINEAR, input, w, b) if b is not None else apply(LINEAR, input, w)
-        return F.linear(input, w, b)
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -142,7 +129,7 @@ class BatchNorm1d(Module):
         if track_running_stats:
             self.register_buffer("running_mean", init.zeros_(_empty((num_features,), dtype)))
             self.register_buffer("running_var", init.ones_(_empty((num_features,), dtype)))
-            self.register_buffer("num_batches_tracked", _make(xp.zeros((), dtype=B.int64)))
+            self.register_buffer("num_batches_tracked", tg.tensor(0))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -152,7 +139,7 @@ class BatchNorm1d(Module):
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked._array[...] = 0
+            self.num_batches_tracked.zero_()
 
     def forward(self, input):
         if input.ndim not in (2, 3):
@@ -164,10 +151,9 @@ class BatchNorm1d(Module):
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._array += 1
-            bump_version(self.num_batches_tracked)
+            self.num_batches_tracked.add_(1)
             if self.momentum is None:
-                factor = 1.0 / int(self.num_batches_tracked._array)
+                factor = 1.0 / int(self.num_batches_tracked)
         use_batch = self.training or self.running_mean is None
         keep = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if keep else None,
@@ -212,7 +198,8 @@ class Embedding(Module):
             self.weight = Parameter(_empty((num_embeddings, embedding_dim), dtype), not _freeze)
             init.normal_(self.weight)
             if padding_idx is not None:
-                self.weight._array[padding_idx] = 0
+                with no_grad():
+                    self.weight[padding_idx] = 0
         else:
             self.weight = Parameter(_weight, not _freeze)
 

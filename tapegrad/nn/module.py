@@ -16,42 +16,29 @@ from collections.abc import Iterator
 from tapegrad import dtypes
 from tapegrad.autograd.graph import no_grad
 from tapegrad.device import check_device
-from tapegrad.tensor import FRESH, Tensor, _to_array, bump_version, shared_version
+import tapegrad as tg
+from tapegrad.tensor import Tensor
+from tapegrad.utils.hooks import RemovableHandle, add_hook
 
 
 class Parameter(Tensor):
     """A ``Tensor`` that a ``Module`` registers as learnable; requires grad by
-    default.  ``Parameter(t)`` shares ``t``'s array (and version counter)."""
+    default.  ``Parameter(t)`` shares ``t``'s memory and version counter."""
 
     __slots__ = ()
 
     def __new__(cls, data=None, requires_grad: bool = True):
         if data is None:
             data = Tensor([])
-        self = object.__new__(cls)
-        if isinstance(data, Tensor):
-            self._array = data._array
-            self._vc = shared_version(data)
-        else:
-            self._array = _to_array(data)
-            self._vc = FRESH
-        self.grad = None
-        self.grad_fn = None
-        self.name = getattr(data, "name", None)
-        self._hooks = None
-        self.requires_grad = False
-        if requires_grad:
-            self.requires_grad_(True)
-        return self
-
-    def __init__(self, data=None, requires_grad: bool = True):
-        pass
+        elif not isinstance(data, Tensor):
+            data = tg.as_tensor(data)
+        return Tensor._make_subclass(cls, data, requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
     def __deepcopy__(self, memo):
-        p = Parameter(Tensor(self._array.copy()), self.requires_grad)
+        p = Parameter(self.detach().clone(), self.requires_grad)
         memo[id(self)] = p
         return p
 
@@ -70,17 +57,6 @@ class IncompatibleKeys(
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class _RemovableHandle:
-    _ids = itertools.count()
-
-    def __init__(self, hooks: dict):
-        self.hooks = hooks
-        self.id = next(self._ids)
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
 
 
 def _addindent(text: str, n: int) -> str:
@@ -129,17 +105,13 @@ class Module:
                 out = r
         return out
 
-    def register_forward_pre_hook(self, hook) -> _RemovableHandle:
+    def register_forward_pre_hook(self, hook) -> RemovableHandle:
         """``hook(module, args) -> None or new args`` runs before ``forward``."""
-        h = _RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[h.id] = hook
-        return h
+        return add_hook(self._forward_pre_hooks, hook)
 
-    def register_forward_hook(self, hook) -> _RemovableHandle:
+    def register_forward_hook(self, hook) -> RemovableHandle:
         """``hook(module, args, output) -> None or new output`` runs after ``forward``."""
-        h = _RemovableHandle(self._forward_hooks)
-        self._forward_hooks[h.id] = hook
-        return h
+        return add_hook(self._forward_hooks, hook)
 
     # -------------------------------------------------------- registration
     def __setattr__(self, name: str, value) -> None:
@@ -376,22 +348,23 @@ class Module:
             else:
                 if p.grad.grad_fn is not None:
                     p.grad = p.grad.detach()
-                p.grad._array[...] = 0
-                bump_version(p.grad)
+                p.grad.zero_()
 
     # ------------------------------------------------------------- dtype
-    def _apply_arrays(self, fn) -> Module:
-        for m in self.modules():
-            for store in (m._parameters, m._buffers):
-                for t in store.values():
-                    if t is None:
-                        continue
-                    new = fn(t._array)
-                    if new is not t._array:
-                        t._array = new
-                        bump_version(t)
+    def _convert(self, fn) -> Module:
+        """Every parameter and buffer (and gradient) ``t`` takes the memory of
+        ``fn(t)`` where that is a new tensor (``param.data = fn(param)``, as
+        PyTorch's ``Module._apply``)."""
+        with no_grad():
+            for m in self.modules():
+                for store in (m._parameters, m._buffers):
+                    for t in store.values():
+                        new = None if t is None else fn(t)
+                        if new is None or new is t:
+                            continue
+                        t.data = new
                         if t.grad is not None:
-                            t.grad = Tensor(fn(t.grad._array))
+                            t.grad = fn(t.grad)
         return self
 
     def to(self, *args, **kwargs) -> Module:
@@ -407,9 +380,7 @@ class Module:
             raise TypeError(
                 f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}"
             )
-        return self._apply_arrays(
-            lambda a: a.astype(dtype) if a.dtype.kind == "f" and a.dtype != dtype else a
-        )
+        return self._convert(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def cpu(self) -> Module:
         return self
@@ -473,14 +444,14 @@ class Module:
             if k not in state_dict:
                 continue
             value = state_dict[k]
-            arr = value._array if isinstance(value, Tensor) else _to_array(value)
-            if tuple(arr.shape) != tuple(target._array.shape):
+            source = value if isinstance(value, Tensor) else tg.as_tensor(value)
+            if tuple(source.shape) != tuple(target.shape):
                 errors.append(
-                    f"size mismatch for {k}: copying a param with shape {tuple(arr.shape)} from "
-                    f"checkpoint, the shape in current model is {tuple(target._array.shape)}."
+                    f"size mismatch for {k}: copying a param with shape {tuple(source.shape)} "
+                    f"from checkpoint, the shape in current model is {tuple(target.shape)}."
                 )
                 continue
-            pending.append((target, arr))
+            pending.append((target, source))
         if strict:
             if unexpected:
                 errors.insert(
@@ -500,9 +471,8 @@ class Module:
                 + "\n\t".join(errors)
             )
         with no_grad():
-            for target, arr in pending:
-                target._array[...] = arr.astype(target._array.dtype, copy=False)
-                bump_version(target)
+            for target, source in pending:
+                target.copy_(source)
         return IncompatibleKeys(missing, unexpected)
 
     # ---------------------------------------------------------------- repr

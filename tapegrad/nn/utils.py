@@ -7,7 +7,8 @@ import math
 from tapegrad import backend as B
 from tapegrad.autograd.graph import no_grad
 from tapegrad.ops import shape as S
-from tapegrad.tensor import Tensor, _make, bump_version
+import tapegrad as tg
+from tapegrad.tensor import Tensor
 
 xp = B.xp
 
@@ -40,8 +41,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     grads = [p.grad for p in _params(parameters) if p.grad is not None]
     norm_type = float(norm_type)
     if not grads:
-        return _make(xp.zeros((), dtype=B.float32))
-    norms = xp.stack([_vector_norm(g._array, norm_type) for g in grads])
+        return tg.zeros((), dtype=tg.float32)
+    norms = xp.stack([_vector_norm(g.numpy(force=True), norm_type) for g in grads])
     total = _vector_norm(norms, norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(
@@ -52,18 +53,17 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     coef = xp.minimum(total.dtype.type(max_norm) / (total + total.dtype.type(1e-6)), 1.0)
     with no_grad():
         for g in grads:
-            g._array *= coef.astype(g._array.dtype)
-            bump_version(g)
-    return _make(xp.asarray(total))
+            g.mul_(coef.astype(g.dtype))
+    return tg.as_tensor(xp.asarray(total))
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
     clip_value = float(clip_value)
-    for p in _params(parameters):
-        if p.grad is not None:
-            xp.clip(p.grad._array, -clip_value, clip_value, out=p.grad._array)
-            bump_version(p.grad)
+    with no_grad():
+        for p in _params(parameters):
+            if p.grad is not None:
+                p.grad.clamp_(-clip_value, clip_value)
 
 
 def parameters_to_vector(parameters) -> Tensor:
@@ -82,10 +82,8 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
             f"vector_to_parameters: vector has {vec.numel()} elements, parameters {total}"
         )
     i = 0
-    for p in params:
-        n = p.numel()
-        p._array[...] = (
-            vec._array[i : i + n].reshape(p._array.shape).astype(p._array.dtype, copy=False)
-        )
-        bump_version(p)
-        i += n
+    with no_grad():
+        for p in params:
+            n = p.numel()
+            p.copy_(vec[i : i + n].reshape(p.shape))
+            i += n

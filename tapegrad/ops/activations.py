@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 
 from tapegrad import backend as B
-from tapegrad.ops.elementwise import _t, erf, exp, neg, sigmoid, tanh, where
-from tapegrad.ops.registry import apply, defprim
+from tapegrad.ops.elementwise import erf, exp, neg, sigmoid, tanh, where
+from tapegrad.ops.registry import as_tensor_arg, defprim
 from tapegrad.tensor import Tensor
 
 xp = B.xp
@@ -19,7 +19,7 @@ def _leaky_fwd(a, negative_slope):
     return xp.where(a > 0, a, a * xp.asarray(negative_slope, dtype=a.dtype))
 
 
-def _leaky_vjp(g, ans, a, negative_slope):
+def _leaky_vjp(g, out, a, negative_slope):
     return where(a > 0, g, g * negative_slope)
 
 
@@ -29,33 +29,35 @@ LEAKY_RELU = defprim(
 )  # fmt: skip
 
 
+@LEAKY_RELU.public(methods=())
 def leaky_relu(input, negative_slope: float = 0.01) -> Tensor:
-    return apply(LEAKY_RELU, _t(input), negative_slope=negative_slope)
+    return LEAKY_RELU.apply(as_tensor_arg(input), negative_slope=negative_slope)
 
 
 def _elu_fwd(a, alpha):
     return xp.where(a > 0, a, xp.expm1(xp.minimum(a, 0)) * xp.asarray(alpha, dtype=a.dtype))
 
 
-def _elu_vjp(g, ans, a, alpha):
-    return where(a > 0, g, g * (ans + alpha))
+def _elu_vjp(g, out, a, alpha):
+    return where(a > 0, g, g * (out + alpha))
 
 
 ELU = defprim(
     "elu", _elu_fwd, _elu_vjp, partials="[a>0] + alpha*exp(a)*[a<=0]", saves=(0,),
-    uses_ans=True, doc="out = a if a > 0 else alpha * (e^a - 1)",
+    saves_output=True, doc="out = a if a > 0 else alpha * (e^a - 1)",
 )  # fmt: skip
 
 
+@ELU.public(methods=())
 def elu(input, alpha: float = 1.0) -> Tensor:
-    return apply(ELU, _t(input), alpha=alpha)
+    return ELU.apply(as_tensor_arg(input), alpha=alpha)
 
 
 def _hardtanh_fwd(a, min_val, max_val):
     return xp.clip(a, xp.asarray(min_val, dtype=a.dtype), xp.asarray(max_val, dtype=a.dtype))
 
 
-def _hardtanh_vjp(g, ans, a, min_val, max_val):
+def _hardtanh_vjp(g, out, a, min_val, max_val):
     return where((a > min_val) & (a < max_val), g, 0.0)
 
 
@@ -65,8 +67,9 @@ HARDTANH = defprim(
 )  # fmt: skip
 
 
+@HARDTANH.public(methods=())
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    return apply(HARDTANH, _t(input), min_val=min_val, max_val=max_val)
+    return HARDTANH.apply(as_tensor_arg(input), min_val=min_val, max_val=max_val)
 
 
 def _softplus_fwd(a, beta, threshold):
@@ -75,7 +78,7 @@ def _softplus_fwd(a, beta, threshold):
     return xp.where(z > threshold, a, soft)
 
 
-def _softplus_vjp(g, ans, a, beta, threshold):
+def _softplus_vjp(g, out, a, beta, threshold):
     z = a * beta
     return where(z > threshold, g, g * sigmoid(z))
 
@@ -86,13 +89,14 @@ SOFTPLUS = defprim(
 )  # fmt: skip
 
 
+@SOFTPLUS.public
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return apply(SOFTPLUS, _t(input), beta=beta, threshold=threshold)
+    return SOFTPLUS.apply(as_tensor_arg(input), beta=beta, threshold=threshold)
 
 
 def silu(input) -> Tensor:
     """``x * sigmoid(x)`` (composite: its gradient follows from the table)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     return x * sigmoid(x)
 
 
@@ -103,7 +107,7 @@ def _gelu_fwd(a, approximate):
     return (0.5 * a * (1 + B.erf(a / math.sqrt(2.0)))).astype(a.dtype, copy=False)
 
 
-def _gelu_vjp(g, ans, a, approximate):
+def _gelu_vjp(g, out, a, approximate):
     if approximate == "tanh":
         c = math.sqrt(2.0 / math.pi)
         inner = (a + a * a * a * 0.044715) * c
@@ -121,40 +125,41 @@ GELU = defprim(
 )  # fmt: skip
 
 
+@GELU.public(methods=())
 def gelu(input, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return apply(GELU, _t(input), approximate=approximate)
+    return GELU.apply(as_tensor_arg(input), approximate=approximate)
 
 
 def logsigmoid(input) -> Tensor:
     """``log(sigmoid(x)) = -softplus(-x)``, stable for large |x|."""
-    return neg(softplus(neg(_t(input))))
+    return neg(softplus(neg(as_tensor_arg(input))))
 
 
 # ------------------------------------------------- more of PyTorch's family
 # Composites of the table's entries: their gradients follow from it.
 def hardsigmoid(input) -> Tensor:
     """0 below -3, 1 above 3, ``x/6 + 1/2`` between (gradient 1/6 there)."""
-    return hardtanh(_t(input) / 6.0 + 0.5, 0.0, 1.0)
+    return hardtanh(as_tensor_arg(input) / 6.0 + 0.5, 0.0, 1.0)
 
 
 def hardswish(input) -> Tensor:
     """``x * hardsigmoid(x)``: 0 below -3, ``x`` above 3."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     return x * hardsigmoid(x)
 
 
 def mish(input) -> Tensor:
     """``x * tanh(softplus(x))``."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     return x * tanh(softplus(x))
 
 
 def prelu(input, weight) -> Tensor:
     """``x`` where ``x > 0``, else ``weight * x``; a ``weight`` of several
     elements is one slope per channel (dimension 1 of ``input``)."""
-    x, w = _t(input), _t(weight)
+    x, w = as_tensor_arg(input), as_tensor_arg(weight)
     if w.numel() > 1:
         if x.ndim < 2 or x.shape[1] != w.numel():
             raise ValueError(

@@ -1,347 +1,279 @@
 """Elementwise primitives: arithmetic, functions of one variable, activations.
 
-Each entry: the forward on arrays, the vjp in tapegrad ops, the local partial.
-Binary ops broadcast as NumPy does; their vjps undo it with ``sum_to_shape``.
+Each entry: the forward on arrays, the vjp in tapegrad ops, the local
+partial.  Binary ops broadcast as NumPy does; their vjps undo it with
+``sum_to_shape``.  Vjps that run on plain arrays too (``arrays=True``) call
+other primitives through their appliers (``COS.apply(a)``), which compute
+on arrays when given arrays.
 """
 
 from __future__ import annotations
 
 import math
+import operator
+from builtins import abs as builtins_abs
 
 from tapegrad import backend as B
-from tapegrad.ops.registry import (
-    allow_array_vjps,
-    apply,
-    as_tensor_arg,
-    binary_args,
-    defprim,
-    recorder,
-    sum_to_shape,
-)
-from tapegrad.tensor import Tensor
+from tapegrad import dtypes
+from tapegrad.ops.registry import as_tensor_arg, binary_args, defprim, sum_to_shape, to_dtype
+from tapegrad.tensor import Tensor, new_tensor
 
 xp = B.xp
 _ONE = B.ONE  # 1 next to an array, without NumPy's conversion per op
 
-
-def _t(x) -> Tensor:
-    return x if type(x) is Tensor else as_tensor_arg(x)
-
-
 # ================================================================== binary
-# ``x if x.shape == a.shape else sum_to_shape(...)``: the common case (no
-# broadcasting) without a call; sum_to_shape undoes broadcasting otherwise.
-def _add_a(g, ans, a, b):
-    return g if g.shape == a.shape else sum_to_shape(g, a.shape)
-
-
-def _add_b(g, ans, a, b):
-    return g if g.shape == b.shape else sum_to_shape(g, b.shape)
-
-
-def _sub_b(g, ans, a, b):
-    return sum_to_shape(-g, b.shape)
-
-
-# The vjps of mul and exp use the operator: a first-order backward runs them
-# on plain arrays (NumPy's own ``*``); with create_graph, on tensors.
-def _mul_a(g, ans, a, b):
-    d = g * b
-    return d if d.shape == a.shape else sum_to_shape(d, a.shape)
-
-
-def _mul_b(g, ans, a, b):
-    d = g * a
-    return d if d.shape == b.shape else sum_to_shape(d, b.shape)
-
-
-def _div_a(g, ans, a, b):
-    return sum_to_shape(g / b, a.shape)
-
-
-def _div_b(g, ans, a, b):
-    return sum_to_shape(-g * a / (b * b), b.shape)
-
-
-def _pow_a(g, ans, a, b):
-    d = b * a ** (b - 1)
-    return sum_to_shape(where(b == 0, 0.0, g * d), a._array.shape)
-
-
-def _pow_b(g, ans, a, b):
-    d = ans * log(where(a == 0, 1.0, a))
-    return sum_to_shape(where((a == 0) & (b >= 0), 0.0, g * d), b._array.shape)
-
-
-def _maximum_a(g, ans, a, b):
-    share = where(a == b, g * 0.5, where(a > b, g, 0.0))
-    return sum_to_shape(share, a._array.shape)
-
-
-def _maximum_b(g, ans, a, b):
-    share = where(a == b, g * 0.5, where(b > a, g, 0.0))
-    return sum_to_shape(share, b._array.shape)
-
-
-def _minimum_a(g, ans, a, b):
-    share = where(a == b, g * 0.5, where(a < b, g, 0.0))
-    return sum_to_shape(share, a._array.shape)
-
-
-def _minimum_b(g, ans, a, b):
-    share = where(a == b, g * 0.5, where(b < a, g, 0.0))
-    return sum_to_shape(share, b._array.shape)
-
-
-ADD = defprim("add", xp.add, (_add_a, _add_b), partials=("1", "1"), doc="out = a + b")
-SUB = defprim("sub", xp.subtract, (_add_a, _sub_b), partials=("1", "-1"), doc="out = a - b")
+# Forwards by operator: on arrays the same ufunc, on NumPy scalars (0-d
+# results) NumPy's scalar arithmetic, several times faster than a ufunc.
+ADD = defprim(
+    "add", operator.add,
+    (lambda g, out, a, b: sum_to_shape(g, a.shape), lambda g, out, a, b: sum_to_shape(g, b.shape)),
+    partials=("1", "1"), elementwise=True, arrays=True, public="binary",
+    methods=("__add__", "__radd__"), inplace=operator.iadd, doc="out = a + b",
+)  # fmt: skip
+SUB = defprim(
+    "sub", operator.sub,
+    (lambda g, out, a, b: sum_to_shape(g, a.shape), lambda g, out, a, b: sum_to_shape(-g, b.shape)),
+    partials=("1", "-1"), elementwise=True, arrays=True, public="binary", methods=("__sub__",),
+    inplace=operator.isub, doc="out = a - b",
+)  # fmt: skip
 MUL = defprim(
-    "mul",
-    xp.multiply,
-    (_mul_a, _mul_b),
-    partials=("b", "a"),
-    saves_for=((1,), (0,)),
+    "mul", operator.mul,
+    (lambda g, out, a, b: sum_to_shape(g * b, a.shape),
+     lambda g, out, a, b: sum_to_shape(g * a, b.shape)),
+    partials=("b", "a"), saves_for=((1,), (0,)), elementwise=True, arrays=True, public="binary",
+    methods=("mul", "multiply", "__mul__", "__rmul__"), inplace=operator.imul,
     doc="out = a * b",
-)
+)  # fmt: skip
 DIV = defprim(
-    "div", xp.true_divide, (_div_a, _div_b), partials=("1/b", "-a/b**2"), saves_for=((1,), (0, 1)),
-    doc="out = a / b",
+    "div", operator.truediv,
+    (lambda g, out, a, b: sum_to_shape(g / b, a.shape),
+     lambda g, out, a, b: sum_to_shape(-g * a / (b * b), b.shape)),
+    partials=("1/b", "-a/b**2"), saves_for=((1,), (0, 1)), elementwise=True, arrays=True,
+    inplace=operator.itruediv, doc="out = a / b",
 )  # fmt: skip
+
+
+def _pow_a(g, out, a, b):
+    d = b * a ** (b - 1)
+    return sum_to_shape(where(b == 0, 0.0, g * d), a.shape)
+
+
+def _pow_b(g, out, a, b):
+    d = out * log(where(a == 0, 1.0, a))
+    return sum_to_shape(where((a == 0) & (b >= 0), 0.0, g * d), b.shape)
+
+
 POW = defprim(
-    "pow", xp.power, (_pow_a, _pow_b), partials=("b*a**(b-1)", "a**b*log(a)"), saves=(0, 1),
-    uses_ans=True, doc="out = a ** b",
+    "pow", operator.pow, (_pow_a, _pow_b), partials=("b*a**(b-1)", "a**b*log(a)"),
+    saves=(0, 1), saves_output=True, elementwise=True, inplace=operator.ipow,
+    doc="out = a ** b",
 )  # fmt: skip
+
+
+def _tie_share(g, a, b, wins):
+    """The gradient of max/min for ``a``: all of it where ``a`` wins, half on a tie."""
+    return where(a == b, g * 0.5, where(wins, g, 0.0))
+
+
 MAXIMUM = defprim(
-    "maximum", xp.maximum, (_maximum_a, _maximum_b), partials=("[a>b]", "[b>a]"), saves=(0, 1),
+    "maximum", xp.maximum,
+    (lambda g, out, a, b: sum_to_shape(_tie_share(g, a, b, a > b), a.shape),
+     lambda g, out, a, b: sum_to_shape(_tie_share(g, b, a, b > a), b.shape)),
+    partials=("[a>b]", "[b>a]"), saves=(0, 1), elementwise=True, public="binary",
     doc="out = max(a, b) elementwise; ties share the gradient equally",
 )  # fmt: skip
 MINIMUM = defprim(
-    "minimum", xp.minimum, (_minimum_a, _minimum_b), partials=("[a<b]", "[b<a]"), saves=(0, 1),
+    "minimum", xp.minimum,
+    (lambda g, out, a, b: sum_to_shape(_tie_share(g, a, b, a < b), a.shape),
+     lambda g, out, a, b: sum_to_shape(_tie_share(g, b, a, b < a), b.shape)),
+    partials=("[a<b]", "[b<a]"), saves=(0, 1), elementwise=True, public="binary",
     doc="out = min(a, b) elementwise; ties share the gradient equally",
 )  # fmt: skip
-
-
-def _where_fwd(cond, a, b):
-    return xp.where(cond, a, b)
-
-
-def _where_a(g, ans, cond, a, b):
-    return sum_to_shape(where(cond, g, 0.0), a._array.shape)
-
-
-def _where_b(g, ans, cond, a, b):
-    return sum_to_shape(where(cond, 0.0, g), b._array.shape)
-
-
-def _no_grad_vjp(g, ans, *args, **params):
-    raise RuntimeError("this argument has no gradient")
-
-
 WHERE = defprim(
-    "where", _where_fwd, (_no_grad_vjp, _where_a, _where_b), partials=("0", "[c]", "[not c]"),
-    saves=(0,), doc="out = a where c else b",
+    "where", xp.where,
+    (None, lambda g, out, c, a, b: sum_to_shape(where(c, g, 0.0), a.shape),
+     lambda g, out, c, a, b: sum_to_shape(where(c, 0.0, g), b.shape)),
+    partials=("0", "[c]", "[not c]"), saves=(0,), elementwise=True,
+    doc="out = a where c else b",
 )  # fmt: skip
 
 
-def _with_alpha(prim, input, other, alpha) -> Tensor:
-    """``input (+|-) alpha * other``: tensors of one dtype with ``alpha = 1``
-    are recorded at once; anything else is scaled and promoted first."""
-    if (input.__class__ is Tensor and other.__class__ is Tensor
-            and input._array.dtype is other._array.dtype and alpha == 1):  # fmt: skip
-        return prim.record2(input, other)
-    if alpha != 1:
-        other = mul(other, alpha)
-    a, b = binary_args(input, other)
-    return apply(prim, a, b)
+# ``x + y`` and ``x - y``: tensors of one dtype at once, anything else promoted
+add_operator, sub_operator = ADD.function, SUB.function
 
 
+@ADD.public
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other`` with broadcasting."""
-    return _with_alpha(ADD, input, other, alpha)
+    return add_operator(input, other if alpha == 1 else mul(other, alpha))
 
 
+@SUB.public(methods=("sub", "subtract"))
 def sub(input, other, *, alpha=1) -> Tensor:
     """``input - alpha * other`` with broadcasting."""
-    return _with_alpha(SUB, input, other, alpha)
+    return sub_operator(input, other if alpha == 1 else mul(other, alpha))
 
 
-def _public(op, name: str, doc: str, prim):
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = doc
-    op.prim = prim
-    return op
+subtract = sub
+mul = multiply = MUL.function
 
 
-def _binary(prim, name: str, doc: str):
-    """The public function of a binary primitive: both tensors of one dtype
-    are recorded at once (``recorder``); anything else is promoted by
-    ``binary_args`` first."""
-
-    def promoted(input, other) -> Tensor:
-        a, b = binary_args(input, other)
-        return prim.record2(a, b)
-
-    return _public(recorder(prim, 2, fallback=promoted), name, doc, prim)
-
-
-def _operator(prim, public):
-    """``Tensor.__add__`` and the like: tensors of one dtype recorded at once,
-    anything else through the public function (promotion, ``alpha``)."""
-    return _public(recorder(prim, 2, fallback=public), public.__name__, public.__doc__, prim)
-
-
-mul = _binary(MUL, "mul", "``input * other`` elementwise, with broadcasting.")
-add_operator = _operator(ADD, add)  # Tensor.__add__
-sub_operator = _operator(SUB, sub)  # Tensor.__sub__
-
-
+@DIV.public(methods=("div", "divide", "true_divide", "__truediv__"))
 def div(input, other, *, rounding_mode=None) -> Tensor:
-    """``input / other`` (true division; ``rounding_mode`` 'trunc' or 'floor'
-    gives an integer-valued result without gradient, as in PyTorch)."""
-    if rounding_mode is None:
-        if (input.__class__ is Tensor and other.__class__ is Tensor
-                and input._array.dtype is other._array.dtype and input._array.dtype.kind == "f"):  # fmt: skip
-            return DIV.record2(input, other)
-        if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
-            input, other = _int_operands_to_float(input), _int_operands_to_float(other)
+    """``input / other`` (true division, in floating point; ``rounding_mode``
+    'trunc' or 'floor' gives an integer-valued result without gradient, as in
+    PyTorch)."""
+    if rounding_mode is not None:
+        return _rounded_div(input, other, rounding_mode)
+    if (input.__class__ is Tensor and other.__class__ is Tensor
+            and input._array.dtype is other._array.dtype and input._array.dtype.kind == "f"):  # fmt: skip
+        return DIV.apply(input, other)
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        input, other = _float_operand(input), _float_operand(other)
     a, b = binary_args(input, other)
-    if rounding_mode is None:
-        if a._array.dtype.kind != "f":
-            from tapegrad.dtypes import get_default_dtype
-            from tapegrad.ops.registry import to_dtype
+    if a._array.dtype.kind != "f":
+        a, b = to_dtype(a, dtypes.get_default_dtype()), to_dtype(b, dtypes.get_default_dtype())
+    return DIV.apply(a, b)
 
-            a, b = to_dtype(a, get_default_dtype()), to_dtype(b, get_default_dtype())
-        return apply(DIV, a, b)
+
+divide = true_divide = div
+
+
+def _float_operand(x):
+    """True division computes in floating point: an integer or bool tensor
+    beside a number becomes the default float dtype first, so the number
+    keeps its value (``uint8 / -3`` is ``-1/3``, as in PyTorch)."""
+    if isinstance(x, Tensor) and x._array.dtype.kind in "biu":
+        return new_tensor(x._array.astype(dtypes.get_default_dtype()))
+    return x
+
+
+def _rounded_div(input, other, rounding_mode: str) -> Tensor:
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(
             f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
         )
-    q = (
-        xp.trunc(a._array / b._array)
-        if rounding_mode == "trunc"
-        else xp.floor_divide(a._array, b._array)
-    )
-    return Tensor(q.astype(a._array.dtype) if a._array.dtype.kind in "iu" else q)
+    a, b = binary_args(input, other)
+    x, y = a._array, b._array
+    q = xp.trunc(x / y) if rounding_mode == "trunc" else xp.floor_divide(x, y)
+    return new_tensor(xp.asarray(q.astype(x.dtype) if x.dtype.kind in "iu" else q))
 
 
-pow = _binary(POW, "pow", "``input ** exponent`` with broadcasting; either may be a number.")
-maximum = _binary(MAXIMUM, "maximum", "Elementwise maximum; ties share the gradient equally.")
-minimum = _binary(MINIMUM, "minimum", "Elementwise minimum; ties share the gradient equally.")
+@POW.public(methods=("pow", "__pow__"))
+def pow(input, exponent) -> Tensor:
+    """``input ** exponent`` with broadcasting; either may be a number."""
+    return POW.apply(*binary_args(input, exponent))
 
 
+maximum = MAXIMUM.function
+minimum = MINIMUM.function
+
+
+@WHERE.public
 def where(condition, input=None, other=None) -> Tensor:
     """``input`` where ``condition`` holds, else ``other`` (broadcast together).
     With only ``condition``, the indices where it holds (``nonzero``)."""
-    cond = _t(condition)
+    cond = as_tensor_arg(condition)
     if input is None and other is None:
-        return tuple(Tensor(i) for i in xp.nonzero(cond._array))
+        return tuple(new_tensor(i) for i in xp.nonzero(cond._array))
     if cond._array.dtype != B.bool_:
-        cond = Tensor(cond._array.astype(bool))
+        cond = new_tensor(cond._array.astype(bool))
     a, b = binary_args(input, other)
-    return apply(WHERE, cond, a, b)
-
-
-def _int_operands_to_float(x):
-    """True division computes in floating point: an integer or bool tensor
-    becomes the default float dtype first, so a Python number next to it
-    keeps its value (``uint8 / -3`` is ``-1/3``, as in PyTorch)."""
-    if isinstance(x, Tensor) and x._array.dtype.kind in "biu":
-        from tapegrad.dtypes import get_default_dtype
-
-        return Tensor(x._array.astype(get_default_dtype()))
-    return x
-
-
-def true_divide(input, other) -> Tensor:
-    return div(input, other)
+    return WHERE.apply(cond, a, b)
 
 
 def rsub(input, other, alpha=1) -> Tensor:
+    """``other - alpha * input`` (PyTorch's ``rsub``)."""
     return sub(other, input, alpha=alpha)
 
 
 # ================================================================== unary
-def _unary(name, fwd, vjp, partial, doc, *, saves=(0,), uses_ans=False, float_only=True):
-    prim = defprim(
-        name, fwd, vjp, partials=partial, saves=() if uses_ans else saves, uses_ans=uses_ans,
-        doc=doc,
-    )  # fmt: skip
+NEG = defprim(
+    "neg", xp.negative, lambda g, out, a: -g, partials="-1", elementwise=True, arrays=True,
+    public="unary", methods=("neg", "negative", "__neg__"), doc="out = -a",
+)  # fmt: skip
+EXP = defprim(
+    "exp", xp.exp, lambda g, out, a: g * out, partials="exp(a)", saves_output=True,
+    elementwise=True, arrays=True, public="float", doc="out = e^a",
+)  # fmt: skip
+LOG = defprim(
+    "log", xp.log, lambda g, out, a: g / a, partials="1/a", saves=(0,), elementwise=True,
+    arrays=True, public="float", doc="out = ln(a)",
+)  # fmt: skip
+LOG1P = defprim(
+    "log1p", xp.log1p, lambda g, out, a: g / (a + 1), partials="1/(1+a)", saves=(0,),
+    elementwise=True, arrays=True, public="float", doc="out = ln(1 + a)",
+)  # fmt: skip
+EXPM1 = defprim(
+    "expm1", xp.expm1, lambda g, out, a: g * (out + 1), partials="exp(a)", saves_output=True,
+    elementwise=True, arrays=True, public="float", doc="out = e^a - 1",
+)  # fmt: skip
+SQRT = defprim(
+    "sqrt", xp.sqrt, lambda g, out, a: g / (out * 2), partials="1/(2*sqrt(a))",
+    saves_output=True, elementwise=True, arrays=True, public="float", doc="out = a^(1/2)",
+)  # fmt: skip
+RSQRT = defprim(
+    "rsqrt", lambda a: 1 / xp.sqrt(a), lambda g, out, a: g * out * out * out * -0.5,
+    partials="-1/(2*a**1.5)", saves_output=True, elementwise=True, arrays=True, public="float",
+    doc="out = a^(-1/2)",
+)  # fmt: skip
+RECIPROCAL = defprim(
+    "reciprocal", xp.reciprocal, lambda g, out, a: -(g * out * out), partials="-1/a**2",
+    saves_output=True, elementwise=True, arrays=True, public="float", doc="out = 1/a",
+)  # fmt: skip
+SIGN = defprim(
+    "sign", xp.sign, lambda g, out, a: g * 0.0, partials="0", elementwise=True, arrays=True,
+    public="unary", doc="out = sign(a)",
+)  # fmt: skip
+ABS = defprim(
+    "abs", xp.abs, lambda g, out, a: g * SIGN.apply(a), partials="sign(a)", saves=(0,),
+    elementwise=True, arrays=True, public="unary", methods=("abs", "__abs__"),
+    doc="out = |a|",
+)  # fmt: skip
+SIN = defprim(
+    "sin", xp.sin, lambda g, out, a: g * COS.apply(a), partials="cos(a)", saves=(0,),
+    elementwise=True, arrays=True, public="float", doc="out = sin(a)",
+)  # fmt: skip
+COS = defprim(
+    "cos", xp.cos, lambda g, out, a: -(g * SIN.apply(a)), partials="-sin(a)", saves=(0,),
+    elementwise=True, arrays=True, public="float", doc="out = cos(a)",
+)  # fmt: skip
+TAN = defprim(
+    "tan", xp.tan, lambda g, out, a: g * (out * out + 1), partials="1 + tan(a)**2",
+    saves_output=True, elementwise=True, arrays=True, public="float", doc="out = tan(a)",
+)  # fmt: skip
+ERF = defprim(
+    "erf", B.erf, lambda g, out, a: g * EXP.apply(-(a * a)) * (2.0 / math.sqrt(math.pi)),
+    partials="2/sqrt(pi)*exp(-a**2)", saves=(0,), elementwise=True, arrays=True,
+    public="float", doc="out = erf(a)",
+)  # fmt: skip
 
-    # a tensor (of a floating dtype, with float_only) is recorded at once
-    # (``recorder``); anything else is converted first
-    if float_only:
-
-        def converted(input) -> Tensor:
-            x = input if isinstance(input, Tensor) else as_tensor_arg(input)
-            if x._array.dtype.kind != "f":
-                x = _to_default_float(x)
-            return prim.record1(x)
-
-    else:
-
-        def converted(input) -> Tensor:
-            return prim.record1(input if isinstance(input, Tensor) else as_tensor_arg(input))
-
-    op = recorder(prim, 1, fallback=converted, float_only=float_only)
-    return _public(op, name, doc, prim)
-
-
-def _to_default_float(x: Tensor) -> Tensor:
-    from tapegrad.dtypes import get_default_dtype
-
-    return Tensor(x._array.astype(get_default_dtype()))
-
-
-neg = _unary("neg", xp.negative, lambda g, ans, a: -g, "-1", "out = -a", saves=(),
-             float_only=False)  # fmt: skip
-exp = _unary("exp", xp.exp, lambda g, ans, a: g * ans, "exp(a)", "out = e^a", uses_ans=True)
-log = _unary("log", xp.log, lambda g, ans, a: g / a, "1/a", "out = ln(a)")
-log1p = _unary("log1p", xp.log1p, lambda g, ans, a: g / (a + 1), "1/(1+a)", "out = ln(1 + a)")
-expm1 = _unary(
-    "expm1", xp.expm1, lambda g, ans, a: g * (ans + 1), "exp(a)", "out = e^a - 1", uses_ans=True
-)
-sqrt = _unary(
-    "sqrt", xp.sqrt, lambda g, ans, a: g / (ans * 2), "1/(2*sqrt(a))", "out = a^(1/2)",
-    uses_ans=True,
+neg = negative = NEG.function
+exp, log, log1p, expm1 = EXP.function, LOG.function, LOG1P.function, EXPM1.function
+sqrt, rsqrt, reciprocal = SQRT.function, RSQRT.function, RECIPROCAL.function
+sign, abs, sin, cos, tan, erf = (
+    SIGN.function, ABS.function, SIN.function, COS.function, TAN.function, ERF.function,
 )  # fmt: skip
 
 
-def _rsqrt_fwd(a):
-    return 1 / xp.sqrt(a)
-
-
-rsqrt = _unary(
-    "rsqrt", _rsqrt_fwd, lambda g, ans, a: g * ans * ans * ans * -0.5, "-1/(2*a**1.5)",
-    "out = a^(-1/2)", uses_ans=True,
-)  # fmt: skip
-reciprocal = _unary(
-    "reciprocal", xp.reciprocal, lambda g, ans, a: neg(g * ans * ans), "-1/a**2", "out = 1/a",
-    uses_ans=True,
-)  # fmt: skip
-abs = _unary("abs", xp.abs, lambda g, ans, a: g * sign(a), "sign(a)", "out = |a|",
-             float_only=False)  # fmt: skip
-sin = _unary("sin", xp.sin, lambda g, ans, a: g * COS.record1(a), "cos(a)", "out = sin(a)")
-cos = _unary("cos", xp.cos, lambda g, ans, a: -(g * SIN.record1(a)), "-sin(a)", "out = cos(a)")
-SIN, COS = sin.prim, cos.prim
-tan = _unary(
-    "tan", xp.tan, lambda g, ans, a: g * (ans * ans + 1), "1 + tan(a)**2", "out = tan(a)",
-    uses_ans=True,
-)  # fmt: skip
-# The backward of the activations as primitives of their own (as PyTorch's
-# tanh_backward, sigmoid_backward, threshold_backward): one node instead of
-# three in a first-order backward, and differentiable for second order.
+# ------------------------------------------------------------- activations
+# The backward of tanh, sigmoid and relu as primitives of their own (as
+# PyTorch's tanh_backward, sigmoid_backward, threshold_backward): one node
+# instead of three in a first-order backward, and differentiable for the
+# second order.  ``y`` is the activation's output.
 TANH_BACKWARD = defprim(
     "tanh_backward", lambda g, y: g * (_ONE[y.dtype] - y * y),
-    (lambda gg, ans, g, y: tanh_backward(gg, y), lambda gg, ans, g, y: gg * g * y * -2.0),
-    partials=("1 - b**2", "-2*a*b"), saves=(0, 1), doc="out = a * (1 - b^2): tanh's vjp, b = tanh(x)",
+    (lambda gg, out, g, y: TANH_BACKWARD.apply(gg, y), lambda gg, out, g, y: gg * g * y * -2.0),
+    partials=("1 - b**2", "-2*a*b"), saves=(0, 1), elementwise=True, arrays=True,
+    doc="out = a * (1 - b^2): tanh's vjp, b = tanh(x)",
 )  # fmt: skip
 SIGMOID_BACKWARD = defprim(
     "sigmoid_backward", lambda g, y: g * y * (_ONE[y.dtype] - y),
-    (lambda gg, ans, g, y: sigmoid_backward(gg, y), lambda gg, ans, g, y: gg * g * (1 - y * 2.0)),
-    partials=("b*(1-b)", "a*(1-2*b)"), saves=(0, 1),
+    (lambda gg, out, g, y: SIGMOID_BACKWARD.apply(gg, y),
+     lambda gg, out, g, y: gg * g * (1 - y * 2.0)),
+    partials=("b*(1-b)", "a*(1-2*b)"), saves=(0, 1), elementwise=True, arrays=True,
     doc="out = a * b * (1 - b): sigmoid's vjp, b = sigmoid(x)",
 )  # fmt: skip
-
 
 _SAME_SIZE_INT = {2: xp.int16, 4: xp.int32, 8: xp.int64}
 
@@ -361,28 +293,14 @@ def _threshold_bw_fwd(g, y):
 
 THRESHOLD_BACKWARD = defprim(
     "threshold_backward", _threshold_bw_fwd,
-    (lambda gg, ans, g, y: threshold_backward(gg, y), lambda gg, ans, g, y: gg * 0.0),
-    partials=("[b>0]", "0"), saves=(1,), doc="out = a where b > 0, else 0: relu's vjp, b = relu(x)",
+    (lambda gg, out, g, y: THRESHOLD_BACKWARD.apply(gg, y), lambda gg, out, g, y: gg * 0.0),
+    partials=("[b>0]", "0"), saves=(1,), elementwise=True, arrays=True,
+    doc="out = a where b > 0, else 0: relu's vjp, b = relu(x)",
 )  # fmt: skip
-
-
-def tanh_backward(g, y) -> Tensor:
-    return TANH_BACKWARD.record2(g, y)
-
-
-def sigmoid_backward(g, y) -> Tensor:
-    return SIGMOID_BACKWARD.record2(g, y)
-
-
-def threshold_backward(g, y) -> Tensor:
-    return THRESHOLD_BACKWARD.record2(g, y)
-
-
-tanh = _unary(
-    "tanh", xp.tanh, lambda g, ans, a: TANH_BACKWARD.record2(g, ans), "1 - tanh(a)**2",
-    "out = tanh(a)", uses_ans=True,
+TANH = defprim(
+    "tanh", xp.tanh, lambda g, out, a: TANH_BACKWARD.apply(g, out), partials="1 - tanh(a)**2",
+    saves_output=True, elementwise=True, arrays=True, public="float", doc="out = tanh(a)",
 )  # fmt: skip
-
 
 # sigmoid(a) = 1 / (1 + e^-a) after raising ``a`` to a bound below which
 # e^-a would overflow: one op more than the textbook formula, accurate to
@@ -403,63 +321,66 @@ def _sigmoid_fwd(a):
     return one / (one + xp.exp(-xp.maximum(a, lo)))
 
 
-sigmoid = _unary(
-    "sigmoid", _sigmoid_fwd, lambda g, ans, a: SIGMOID_BACKWARD.record2(g, ans),
-    "sigmoid(a)*(1-sigmoid(a))", "out = 1/(1 + e^-a)", uses_ans=True,
+SIGMOID = defprim(
+    "sigmoid", _sigmoid_fwd, lambda g, out, a: SIGMOID_BACKWARD.apply(g, out),
+    partials="sigmoid(a)*(1-sigmoid(a))", saves_output=True, elementwise=True, arrays=True,
+    public="float", doc="out = 1/(1 + e^-a)",
+)  # fmt: skip
+RELU = defprim(
+    "relu", lambda a: xp.maximum(a, 0), lambda g, out, a: THRESHOLD_BACKWARD.apply(g, out),
+    partials="[a>0]", saves_output=True, elementwise=True, arrays=True, public="unary",
+    doc="out = max(a, 0)",
 )  # fmt: skip
 
-
-def _relu_fwd(a):
-    return xp.maximum(a, 0)
-
-
-relu = _unary(
-    "relu", _relu_fwd, lambda g, ans, a: threshold_backward(g, ans), "[a>0]", "out = max(a, 0)",
-    uses_ans=True, float_only=False,
-)  # fmt: skip
-
-
-def _erf_vjp(g, ans, a):
-    return g * exp(neg(a * a)) * (2.0 / math.sqrt(math.pi))
-
-
-erf = _unary("erf", B.erf, _erf_vjp, "2/sqrt(pi)*exp(-a**2)", "out = erf(a)")
-
-
-def _sign_fwd(a):
-    return xp.sign(a)
-
-
-sign = _unary(
-    "sign", _sign_fwd, lambda g, ans, a: g * 0.0, "0", "out = sign(a)", saves=(),
-    float_only=False,
-)  # fmt: skip
+tanh, sigmoid, relu = TANH.function, SIGMOID.function, RELU.function
 
 
 def lerp(input, end, weight) -> Tensor:
-    """``input + weight * (end - input)``, differentiable in all three (a number
-    ``weight`` too, as PyTorch's ``lerp``)."""
-    x = _t(input)
-    return x + weight * (end - x)
+    """``input + weight * (end - input)``, differentiable in all three, in
+    PyTorch's two forms: ``end - (end - input) * (1 - weight)`` where
+    ``|weight| >= 1/2`` (each exact at its end)."""
+    x = as_tensor_arg(input)
+    if not isinstance(weight, Tensor):
+        if builtins_abs(weight) < 0.5:
+            return x + weight * (end - x)
+        return end - (end - x) * (1 - weight)
+    return where(abs(weight) < 0.5, x + weight * (end - x), end - (end - x) * (1 - weight))
+
+
+def square(input) -> Tensor:
+    """``input * input``."""
+    return mul(input, input)
 
 
 # ---------------------------------------------------------------- rounding
 # Piecewise constant: gradient 0 (as PyTorch's FloorBackward & co.); on
 # integer tensors the identity.  ``frac = a - trunc(a)`` has gradient 1.
-def _rounding(name, fn, doc):
-    def fwd(a):
-        return fn(a) if a.dtype.kind == "f" else a.copy()
-
-    return _unary(name, fwd, lambda g, ans, a: g * 0.0, "0", doc, saves=(), float_only=False)
+def _rounding(fn):
+    return lambda a: fn(a) if a.dtype.kind == "f" else a.copy()
 
 
-floor = _rounding("floor", xp.floor, "out = the largest integer <= a")
-ceil = _rounding("ceil", xp.ceil, "out = the smallest integer >= a")
-trunc = _rounding("trunc", xp.trunc, "out = a rounded toward zero")
-fix = trunc
-frac = _unary(
-    "frac", lambda a: a - xp.trunc(a), lambda g, ans, a: g, "1", "out = a - trunc(a)", saves=(),
+def _zero_vjp(g, out, a, **params):
+    return g * 0.0
+
+
+FLOOR = defprim(
+    "floor", _rounding(xp.floor), _zero_vjp, partials="0", elementwise=True, public="unary",
+    doc="out = the largest integer <= a",
 )  # fmt: skip
+CEIL = defprim(
+    "ceil", _rounding(xp.ceil), _zero_vjp, partials="0", elementwise=True, public="unary",
+    doc="out = the smallest integer >= a",
+)  # fmt: skip
+TRUNC = defprim(
+    "trunc", _rounding(xp.trunc), _zero_vjp, partials="0", elementwise=True, public="unary",
+    methods=("trunc", "fix"), doc="out = a rounded toward zero",
+)  # fmt: skip
+FRAC = defprim(
+    "frac", lambda a: a - xp.trunc(a), lambda g, out, a: g, partials="1", elementwise=True,
+    public="float", doc="out = a - trunc(a)",
+)  # fmt: skip
+floor, ceil, trunc, frac = FLOOR.function, CEIL.function, TRUNC.function, FRAC.function
+fix = trunc
 
 
 def _round_fwd(a, decimals):
@@ -472,19 +393,16 @@ def _round_fwd(a, decimals):
 
 
 ROUND = defprim(
-    "round", _round_fwd, lambda g, ans, a, decimals: g * 0.0, partials="0",
+    "round", _round_fwd, _zero_vjp, partials="0",
     doc="out = a rounded to `decimals` places, halves to even",
 )  # fmt: skip
 
 
+@ROUND.public
 def round(input, *, decimals: int = 0) -> Tensor:
     """Round half to even (as PyTorch); ``decimals`` places (negative: tens,
     hundreds, ...); the gradient is 0."""
-    return apply(ROUND, _t(input), decimals=int(decimals))
-
-
-def square(input) -> Tensor:
-    return mul(input, input)
+    return ROUND.apply(as_tensor_arg(input), decimals=int(decimals))
 
 
 # ---------------------------------------------------------- with parameters
@@ -496,7 +414,7 @@ def _clamp_fwd(a, min, max):
     return a
 
 
-def _clamp_vjp(g, ans, a, min, max):
+def _clamp_vjp(g, out, a, min, max):
     keep = None
     if min is not None:
         keep = a >= min
@@ -511,15 +429,16 @@ CLAMP = defprim(
 )  # fmt: skip
 
 
+@CLAMP.public(methods=("clamp", "clip"))
 def clamp(input, min=None, max=None) -> Tensor:
     """Limit every element to ``[min, max]`` (either may be None); gradient 1
     inside the closed interval, 0 outside, as PyTorch."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clamp_tensors(x, min, max)
-    return apply(CLAMP, x, min=min, max=max)
+    return CLAMP.apply(x, min=min, max=max)
 
 
 clip = clamp
@@ -533,31 +452,8 @@ def _clamp_tensors(x: Tensor, lo, hi) -> Tensor:
         return where(x <= hi, x, hi)
     if hi is None:
         return where(x >= lo, x, lo)
-    from tapegrad.ops.registry import _make
-
     to_hi = (x > hi) | (hi < lo)
     inside = (x >= lo) & (x <= hi)
-    hi_t = _t(hi)
-    rest = where(to_hi, hi_t, _make(hi_t._array))  # value hi, but no gradient where x < lo == hi
+    hi_t = as_tensor_arg(hi)
+    rest = where(to_hi, hi_t, hi_t.detach())  # value hi, but no gradient where x < lo == hi
     return where(inside, x, where((x < lo) & (lo < hi), lo, rest))
-
-
-# These vjps use only operators, primitives' record1/record2 and sum_to_shape, and read
-# their arguments' .shape: a first-order backward runs them on plain arrays.
-allow_array_vjps(
-    ADD,
-    SUB,
-    MUL,
-    DIV,
-    neg.prim,
-    exp.prim,
-    log.prim,
-    SIN,
-    COS,
-    tanh.prim,
-    sigmoid.prim,
-    relu.prim,
-    TANH_BACKWARD,
-    SIGMOID_BACKWARD,
-    THRESHOLD_BACKWARD,
-)

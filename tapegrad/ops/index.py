@@ -9,22 +9,11 @@ adds up at repeated indices (``x[[0, 0]]`` sends twice the gradient to
 from __future__ import annotations
 
 from tapegrad import backend as B
-from tapegrad.ops.registry import (
-    ShapeError,
-    apply,
-    as_tensor_arg,
-    binary_args,
-    defprim,
-    sum_to_shape,
-)
-from tapegrad.tensor import Tensor, _wrap_dim
+from tapegrad.ops.registry import ShapeError, as_tensor_arg, binary_args, defprim, sum_to_shape
+from tapegrad.tensor import Tensor, _wrap_dim, new_tensor
 
 xp = B.xp
 _BASIC = (int, slice, type(None), type(Ellipsis))
-
-
-def _t(x) -> Tensor:
-    return x if type(x) is Tensor else as_tensor_arg(x)
 
 
 def normalize_key(key):
@@ -69,8 +58,8 @@ def _getitem_fwd(a, key):
         ) from None
 
 
-def _getitem_vjp(g, ans, a, key):
-    return apply(INDEX_SCATTER, g, shape=a._array.shape, key=key)
+def _getitem_vjp(g, out, a, key):
+    return INDEX_SCATTER.apply(g, shape=a.shape, key=key)
 
 
 GETITEM = defprim(
@@ -99,17 +88,18 @@ def _scatter_fwd(g, shape, key):
 INDEX_SCATTER = defprim(
     "index_scatter",
     _scatter_fwd,
-    lambda g, ans, a, shape, key: getitem(g, key),
+    lambda g, out, a, shape, key: getitem(g, key),
     partials="1",
     doc="out = zeros(shape) with a added at [key] (repeated indices add up)",
 )
 
 
+@GETITEM.public(methods=("__getitem__",))
 def getitem(input, key) -> Tensor:
     """``input[key]`` with NumPy's (and PyTorch's) indexing rules."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     items, basic = normalize_key(key)
-    return apply(GETITEM if basic else INDEX, x, key=items)
+    return (GETITEM if basic else INDEX).apply(x, key=items)
 
 
 # ----------------------------------------------------------------- setitem
@@ -122,18 +112,18 @@ def _index_put_fwd(a, v, key):
     return out
 
 
-def _index_put_a(g, ans, a, v, key):
-    keep = xp.ones(a._array.shape, dtype=bool)
+def _index_put_a(g, out, a, v, key):
+    keep = xp.ones(a.shape, dtype=bool)
     keep[key] = False
     from tapegrad.ops.elementwise import where
 
-    return where(Tensor(keep), g, 0.0)
+    return where(new_tensor(keep), g, 0.0)
 
 
-def _index_put_v(g, ans, a, v, key):
+def _index_put_v(g, out, a, v, key):
     part = getitem(g, key)
-    if part._array.shape != v._array.shape:
-        part = sum_to_shape(part, v._array.shape)
+    if part.shape != v.shape:
+        part = sum_to_shape(part, v.shape)
     return part
 
 
@@ -143,16 +133,17 @@ INDEX_PUT = defprim(
 )  # fmt: skip
 
 
+@INDEX_PUT.public(methods=())
 def index_put(input, key, value) -> Tensor:
     """A copy of ``input`` with ``out[key] = value`` (``value`` broadcast)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     items, _ = normalize_key(key)
     x, v = binary_args(x, value)
-    if v._array.dtype != x._array.dtype:
+    if v.dtype != x._array.dtype:
         from tapegrad.ops.registry import to_dtype
 
         v = to_dtype(v, x._array.dtype)
-    return apply(INDEX_PUT, x, v, key=items)
+    return INDEX_PUT.apply(x, v, key=items)
 
 
 # ------------------------------------------------------- gather / scatter
@@ -178,8 +169,8 @@ def _gather_fwd(a, index, dim):
     return a[_full_index(index, dim)]
 
 
-def _gather_vjp(g, ans, a, index, dim):
-    zeros = Tensor(xp.zeros(a._array.shape, dtype=g._array.dtype))
+def _gather_vjp(g, out, a, index, dim):
+    zeros = new_tensor(xp.zeros(a.shape, dtype=g.dtype))
     return scatter_add(zeros, dim, index, g)
 
 
@@ -189,13 +180,14 @@ GATHER = defprim(
 )  # fmt: skip
 
 
+@GATHER.public
 def gather(input, dim: int, index) -> Tensor:
     """``out[...,i,...] = input[..., index[...,i,...], ...]`` along ``dim``."""
-    x = _t(input)
-    idx = _t(index)
+    x = as_tensor_arg(input)
+    idx = as_tensor_arg(index)
     if idx._array.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got {idx.dtype}")
-    return apply(GATHER, x, idx, dim=_wrap_dim(dim, x.ndim, "gather"))
+    return GATHER.apply(x, idx, dim=_wrap_dim(dim, x.ndim, "gather"))
 
 
 def _scatter_target(a, index, src, dim, op: str):
@@ -216,13 +208,13 @@ def _scatter_add_fwd(a, index, src, dim):
     return out
 
 
-def _scatter_add_src(g, ans, a, index, src, dim):
+def _scatter_add_src(g, out, a, index, src, dim):
     part = gather(g, dim, index)
-    if part._array.shape != src._array.shape:
+    if part.shape != src.shape:
         from tapegrad.ops.shape import pad
 
         widths = []
-        for n, m in reversed(list(zip(part._array.shape, src._array.shape))):
+        for n, m in reversed(list(zip(part.shape, src.shape))):
             widths += [0, m - n]
         part = pad(part, widths)
     return part
@@ -231,18 +223,19 @@ def _scatter_add_src(g, ans, a, index, src, dim):
 SCATTER_ADD = defprim(
     "scatter_add",
     _scatter_add_fwd,
-    (lambda g, ans, a, index, src, dim: g, None, _scatter_add_src),
+    (lambda g, out, a, index, src, dim: g, None, _scatter_add_src),
     partials=("1", "0", "1"),
     doc="out = a with src[i][j] added at out[index[i][j]][j] (dim 0)",
 )
 
 
+@SCATTER_ADD.public
 def scatter_add(input, dim: int, index, src) -> Tensor:
     """A copy of ``input`` with ``src`` added at the positions ``index`` names
     along ``dim`` (repeated positions add up)."""
     x, s = binary_args(input, src)
-    idx = _t(index)
-    return apply(SCATTER_ADD, x, idx, s, dim=_wrap_dim(dim, x.ndim, "scatter_add"))
+    idx = as_tensor_arg(index)
+    return SCATTER_ADD.apply(x, idx, s, dim=_wrap_dim(dim, x.ndim, "scatter_add"))
 
 
 def _scatter_fwd(a, index, src, dim):
@@ -251,12 +244,12 @@ def _scatter_fwd(a, index, src, dim):
     return out
 
 
-def _scatter_input(g, ans, a, index, src, dim):
-    keep = xp.ones(a._array.shape, dtype=bool)
+def _scatter_input(g, out, a, index, src, dim):
+    keep = xp.ones(a.shape, dtype=bool)
     keep[_full_index(index._array, dim)] = False  # written over: no gradient
     from tapegrad.ops.elementwise import where
 
-    return where(Tensor(keep), g, 0.0)
+    return where(new_tensor(keep), g, 0.0)
 
 
 SCATTER = defprim(
@@ -265,6 +258,7 @@ SCATTER = defprim(
 )  # fmt: skip
 
 
+@SCATTER.public
 def scatter(input, dim: int, index, src=None, *, value=None) -> Tensor:
     """A copy of ``input`` with ``src`` (or the number ``value``) written at the
     positions ``index`` names along ``dim``.  Where ``index`` repeats a
@@ -272,22 +266,22 @@ def scatter(input, dim: int, index, src=None, *, value=None) -> Tensor:
     PyTorch); the gradient of ``src`` is ``gather(g, dim, index)``."""
     if (src is None) == (value is None):
         raise TypeError("scatter: give exactly one of src and value")
-    x = _t(input)
-    idx = _t(index)
+    x = as_tensor_arg(input)
+    idx = as_tensor_arg(index)
     if idx._array.dtype.kind not in "iu":
         raise TypeError(f"scatter: index must be an integer tensor, got {idx.dtype}")
     if src is None:
-        src = Tensor(xp.full(idx._array.shape, value, dtype=x._array.dtype))
+        src = new_tensor(xp.full(idx._array.shape, value, dtype=x._array.dtype))
     x, s = binary_args(x, src)
-    return apply(SCATTER, x, idx, s, dim=_wrap_dim(dim, x.ndim, "scatter"))
+    return SCATTER.apply(x, idx, s, dim=_wrap_dim(dim, x.ndim, "scatter"))
 
 
 def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
     """A copy of ``input`` with ``alpha * source`` added to the slices that the
     1-D ``index`` names along ``dim`` (repeated indices add up)."""
-    x, src = _t(input), _t(source)
+    x, src = as_tensor_arg(input), as_tensor_arg(source)
     d = _wrap_dim(dim, x.ndim, "index_add")
-    idx = _t(index)._array.reshape(-1)
+    idx = as_tensor_arg(index)._array.reshape(-1)
     if src.ndim != x.ndim or src.shape[d] != idx.size:
         raise ValueError(
             f"index_add: source of shape {tuple(src.shape)} does not fit {idx.size} indices "
@@ -295,15 +289,15 @@ def index_add(input, dim: int, index, source, *, alpha=1) -> Tensor:
         )
     view = [1] * x.ndim
     view[d] = idx.size
-    full = Tensor(xp.broadcast_to(idx.reshape(view), src.shape).copy())
+    full = new_tensor(xp.broadcast_to(idx.reshape(view), src.shape).copy())
     return scatter_add(x, d, full, src * alpha if alpha != 1 else src)
 
 
 def index_select(input, dim: int, index) -> Tensor:
     """The slices at ``index`` (1-D integer tensor) along ``dim``."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     d = _wrap_dim(dim, x.ndim, "index_select")
-    idx = _t(index)
+    idx = as_tensor_arg(index)
     return getitem(x, (slice(None),) * d + (idx._array.reshape(-1),))
 
 
@@ -311,7 +305,7 @@ def masked_fill(input, mask, value) -> Tensor:
     """``value`` where ``mask`` is true, ``input`` elsewhere."""
     from tapegrad.ops.elementwise import where
 
-    x = _t(input)
+    x = as_tensor_arg(input)
     return where(mask, value if isinstance(value, Tensor) else as_tensor_arg(value, x), x)
 
 
@@ -322,8 +316,8 @@ def take_along_dim(input, indices, dim: int) -> Tensor:
 def nonzero(input, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or a
     tuple of 1-D index tensors with ``as_tuple=True``."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     idx = xp.nonzero(x._array)
     if as_tuple:
-        return tuple(Tensor(i.astype(B.int64)) for i in idx)
-    return Tensor(xp.stack(idx, axis=-1).astype(B.int64))
+        return tuple(new_tensor(i.astype(B.int64)) for i in idx)
+    return new_tensor(xp.stack(idx, axis=-1).astype(B.int64))

@@ -4,23 +4,11 @@
 from __future__ import annotations
 
 from tapegrad import backend as B
-from tapegrad.autograd.graph import GradMode
-from tapegrad.ops.registry import (
-    allow_array_vjps,
-    apply,
-    as_tensor_arg,
-    cast_common,
-    defprim,
-    sum_to_shape,
-)
+from tapegrad.ops.registry import as_tensor_arg, cast_common, defprim, sum_to_shape
 from tapegrad.ops.shape import ShapeMismatch, permute, reshape, unsqueeze
-from tapegrad.tensor import Tensor, _make
+from tapegrad.tensor import Tensor, new_tensor
 
 xp = B.xp
-
-
-def _t(x) -> Tensor:
-    return x if type(x) is Tensor else as_tensor_arg(x)
 
 
 def mT(x: Tensor) -> Tensor:
@@ -53,16 +41,16 @@ def _promoted(g, a, b):
     return g2, a2, b2
 
 
-def _matmul_a(g, ans, a, b):
+def _matmul_a(g, out, a, b):
     g2, a2, b2 = _promoted(g, a, b)
     ga = matmul(g2, mT(b2))
-    return reshape(sum_to_shape(ga, a2._array.shape), a._array.shape)
+    return reshape(sum_to_shape(ga, a2.shape), a.shape)
 
 
-def _matmul_b(g, ans, a, b):
+def _matmul_b(g, out, a, b):
     g2, a2, b2 = _promoted(g, a, b)
     gb = matmul(mT(a2), g2)
-    return reshape(sum_to_shape(gb, b2._array.shape), b._array.shape)
+    return reshape(sum_to_shape(gb, b2.shape), b.shape)
 
 
 MATMUL = defprim(
@@ -71,22 +59,23 @@ MATMUL = defprim(
 )  # fmt: skip
 
 
+@MATMUL.public(methods=("matmul", "__matmul__"))
 def matmul(input, other) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading
     dimensions are batch dimensions and broadcast."""
-    a, b = cast_common(_t(input), _t(other))
-    return apply(MATMUL, a, b)
+    a, b = cast_common(as_tensor_arg(input), as_tensor_arg(other))
+    return MATMUL.apply(a, b)
 
 
 def mm(input, mat2) -> Tensor:
-    a, b = _t(input), _t(mat2)
+    a, b = as_tensor_arg(input), as_tensor_arg(mat2)
     if a.ndim != 2 or b.ndim != 2:
         raise ShapeMismatch(f"mm: expects two matrices, got shapes {a.shape} and {b.shape}")
     return matmul(a, b)
 
 
 def bmm(input, mat2) -> Tensor:
-    a, b = _t(input), _t(mat2)
+    a, b = as_tensor_arg(input), as_tensor_arg(mat2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
         raise ShapeMismatch(
             f"bmm: expects two batches of matrices, got shapes {a.shape} and {b.shape}"
@@ -95,7 +84,7 @@ def bmm(input, mat2) -> Tensor:
 
 
 def mv(input, vec) -> Tensor:
-    a, b = _t(input), _t(vec)
+    a, b = as_tensor_arg(input), as_tensor_arg(vec)
     if a.ndim != 2 or b.ndim != 1:
         raise ShapeMismatch(
             f"mv: expects a matrix and a vector, got shapes {a.shape} and {b.shape}"
@@ -117,15 +106,16 @@ def _dot_fwd(a, b):
 
 
 DOT = defprim(
-    "dot", _dot_fwd, (lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a),
+    "dot", _dot_fwd, (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
     partials=("b", "a"), saves=(0, 1), doc="out = sum_i a_i b_i",
 )  # fmt: skip
 
 
+@DOT.public(methods=("dot", "inner"))
 def dot(input, other) -> Tensor:
     """Inner product of two 1-D tensors."""
-    a, b = cast_common(_t(input), _t(other))
-    return apply(DOT, a, b)
+    a, b = cast_common(as_tensor_arg(input), as_tensor_arg(other))
+    return DOT.apply(a, b)
 
 
 inner = dot
@@ -138,15 +128,16 @@ def _outer_fwd(a, b):
 
 OUTER = defprim(
     "outer", _outer_fwd,
-    (lambda g, ans, a, b: matmul(g, b), lambda g, ans, a, b: matmul(mT(g), a)),
+    (lambda g, out, a, b: matmul(g, b), lambda g, out, a, b: matmul(mT(g), a)),
     partials=("b^T", "a"), saves=(0, 1), doc="out_ij = a_i b_j",
 )  # fmt: skip
 
 
+@OUTER.public
 def outer(input, vec2) -> Tensor:
     """Outer product ``out[i, j] = input[i] * vec2[j]``."""
-    a, b = cast_common(_t(input), _t(vec2))
-    return apply(OUTER, a, b)
+    a, b = cast_common(as_tensor_arg(input), as_tensor_arg(vec2))
+    return OUTER.apply(a, b)
 
 
 ger = outer
@@ -189,8 +180,8 @@ def _normalize_equation(equation: str, shapes) -> tuple[list[str], str]:
     return out_ins, out
 
 
-def _einsum_fwd(*arrays, ins, out):
-    return xp.einsum(",".join(ins) + "->" + out, *arrays, optimize=len(arrays) > 2)
+def _einsum_fwd(*arrays, ins, result):
+    return xp.einsum(",".join(ins) + "->" + result, *arrays, optimize=len(arrays) > 2)
 
 
 def _einsum_grad(g, inputs, ins, out, i):
@@ -206,7 +197,7 @@ def _einsum_grad(g, inputs, ins, out, i):
     grad = einsum(",".join(subs) + "->" + unique, *ops) if unique or ops else g
     # letters of the target missing from `unique` are broadcast (ones);
     # a repeated letter gets a fresh name tied to the first by an identity
-    sizes = dict(zip(target, inputs[i]._array.shape))
+    sizes = dict(zip(target, inputs[i].shape))
     taken = set(target) | set(out) | set("".join(ins))
     spare = iter(c for c in _LETTERS if c not in taken)
     seen, full = set(), ""
@@ -215,21 +206,21 @@ def _einsum_grad(g, inputs, ins, out, i):
         if c in seen:
             fresh = next(spare)
             terms.append(c + fresh)
-            arrays.append(Tensor(xp.eye(sizes[c], dtype=g._array.dtype)))
+            arrays.append(new_tensor(xp.eye(sizes[c], dtype=g.dtype)))
             full += fresh
         else:
             seen.add(c)
             full += c
             if c not in unique:
                 terms.append(c)
-                arrays.append(Tensor(xp.ones(sizes[c], dtype=g._array.dtype)))
+                arrays.append(new_tensor(xp.ones(sizes[c], dtype=g.dtype)))
     if len(arrays) == 1 and unique == full:
         return grad
     return einsum(",".join(terms) + "->" + full, *arrays)
 
 
-def _einsum_vjp(g, ans, *inputs, ins, out, needs):
-    return tuple(_einsum_grad(g, inputs, ins, out, i) if need else None
+def _einsum_vjp(g, out, *inputs, ins, result, needs):
+    return tuple(_einsum_grad(g, inputs, ins, result, i) if need else None
                  for i, need in enumerate(needs))  # fmt: skip
 
 
@@ -239,11 +230,12 @@ EINSUM = defprim(
 )  # fmt: skip
 
 
+@EINSUM.public(methods=())
 def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation (``'ij,jk->ik'``; ``...`` and implicit output as NumPy)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    ts = cast_common(*[_t(x) for x in operands])
+    ts = cast_common(*[as_tensor_arg(x) for x in operands])
     ins, out = _normalize_equation(equation, [x.shape for x in ts])
     sizes: dict[str, int] = {}
     for sub, x in zip(ins, ts):
@@ -253,50 +245,11 @@ def einsum(equation: str, *operands) -> Tensor:
                 raise ShapeMismatch(
                     f"einsum: shapes {shapes} do not fit {equation!r} (letter {c!r})"
                 )
-    return apply(EINSUM, *ts, ins=tuple(ins), out=out)
+    return EINSUM.apply(*ts, ins=tuple(ins), result=out)
 
 
 # ------------------------------------------------------------------ linear
-def _linear_grads_array(g, x, w, needs):
-    """The three gradients on plain arrays, the work of a hand-written
-    backward and no more: ``gx = g W``, ``gW = g^T x``, ``gb = sum_rows g``
-    (leading dims of ``x (..., in)`` flattened into rows; no copies)."""
-    gx = g @ w if needs[0] else None
-    gw = gb = None
-    if needs[1] or (len(needs) > 2 and needs[2]):
-        if g.ndim != 2:
-            g = g.reshape(-1, g.shape[-1])
-        if needs[1]:
-            x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-            gw = g.T @ x2
-        if len(needs) > 2 and needs[2]:
-            # a batch of one row: the sum is that row (NumPy's reduction costs
-            # more than the rest of a small layer's backward)
-            gb = g[0] if g.shape[0] == 1 else g.sum(axis=0)
-    return (gx, gw, gb)[: len(needs)]
-
-
-def _linear_vjp(g, ans, x, w, b=None, needs=(True, True, True)):
-    if g.__class__ is B.ndarray:  # a first-order backward on plain arrays (array_vjp)
-        return _linear_grads_array(g, x, w, needs)
-    if not GradMode.enabled:  # first order on tensors: the same, wrapped
-        grads = _linear_grads_array(g._array, x._array, w._array, needs)
-        return tuple([None if a is None else _make(a) for a in grads])
-    gx = matmul(g, w) if needs[0] else None
-    gw = gb = None
-    if needs[1] or (len(needs) > 2 and needs[2]):
-        g2 = reshape(g, (-1, g._array.shape[-1])) if g.ndim != 2 else g
-        if needs[1]:
-            x2 = reshape(x, (-1, x._array.shape[-1])) if x.ndim != 2 else x
-            gw = matmul(mT(g2), x2)
-        if len(needs) > 2 and needs[2]:
-            from tapegrad.ops.reduce import sum as _sum
-
-            gb = _sum(g2, 0) if g2.ndim == 2 else g2
-    return (gx, gw, gb)[: len(needs)]
-
-
-def _linear_fwd_any(x, w, *b):
+def _linear_fwd(x, w, *b):
     if x.shape[-1] != w.shape[-1]:
         raise ValueError("in_features differ")
     out = x @ w.T
@@ -305,23 +258,34 @@ def _linear_fwd_any(x, w, *b):
     return out
 
 
+def _linear_vjp(g, out, x, w, b=None, *, needs):
+    """``gx = g W``, ``gW = g^T x``, ``gb = sum_rows g``, the leading dims of
+    ``x (..., in)`` and ``g (..., out)`` flattened into rows: the work of a
+    hand-written backward, on arrays and on tensors alike."""
+    gx = g @ w if needs[0] else None
+    gw = gb = None
+    if needs[1] or (b is not None and needs[2]):
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        if needs[1]:
+            gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
+        if b is not None and needs[2]:
+            # a batch of one row: the sum is that row (NumPy's reduction costs
+            # more than the rest of a small layer's backward)
+            gb = g2[0] if g2.shape[0] == 1 else g2.sum(0)
+    return (gx, gw, gb)[: len(needs)]
+
+
 LINEAR = defprim(
-    "linear", _linear_fwd_any, vjp_all=_linear_vjp, partials=("W^T", "x", "1"), saves=(0, 1),
-    doc="out = x W^T + b (one node: the fused affine layer)",
+    "linear", _linear_fwd, vjp_all=_linear_vjp, partials=("W^T", "x", "1"), saves=(0, 1),
+    arrays=True, doc="out = x W^T + b (one node: the fused affine layer)",
 )  # fmt: skip
-allow_array_vjps(LINEAR)
 
 
+@LINEAR.public(methods=())
 def linear(input, weight, bias=None) -> Tensor:
     """``input @ weight.T + bias``: ``input (..., in)``, ``weight (out, in)``,
     ``bias (out,)``; one node with one vjp (no transposed copies)."""
-    x, w = _t(input), _t(weight)
-    dt = x._array.dtype
+    x, w = as_tensor_arg(input), as_tensor_arg(weight)
     if bias is None:
-        if w._array.dtype is dt:  # the common case: one dtype throughout
-            return apply(LINEAR, x, w)
-        return apply(LINEAR, *cast_common(x, w))
-    b = _t(bias)
-    if w._array.dtype is dt and b._array.dtype is dt:
-        return apply(LINEAR, x, w, b)
-    return apply(LINEAR, *cast_common(x, w, b))
+        return LINEAR.apply(*cast_common(x, w))
+    return LINEAR.apply(*cast_common(x, w, as_tensor_arg(bias)))

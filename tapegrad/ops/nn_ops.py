@@ -2,9 +2,9 @@
 layer normalisation and binary cross-entropy.
 
 Each is one entry of the primitive table, so one node of the graph, with its
-own vjp.  The vjps are written in tapegrad ops (second derivatives work); the
-cross-entropy vjp also has a plain-array path used when no graph is being
-recorded (``create_graph=False``), which is the path training takes.
+own vjp, written in tapegrad ops (second derivatives work).  The
+cross-entropy vjp runs on plain arrays too: the first-order path training
+takes.
 """
 
 from __future__ import annotations
@@ -12,205 +12,115 @@ from __future__ import annotations
 import math
 
 from tapegrad import backend as B
-from tapegrad.autograd.graph import GradMode
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import reduce as R
-from tapegrad.ops.registry import apply, defprim
-from tapegrad.ops.shape import unsqueeze
-from tapegrad.tensor import Tensor, _make
+from tapegrad.ops.reduce import SOFTMAX
+from tapegrad.ops.registry import defprim
+from tapegrad.tensor import Tensor, new_tensor
 
 xp = B.xp
 
 
 # ================================================== softmax cross-entropy
-def _ce_parts(t, w, ignore_index, label_smoothing, n_classes, dtype):
-    """Per element: the mask of kept targets, the safe targets (ignored -> 0)
-    and the target weight ``w[t]`` (0 where ignored)."""
-    valid = t != ignore_index
-    t_safe = xp.where(valid, t, 0)
-    if w is None:
-        wt = valid.astype(dtype)
-    else:
-        wt = xp.where(valid, w[t_safe], 0).astype(dtype, copy=False)
-    return valid, t_safe, wt
-
-
-def _class_shape(ndim: int, n: int) -> tuple:
-    """Shape that broadcasts a (C,) vector along axis 1 of an (N, C, d...) array."""
-    return (1, n) + (1,) * (ndim - 2)
-
-
-_ROWS: dict = {}
-
-
-def _rows(n: int):
-    """``arange(n)``, kept for the batch sizes seen (row indices of ``x[rows, t]``)."""
-    r = _ROWS.get(n)
-    if r is None:
-        if len(_ROWS) > 16:
-            _ROWS.clear()
-        r = _ROWS[n] = xp.arange(n)
-    return r
-
-
-def _check_classes(t, n_classes: int, ignore_index: int) -> None:
-    """Every target that is not ``ignore_index`` must be a class in [0, C)."""
+def check_class_indices(t, n_classes: int, ignore_index: int, op: str) -> None:
+    """Every target (an integer array) that is not ``ignore_index`` must be a
+    class in ``[0, C)``."""
     if not t.size or (t.min() >= 0 and t.max() < n_classes):
         return
     kept = t[t != ignore_index]
     bad = kept[(kept < 0) | (kept >= n_classes)]
     if bad.size:
-        raise IndexError(f"cross_entropy: target {bad[0]} is out of bounds for {n_classes} classes")
+        raise IndexError(f"{op}: target {bad[0]} is out of bounds for {n_classes} classes")
 
 
-def _ce_fast(z, t, ignore_index, reduction):
-    """The common case, (N, C) logits, no weight, no smoothing, every target a
-    class in [0, C): ``loss_i = log sum_c exp(s_ic) - s_i,t_i`` with
-    ``s = z - max_c z``, the baseline's work and no more.  Returns
-    ``(loss, aux)`` or None where that case does not hold (or a row is not
-    finite: the general path handles infinities)."""
-    n, n_classes = z.shape
-    if not n or 0 <= ignore_index < n_classes or t.ndim != 1:
-        return None
-    if t.min() < 0 or t.max() >= n_classes:
-        return None
-    s = z - z.max(axis=1, keepdims=True)
-    e = xp.exp(s)
-    se = e.sum(axis=1, keepdims=True)
-    rows = _rows(n)
-    if reduction == "none":
-        loss = xp.log(se[:, 0])
-        loss -= s[rows, t]
-        if not xp.isfinite(loss).all():
-            return None
-    else:
-        loss = xp.log(se).sum() - s[rows, t].sum()
-        if reduction == "mean":
-            loss = loss / n
-        if not math.isfinite(loss):
-            return None
-        loss = xp.asarray(loss, dtype=z.dtype)
-    return loss, (e, se, rows)
+def _class_axis(v, ndim: int):
+    """A per-element value of shape ``(N, d...)`` with a class axis put back
+    at 1, to broadcast against ``(N, C, d...)`` (arrays or tensors)."""
+    return v.reshape(v.shape[:1] + (1,) + v.shape[1:]) if ndim > 1 else v
+
+
+def _targets(t, w, n_classes: int, ignore_index: int, label_smoothing: float, dtype):
+    """The target distribution of each element, ``q_i = (1 - eps) w_{t_i}
+    onehot(t_i) + eps/C w`` (zero where ``t_i`` is ``ignore_index``), in parts:
+    ``valid`` (not ignored), ``t_safe`` (ignored -> class 0), ``wt = w_{t_i}``
+    (0 where ignored), ``on`` (the one-hot part's height) and ``spread``
+    (``eps/C w`` per class, shaped ``(1, C, 1...)``; None without smoothing)."""
+    valid = t != ignore_index
+    t_safe = xp.where(valid, t, 0)
+    wt = valid.astype(dtype) if w is None else xp.where(valid, w[t_safe], 0).astype(dtype)
+    eps = label_smoothing
+    if not eps:
+        return valid, t_safe, wt, wt, None
+    per_class = xp.ones(n_classes, dtype=dtype) if w is None else w.astype(dtype)
+    spread = (per_class * (eps / n_classes)).astype(dtype)
+    return valid, t_safe, wt, wt * (1 - eps), spread.reshape((1, n_classes) + (1,) * (t.ndim - 1))
 
 
 def _ce_fwd(z, t, *w, ignore_index, reduction, label_smoothing):
+    """``loss_i = -sum_c q_ic log_softmax(z_i)_c``, the maximum subtracted first."""
     if z.ndim < 2:
         raise ValueError("expects logits of shape (N, C) or (N, C, d1, ...)")
     if t.shape != (z.shape[0],) + z.shape[2:]:
         raise ValueError(f"target shape {t.shape} does not fit logits {z.shape}")
-    if z.ndim == 2 and not w and not label_smoothing and z.dtype.kind == "f":
-        fast = _ce_fast(z, t, ignore_index, reduction)
-        if fast is not None:
-            return fast
-    w = w[0] if w else None
-    n_classes = z.shape[1]
-    dtype = z.dtype
+    n_classes, dtype = z.shape[1], z.dtype
+    check_class_indices(t, n_classes, ignore_index, "cross_entropy")
     m = z.max(axis=1, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    logp = z - m
+    logp = z - xp.where(xp.isfinite(m), m, 0)
     with xp.errstate(divide="ignore"):
         logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
-    _check_classes(t, n_classes, ignore_index)
-    valid, t_safe, wt = _ce_parts(t, w, ignore_index, label_smoothing, n_classes, dtype)
-    picked = xp.take_along_axis(logp, t_safe[:, None], axis=1)[:, 0]
-    loss = xp.where(valid, -picked, 0) * wt if w is not None else xp.where(valid, -picked, 0)
-    if label_smoothing:
-        lp = logp if w is None else logp * w.reshape(_class_shape(z.ndim, n_classes))
-        smooth = xp.where(valid, -lp.sum(axis=1), 0)
-        eps = label_smoothing
-        loss = loss * (1 - eps) + smooth * (eps / n_classes)
+    valid, t_safe, wt, on, spread = _targets(t, w[0] if w else None, n_classes, ignore_index,
+                                             label_smoothing, dtype)  # fmt: skip
+    picked = xp.take_along_axis(logp, _class_axis(t_safe, z.ndim), axis=1)[:, 0]
+    loss = xp.where(valid, -picked, 0) * on
+    if spread is not None:
+        loss += xp.where(valid, -(logp * spread).sum(axis=1), 0)
     loss = loss.astype(dtype, copy=False)
     if reduction == "none":
-        return loss, logp
+        return loss
     total = loss.sum(dtype=dtype)
-    if reduction == "sum":
-        return total, logp
-    return (total / wt.sum(dtype=dtype)).astype(dtype, copy=False), logp
+    return total if reduction == "sum" else (total / wt.sum(dtype=dtype)).astype(dtype)
 
 
-def _ce_grad_array(logp, t, w, ignore_index, label_smoothing):
-    """d(loss_i)/d(z_i) = softmax(z_i) * sum_c q_ic - q_i, where q_i is the
-    weighted target distribution ``(1 - eps) w_t onehot(t) + eps/C w``."""
-    n_classes = logp.shape[1]
-    dtype = logp.dtype
-    valid, t_safe, wt = _ce_parts(t, w, ignore_index, label_smoothing, n_classes, dtype)
-    eps = label_smoothing
-    on = wt * (1 - eps) if eps else wt
-    if eps:
-        wsum = (w.sum(dtype=dtype) if w is not None else dtype.type(n_classes)) * (eps / n_classes)
-        qsum = on + xp.where(valid, wsum, 0).astype(dtype, copy=False)
-    else:
-        qsum = on
-    grad = xp.exp(logp)
-    grad *= qsum[:, None]
-    if eps:
-        spread = (w if w is not None else xp.ones(n_classes, dtype=dtype)) * (eps / n_classes)
-        spread = spread.astype(dtype, copy=False).reshape(_class_shape(logp.ndim, n_classes))
-        grad -= spread * valid[:, None]
-    idx = t_safe[:, None]
-    at = xp.take_along_axis(grad, idx, axis=1)
-    xp.put_along_axis(grad, idx, at - on[:, None], axis=1)
-    return grad, wt
-
-
-def _ce_vjp(g, ans, z, t, *w, needs, ignore_index, reduction, label_smoothing, aux):
-    grads = [None] * len(needs)
+def _ce_vjp(g, out, z, t, *w, needs, ignore_index, reduction, label_smoothing):
+    """``dloss_i/dz_i = softmax(z_i) sum_c q_ic - q_i``, times the incoming
+    gradient (and 1/sum of the target weights for 'mean').  On arrays in a
+    first-order backward; on tensors, differentiable in ``z``."""
     if not needs[0]:
-        return tuple(grads)
-    warr = w[0]._array if w else None
-    if GradMode.enabled:  # create_graph: differentiable in z
-        grads[0] = _ce_vjp_graph(g, z, t, w[0] if w else None, ignore_index, reduction,
-                                 label_smoothing)  # fmt: skip
-        return tuple(grads)
-    if type(aux) is tuple:  # the fast forward's softmax parts: p = e / se
-        e, se, rows = aux
-        gd = g._array
-        if reduction == "none":
-            scale = gd[:, None] / se
-            grad = e * scale
-            grad[rows, t._array] -= gd
-        else:
-            gn = gd / e.shape[0] if reduction == "mean" else gd
-            grad = e * (gn / se)
-            grad[rows, t._array] -= gn
-        grads[0] = _make(grad)
-        return tuple(grads)
-    grad, wt = _ce_grad_array(aux, t._array, warr, ignore_index, label_smoothing)
+        return (None,) * len(needs)
+    n_classes, dtype = z.shape[1], z.dtype
+    valid, t_safe, wt, on, spread = _targets(_value(t), _value(w[0]) if w else None, n_classes,
+                                             ignore_index, label_smoothing, dtype)  # fmt: skip
+    if spread is not None:
+        spread = spread * _class_axis(valid, z.ndim)
+    qsum = on if spread is None else on + spread.sum(axis=1)
+    dz = _minus_at(SOFTMAX.apply(z, dim=1) * _class_axis(qsum, z.ndim), t_safe, on, spread)
     if reduction == "none":
-        grad *= g._array[:, None]
-    elif reduction == "sum":
-        grad *= g._array
+        dz = dz * _class_axis(g, z.ndim)
     else:
-        grad *= g._array / wt.sum(dtype=grad.dtype)
-    grads[0] = _make(grad)
-    return tuple(grads)
+        dz = dz * (g if reduction == "sum" else g / wt.sum(dtype=dtype))
+    return (dz,) + (None,) * (len(needs) - 1)
 
 
-def _ce_vjp_graph(g, z, t, w, ignore_index, reduction, label_smoothing):
-    """The same gradient as ``_ce_grad_array`` built from tapegrad ops."""
-    p = R.softmax(z, 1)
-    n_classes = z._array.shape[1]
-    dtype = z._array.dtype
-    valid, t_safe, wt = _ce_parts(t._array, None if w is None else w._array, ignore_index,
-                                  label_smoothing, n_classes, dtype)  # fmt: skip
-    eps = label_smoothing
-    q = xp.arange(n_classes).reshape(_class_shape(z.ndim, n_classes)) == t_safe[:, None]
-    q = q * (wt * (1 - eps))[:, None]
-    if eps:
-        wv = w._array if w is not None else xp.ones(n_classes, dtype=dtype)
-        q = q + (wv * (eps / n_classes)).reshape(_class_shape(z.ndim, n_classes)) * valid[:, None]
-    q = q.astype(dtype)
-    dz = p * _make(q.sum(axis=1, keepdims=True)) - _make(q)
-    if reduction == "none":
-        return dz * unsqueeze(g, 1)
-    if reduction == "sum":
-        return dz * g
-    return dz * (g / _make(xp.asarray(wt.sum(), dtype=dtype)))
+def _value(x):
+    return x._array if isinstance(x, Tensor) else x
+
+
+def _minus_at(dz, t_safe, on, spread):
+    """``dz - q``: ``on`` taken away at the target classes, and the smoothing
+    ``spread`` everywhere (in place on an array; a constant on a tensor)."""
+    if isinstance(dz, Tensor):
+        q = xp.zeros(dz.shape, dtype=dz.dtype)
+        xp.put_along_axis(q, _class_axis(t_safe, dz.ndim), _class_axis(on, dz.ndim), axis=1)
+        return dz - new_tensor(q if spread is None else q + spread)
+    idx = _class_axis(t_safe, dz.ndim)
+    at = xp.take_along_axis(dz, idx, axis=1)
+    xp.put_along_axis(dz, idx, at - _class_axis(on, dz.ndim), axis=1)
+    return dz if spread is None else dz - spread
 
 
 CROSS_ENTROPY = defprim(
-    "cross_entropy", _ce_fwd, vjp_all=_ce_vjp,
-    partials=("softmax(a)*sum(q) - q", "0", "0"), saves=(0,), has_aux=True,
+    "cross_entropy", _ce_fwd, vjp_all=_ce_vjp, partials=("softmax(a)*sum(q) - q", "0", "0"),
+    saves=(0,), arrays=True,
     doc="out = -sum_c q_c log_softmax(a)_c, q the (weighted, smoothed) one-hot target "
         "(log-softmax and NLL fused; stable: the maximum is subtracted first)",
 )  # fmt: skip
@@ -237,7 +147,7 @@ def _ln_fwd(x, *wb, n_norm, eps, has_weight, has_bias):
     return out
 
 
-def _ln_vjp(g, ans, x, *wb, needs, n_norm, eps, has_weight, has_bias):
+def _ln_vjp(g, out, x, *wb, needs, n_norm, eps, has_weight, has_bias):
     """With xhat = (x - mean) / sigma: dx = (gh - mean(gh) - xhat mean(gh xhat)) / sigma
     where gh = g * weight; dweight = sum g xhat, dbias = sum g over the leading dims."""
     axes = _norm_axes(x.ndim, n_norm)
@@ -279,11 +189,11 @@ def _bce_fwd(x, t):
     return (-(t * lx + (1 - t) * l1)).astype(x.dtype, copy=False)
 
 
-def _bce_x(g, ans, x, t):
+def _bce_x(g, out, x, t):
     return g * (x - t) / E.clamp(x * (1 - x), min=1e-12)
 
 
-def _bce_t(g, ans, x, t):
+def _bce_t(g, out, x, t):
     # PyTorch's target gradient: the unclamped logs (infinite at x = 0 or 1)
     return g * (E.log1p(E.neg(x)) - E.log(x))
 
@@ -305,7 +215,7 @@ def cross_entropy_indices(
 ) -> Tensor:
     """Apply the fused primitive; ``logits (N, C, d...)``, ``target (N, d...)``."""
     args = (logits, target) if weight is None else (logits, target, weight)
-    return apply(CROSS_ENTROPY, *args, ignore_index=int(ignore_index), reduction=reduction,
+    return CROSS_ENTROPY.apply(*args, ignore_index=int(ignore_index), reduction=reduction,
                  label_smoothing=float(label_smoothing))  # fmt: skip
 
 
@@ -314,5 +224,5 @@ def layer_norm_fused(
 ) -> Tensor:
     """Apply the fused layer-norm primitive over the last ``n_norm`` dims."""
     args = [x] + [a for a in (weight, bias) if a is not None]
-    return apply(LAYER_NORM, *args, n_norm=int(n_norm), eps=float(eps),
+    return LAYER_NORM.apply(*args, n_norm=int(n_norm), eps=float(eps),
                  has_weight=weight is not None, has_bias=bias is not None)  # fmt: skip

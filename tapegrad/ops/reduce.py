@@ -10,24 +10,14 @@ import collections
 from tapegrad import backend as B
 from tapegrad.ops.elementwise import abs as _abs
 from tapegrad.ops.elementwise import exp, sign, sqrt, where
-from tapegrad.ops.registry import (
-    allow_array_vjps,
-    apply,
-    as_tensor_arg,
-    broadcast_to_prim,
-    defprim,
-)
+from tapegrad.ops.registry import BROADCAST_TO, as_tensor_arg, defprim
 from tapegrad.ops.shape import RESHAPE, reshape
-from tapegrad.tensor import Tensor, _wrap_dim
+from tapegrad.tensor import Tensor, _wrap_dim, new_tensor
 
 xp = B.xp
 
 return_types_max = collections.namedtuple("max", ["values", "indices"])
 return_types_min = collections.namedtuple("min", ["values", "indices"])
-
-
-def _t(x) -> Tensor:
-    return x if type(x) is Tensor else as_tensor_arg(x)
 
 
 def _axes(dim, ndim: int, op: str):
@@ -53,10 +43,10 @@ def expand_back(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
     Without ``keepdim``, the reduced axes are put back as size-1 axes first,
     unless they are leading ones (all of them, say): broadcasting adds those."""
     if not keepdim and axes is not None and axes != tuple(range(len(axes))):
-        g = apply(RESHAPE, g, shape=_kept_shape(shape, axes))
+        g = RESHAPE.apply(g, shape=_kept_shape(shape, axes))
     if g.shape == shape:
         return g
-    return apply(broadcast_to_prim, g, shape=shape)
+    return BROADCAST_TO.apply(g, shape=shape)
 
 
 def _count(shape, axes) -> int:
@@ -74,31 +64,33 @@ def _sum_fwd(a, axes, keepdim):
 
 SUM = defprim(
     "sum", _sum_fwd,
-    lambda g, ans, a, axes, keepdim: expand_back(g, a.shape, axes, keepdim),
-    partials="1", doc="out = sum of a over `dim`",
+    lambda g, out, a, axes, keepdim: expand_back(g, a.shape, axes, keepdim),
+    partials="1", arrays=True, doc="out = sum of a over `dim`",
 )  # fmt: skip
 
 
+@SUM.public
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Sum over ``dim`` (all elements when None); integers and bools sum to int64."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if dtype is not None:
         x = x.to(dtype)
     elif x._array.dtype.kind in "biu" and x._array.dtype != B.int64:
-        x = Tensor(x._array.astype(B.int64))
-    return apply(SUM, x, axes=_axes(dim, x.ndim, "sum"), keepdim=keepdim)
+        x = new_tensor(x._array.astype(B.int64))
+    return SUM.apply(x, axes=_axes(dim, x.ndim, "sum"), keepdim=keepdim)
 
 
 def _mean_fwd(a, axes, keepdim):
     return a.mean(axis=axes, keepdims=keepdim)
 
 
-def _mean_vjp(g, ans, a, axes, keepdim):
+def _mean_vjp(g, out, a, axes, keepdim):
     return expand_back(g, a.shape, axes, keepdim) / _count(a.shape, axes)
 
 
-MEAN = defprim("mean", _mean_fwd, _mean_vjp, partials="1/n", doc="out = mean of a over `dim`")
-allow_array_vjps(SUM, MEAN, elementwise=False)
+MEAN = defprim(
+    "mean", _mean_fwd, _mean_vjp, partials="1/n", arrays=True, doc="out = mean of a over `dim`"
+)
 
 
 def _float_input(x: Tensor, op: str) -> Tensor:
@@ -109,11 +101,12 @@ def _float_input(x: Tensor, op: str) -> Tensor:
     return x
 
 
+@MEAN.public
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over ``dim`` (all elements when None); floating inputs only, as PyTorch."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     x = x.to(dtype) if dtype is not None else _float_input(x, "mean")
-    return apply(MEAN, x, axes=_axes(dim, x.ndim, "mean"), keepdim=keepdim)
+    return MEAN.apply(x, axes=_axes(dim, x.ndim, "mean"), keepdim=keepdim)
 
 
 # ------------------------------------------------------------- var / std
@@ -123,10 +116,10 @@ def _var_fwd(a, axes, keepdim, correction):
     return (out * (n / builtins.max(n - correction, 0))).astype(a.dtype, copy=False)
 
 
-def _var_vjp(g, ans, a, axes, keepdim, correction):
-    n = _count(a._array.shape, axes)
+def _var_vjp(g, out, a, axes, keepdim, correction):
+    n = _count(a.shape, axes)
     centred = a - mean(a, axes, keepdim=True)
-    return expand_back(g, a._array.shape, axes, keepdim) * centred * (2.0 / (n - correction))
+    return expand_back(g, a.shape, axes, keepdim) * centred * (2.0 / (n - correction))
 
 
 VAR = defprim(
@@ -143,13 +136,14 @@ def _correction(unbiased, correction) -> float:
     return 1.0 if unbiased else 0.0
 
 
+@VAR.public
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance over ``dim``; unbiased (divides by n - 1) unless
     ``unbiased=False`` or ``correction=0``."""
-    x = _float_input(_t(input), "var")
+    x = _float_input(as_tensor_arg(input), "var")
     if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
         dim, unbiased = None, dim
-    return apply(VAR, x, axes=_axes(dim, x.ndim, "var"), keepdim=keepdim,
+    return VAR.apply(x, axes=_axes(dim, x.ndim, "var"), keepdim=keepdim,
                  correction=_correction(unbiased, correction))  # fmt: skip
 
 
@@ -167,24 +161,24 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 # ---------------------------------------------------------------- amax/amin
-def _extreme_vjp(g, ans, a, axes, keepdim):
-    full = expand_back(ans, a._array.shape, axes, keepdim)
+def _extreme_vjp(g, out, a, axes, keepdim):
+    full = expand_back(out, a.shape, axes, keepdim)
     hit = a == full
     count = sum(hit, axes, keepdim=True)
-    share = expand_back(g, a._array.shape, axes, keepdim) / expand_back(
-        count.to(a._array.dtype), a._array.shape, axes, True
+    share = expand_back(g, a.shape, axes, keepdim) / expand_back(
+        count.to(a.dtype), a.shape, axes, True
     )
     return where(hit, share, 0.0)
 
 
 AMAX = defprim(
     "amax", lambda a, axes, keepdim: a.max(axis=axes, keepdims=keepdim), _extreme_vjp,
-    partials="[a == max]/count", saves=(0,), uses_ans=True,
+    partials="[a == max]/count", saves=(0,), saves_output=True,
     doc="out = largest element of a over `dim`; ties share the gradient equally",
 )  # fmt: skip
 AMIN = defprim(
     "amin", lambda a, axes, keepdim: a.min(axis=axes, keepdims=keepdim), _extreme_vjp,
-    partials="[a == min]/count", saves=(0,), uses_ans=True,
+    partials="[a == min]/count", saves=(0,), saves_output=True,
     doc="out = smallest element of a over `dim`; ties share the gradient equally",
 )  # fmt: skip
 
@@ -194,18 +188,20 @@ def _nonempty(x: Tensor, axes, op: str):
         raise ValueError(f"{op}(): cannot reduce an empty tensor of shape {x.shape}")
 
 
+@AMAX.public
 def amax(input, dim=None, keepdim: bool = False) -> Tensor:
-    x = _t(input)
+    x = as_tensor_arg(input)
     axes = _axes(dim, x.ndim, "amax")
     _nonempty(x, axes, "amax")
-    return apply(AMAX, x, axes=axes, keepdim=keepdim)
+    return AMAX.apply(x, axes=axes, keepdim=keepdim)
 
 
+@AMIN.public
 def amin(input, dim=None, keepdim: bool = False) -> Tensor:
-    x = _t(input)
+    x = as_tensor_arg(input)
     axes = _axes(dim, x.ndim, "amin")
     _nonempty(x, axes, "amin")
-    return apply(AMIN, x, axes=axes, keepdim=keepdim)
+    return AMIN.apply(x, axes=axes, keepdim=keepdim)
 
 
 def _max_min(x, dim, keepdim, other, op):
@@ -216,19 +212,19 @@ def _max_min(x, dim, keepdim, other, op):
         dim, other = None, dim
     if other is not None:
         return (maximum if op == "max" else minimum)(x, other)
-    x = _t(x)
+    x = as_tensor_arg(x)
     if dim is None:
         return (amax if op == "max" else amin)(x)
     d = _wrap_dim(dim, x.ndim, op)
     _nonempty(x, (d,) if x.ndim else None, op)
     idx = (argmax if op == "max" else argmin)(x, d, keepdim=True)
     if x.ndim == 0:
-        values, idx = x, Tensor(xp.zeros((), dtype=B.int64))
+        values, idx = x, new_tensor(xp.zeros((), dtype=B.int64))
     else:
         values = gather(x, d, idx)
         if not keepdim:
             values = reshape(values, values.shape[:d] + values.shape[d + 1 :])
-            idx = Tensor(idx._array.reshape(idx.shape[:d] + idx.shape[d + 1 :]))
+            idx = new_tensor(idx._array.reshape(idx.shape[:d] + idx.shape[d + 1 :]))
     return (return_types_max if op == "max" else return_types_min)(values, idx)
 
 
@@ -246,13 +242,13 @@ def min(input, dim=None, keepdim: bool = False, *, other=None):
 
 def _arg(input, dim, keepdim: bool, op: str) -> Tensor:
     """``argmax``/``argmin``: int64 indices, no gradient."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if dim is None:
-        return Tensor(xp.asarray(getattr(x._array, op)(), dtype=B.int64))
+        return new_tensor(xp.asarray(getattr(x._array, op)(), dtype=B.int64))
     d = _wrap_dim(dim, x.ndim, op)
     if not x.ndim:
-        return Tensor(xp.zeros((), dtype=B.int64))
-    return Tensor(xp.asarray(getattr(x._array, op)(axis=d, keepdims=keepdim), dtype=B.int64))
+        return new_tensor(xp.zeros((), dtype=B.int64))
+    return new_tensor(xp.asarray(getattr(x._array, op)(axis=d, keepdims=keepdim), dtype=B.int64))
 
 
 def argmax(input, dim=None, keepdim: bool = False) -> Tensor:
@@ -266,18 +262,18 @@ def argmin(input, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def any(input, dim=None, keepdim: bool = False) -> Tensor:
-    x = _t(input)
-    return Tensor(xp.any(x._array, axis=_axes(dim, x.ndim, "any"), keepdims=keepdim))
+    x = as_tensor_arg(input)
+    return new_tensor(xp.any(x._array, axis=_axes(dim, x.ndim, "any"), keepdims=keepdim))
 
 
 def all(input, dim=None, keepdim: bool = False) -> Tensor:
-    x = _t(input)
-    return Tensor(xp.all(x._array, axis=_axes(dim, x.ndim, "all"), keepdims=keepdim))
+    x = as_tensor_arg(input)
+    return new_tensor(xp.all(x._array, axis=_axes(dim, x.ndim, "all"), keepdims=keepdim))
 
 
 def count_nonzero(input, dim=None) -> Tensor:
-    x = _t(input)
-    return Tensor(xp.asarray(xp.count_nonzero(x._array, axis=_axes(dim, x.ndim, "count_nonzero")),
+    x = as_tensor_arg(input)
+    return new_tensor(xp.asarray(xp.count_nonzero(x._array, axis=_axes(dim, x.ndim, "count_nonzero")),
                              dtype=B.int64))  # fmt: skip
 
 
@@ -286,14 +282,14 @@ def _prod_fwd(a, axes, keepdim):
     return a.prod(axis=axes, keepdims=keepdim)
 
 
-def _prod_vjp(g, ans, a, axes, keepdim):
-    ge = expand_back(g, a._array.shape, axes, keepdim)
+def _prod_vjp(g, out, a, axes, keepdim):
+    ge = expand_back(g, a.shape, axes, keepdim)
     if not (a._array == 0).any():
-        return ge * expand_back(ans, a._array.shape, axes, keepdim) / a
-    # With zeros, the product of the *other* elements cannot come from ans / a:
+        return ge * expand_back(out, a.shape, axes, keepdim) / a
+    # With zeros, the product of the *other* elements cannot come from out / a:
     # take it from exclusive cumulative products from both sides (first order).
     others = _prod_of_others(a._array, axes)
-    return ge * Tensor(others)
+    return ge * new_tensor(others)
 
 
 def _prod_of_others(a, axes):
@@ -307,21 +303,22 @@ def _prod_of_others(a, axes):
 
 
 PROD = defprim(
-    "prod", _prod_fwd, _prod_vjp, partials="prod(a)/a", saves=(0,), uses_ans=True,
+    "prod", _prod_fwd, _prod_vjp, partials="prod(a)/a", saves=(0,), saves_output=True,
     doc="out = product of a over `dim`",
 )  # fmt: skip
 
 
+@PROD.public
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over ``dim`` (PyTorch's ``prod`` takes one int dim or none)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if dtype is not None:
         x = x.to(dtype)
-    return apply(PROD, x, axes=_axes(dim, x.ndim, "prod"), keepdim=keepdim)
+    return PROD.apply(x, axes=_axes(dim, x.ndim, "prod"), keepdim=keepdim)
 
 
 # ------------------------------------------------------------------ cumsum
-def _cumsum_vjp(g, ans, a, dim):
+def _cumsum_vjp(g, out, a, dim):
     from tapegrad.ops.shape import flip
 
     return flip(cumsum(flip(g, dim), dim), dim)
@@ -333,9 +330,10 @@ CUMSUM = defprim(
 )  # fmt: skip
 
 
+@CUMSUM.public
 def cumsum(input, dim: int) -> Tensor:
-    x = _t(input)
-    return apply(CUMSUM, x, dim=_wrap_dim(dim, x.ndim, "cumsum"))
+    x = as_tensor_arg(input)
+    return CUMSUM.apply(x, dim=_wrap_dim(dim, x.ndim, "cumsum"))
 
 
 # ------------------------------------------------------------ norm
@@ -350,10 +348,10 @@ def _norm_fwd(a, p, axes, keepdim):
     return ((m**p).sum(axis=axes, keepdims=keepdim)) ** (1.0 / p)
 
 
-def _norm_vjp(g, ans, a, p, axes, keepdim):
-    shape = a._array.shape
+def _norm_vjp(g, out, a, p, axes, keepdim):
+    shape = a.shape
     ge = expand_back(g, shape, axes, keepdim)
-    ne = expand_back(ans, shape, axes, keepdim)
+    ne = expand_back(out, shape, axes, keepdim)
     if p == 2:
         return where(ne == 0, 0.0, ge * a / ne)
     if p == 1:
@@ -361,22 +359,23 @@ def _norm_vjp(g, ans, a, p, axes, keepdim):
     if p == float("inf"):
         m = _abs(a)
         hit = m == ne
-        count = expand_back(sum(hit, axes, keepdim=True).to(a._array.dtype), shape, axes, True)
+        count = expand_back(sum(hit, axes, keepdim=True).to(a.dtype), shape, axes, True)
         return where(hit, ge * sign(a) / count, 0.0)
     m = _abs(a)
     return where(ne == 0, 0.0, ge * sign(a) * m ** (p - 1) / ne ** (p - 1))
 
 
 NORM = defprim(
-    "norm", _norm_fwd, _norm_vjp, partials="a*|a|**(p-2)/norm**(p-1)", saves=(0,), uses_ans=True,
+    "norm", _norm_fwd, _norm_vjp, partials="a*|a|**(p-2)/norm**(p-1)", saves=(0,), saves_output=True,
     doc="out = (sum |a|^p)^(1/p) over `dim` (p = 2 by default; 1 and inf too)",
 )  # fmt: skip
 
 
+@NORM.public
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """The vector p-norm over ``dim`` (all elements when None); ``'fro'`` is 2.
     Gradient 0 at a zero vector, as PyTorch."""
-    x = _float_input(_t(input), "norm")
+    x = _float_input(as_tensor_arg(input), "norm")
     if p in ("fro", None):
         p = 2
     if p == "nuc":
@@ -384,7 +383,7 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     p = float(p)
     if p <= 0:
         raise ValueError(f"norm: p must be positive, got {p}")
-    return apply(NORM, x, p=p, axes=_axes(dim, x.ndim, "norm"), keepdim=keepdim)
+    return NORM.apply(x, p=p, axes=_axes(dim, x.ndim, "norm"), keepdim=keepdim)
 
 
 # ------------------------------------------------------- softmax family
@@ -404,21 +403,22 @@ def _drop(shape, axes):
     return () if axes is None else tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
-def _logsumexp_vjp(g, ans, a, axes, keepdim):
-    shape = a._array.shape
-    return expand_back(g, shape, axes, keepdim) * exp(a - expand_back(ans, shape, axes, keepdim))
+def _logsumexp_vjp(g, out, a, axes, keepdim):
+    shape = a.shape
+    return expand_back(g, shape, axes, keepdim) * exp(a - expand_back(out, shape, axes, keepdim))
 
 
 LOGSUMEXP = defprim(
     "logsumexp", _logsumexp_fwd, _logsumexp_vjp, partials="softmax(a)", saves=(0,),
-    uses_ans=True, doc="out = log(sum(exp(a))) over `dim`, computed as m + log(sum(exp(a - m)))",
+    saves_output=True, doc="out = log(sum(exp(a))) over `dim`, computed as m + log(sum(exp(a - m)))",
 )  # fmt: skip
 
 
+@LOGSUMEXP.public
 def logsumexp(input, dim=None, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim``, stable: the maximum is taken out first."""
-    x = _float_input(_t(input), "logsumexp")
-    return apply(LOGSUMEXP, x, axes=_axes(dim, x.ndim, "logsumexp"), keepdim=keepdim)
+    x = _float_input(as_tensor_arg(input), "logsumexp")
+    return LOGSUMEXP.apply(x, axes=_axes(dim, x.ndim, "logsumexp"), keepdim=keepdim)
 
 
 def _softmax_fwd(a, dim):
@@ -426,12 +426,12 @@ def _softmax_fwd(a, dim):
     return e / e.sum(axis=dim, keepdims=True)
 
 
-def _softmax_vjp(g, ans, a, dim):
-    return ans * (g - sum(g * ans, dim, keepdim=True))
+def _softmax_vjp(g, out, a, dim):
+    return out * (g - sum(g * out, dim, keepdim=True))
 
 
 SOFTMAX = defprim(
-    "softmax", _softmax_fwd, _softmax_vjp, partials="diag(s) - s s^T", uses_ans=True,
+    "softmax", _softmax_fwd, _softmax_vjp, partials="diag(s) - s s^T", saves_output=True,
     doc="out = exp(a) / sum(exp(a)) along `dim`, computed with the maximum subtracted",
 )  # fmt: skip
 
@@ -442,12 +442,12 @@ def _log_softmax_fwd(a, dim):
         return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
 
 
-def _log_softmax_vjp(g, ans, a, dim):
-    return g - exp(ans) * sum(g, dim, keepdim=True)
+def _log_softmax_vjp(g, out, a, dim):
+    return g - exp(out) * sum(g, dim, keepdim=True)
 
 
 LOG_SOFTMAX = defprim(
-    "log_softmax", _log_softmax_fwd, _log_softmax_vjp, partials="I - softmax(a)", uses_ans=True,
+    "log_softmax", _log_softmax_fwd, _log_softmax_vjp, partials="I - softmax(a)", saves_output=True,
     doc="out = a - logsumexp(a) along `dim`",
 )  # fmt: skip
 
@@ -458,16 +458,18 @@ def _softmax_dim(ndim: int, dim):
     return _wrap_dim(dim, ndim, "softmax")
 
 
+@SOFTMAX.public
 def softmax(input, dim=None, dtype=None) -> Tensor:
     """``exp(x_i) / sum_j exp(x_j)`` along ``dim``; stable for huge logits and
     zero where a logit is ``-inf``."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     x = x.to(dtype) if dtype is not None else _float_input(x, "softmax")
-    return apply(SOFTMAX, x, dim=_softmax_dim(x.ndim, dim))
+    return SOFTMAX.apply(x, dim=_softmax_dim(x.ndim, dim))
 
 
+@LOG_SOFTMAX.public
 def log_softmax(input, dim=None, dtype=None) -> Tensor:
     """``x_i - logsumexp(x)`` along ``dim``, stable (see ``softmax``)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     x = x.to(dtype) if dtype is not None else _float_input(x, "log_softmax")
-    return apply(LOG_SOFTMAX, x, dim=_softmax_dim(x.ndim, dim))
+    return LOG_SOFTMAX.apply(x, dim=_softmax_dim(x.ndim, dim))

@@ -1,35 +1,51 @@
-"""The table of differentiable primitives and the one function that applies them.
+"""The table of differentiable primitives: one entry per op.
 
-Every primitive is registered once with ``defprim``: its forward on backend
-arrays, its vector-Jacobian products written in tapegrad ops (so a backward
-run while recording gives second derivatives), and the symbolic form of its
-local partials that explanations and diagrams print.  ``PRIMITIVES`` *is* the
-list of differentiable ops; the tests are generated from it.
+An entry, made by ``defprim``, declares everything about a primitive in one
+place (HIPS autograd's ``defvjp``, PyTorch's ``derivatives.yaml``)::
 
-Conventions of an entry
------------------------
-* ``fwd(*arrays, **params) -> array`` (or ``(array, aux)`` with
-  ``has_aux=True``; ``aux`` then reaches the vjps as ``params["aux"]``).
-* ``vjps``: one function per tensor argument, ``vjp(g, ans, *inputs, **params)``
-  returning the gradient for that argument (already summed back to its shape);
-  only the arguments that need a gradient are computed.  Or ``vjp_all``:
-  ``vjp_all(g, ans, *inputs, needs=..., **params) -> tuple`` when the
-  arguments share work (a fused layer).
-* ``partials``: for each argument, d(out)/d(argument) as text in terms of the
-  arguments ``a, b, c`` and the output ``out`` (``d(a/b)/db = -a/b**2``).
-* ``saves``: argument positions whose *values* the vjps read (their version
-  counters are checked at backward time); ``uses_ans`` when they read ``out``.
-  ``saves_for`` instead gives them per argument (``mul``: the gradient for
-  ``a`` reads ``b`` and the one for ``b`` reads ``a``), so only what the
-  arguments that need a gradient read is checked, as PyTorch saves it.
-* ``view``: the output shares memory and version counter with argument 0.
-* ``array_vjp`` (set with ``allow_array_vjps``): a first-order backward
-  runs the vjps on the plain arrays.  Elementwise vjps qualify when they use
-  only operators, ``apply1``/``apply2`` (or a primitive's ``record1`` /
-  ``record2``) and ``sum_to_shape`` and read their arguments' ``.shape``
-  (the recorders then call the forward directly; for 0-d outputs the
-  arguments are NumPy scalars); a ``vjp_all`` qualifies when, given a
-  gradient that is an array, it returns arrays.
+    EXP = defprim(
+        "exp", xp.exp,                        # the forward, on arrays
+        lambda g, out, a: g * out,            # its vjp, in tapegrad ops
+        partials="exp(a)",                    # d(out)/da, as the diagrams print it
+        saves_output=True, arrays=True,       # what the vjp reads; runs on arrays too
+        public="float", doc="out = e^a",      # tg.exp and Tensor.exp, from this entry
+    )
+
+``PRIMITIVES`` *is* the list of differentiable ops: the tests that gradcheck
+every op, in first and second order, are generated from it.
+
+The parts of an entry
+---------------------
+* ``forward(*arrays, **params) -> array``: NumPy in, NumPy out (an array, or
+  the NumPy scalar NumPy returns for a 0-d result).
+* ``vjps``: one function per input, ``vjp(g, out, *inputs, **params)``, the
+  gradient for that input (summed back to its shape with ``sum_to_shape``);
+  only those of inputs that need a gradient run.  Or ``vjp_all(g, out,
+  *inputs, needs, **params) -> tuple`` when the inputs share work (a fused
+  layer).  Written in tapegrad ops, so a backward recorded with
+  ``create_graph`` gives second derivatives.
+* ``partials``: d(out)/d(input) per input, as text in terms of the inputs
+  ``a, b, c`` and the output ``out`` (``d(a/b)/db = -a/b**2``).
+* ``saves`` (input positions) / ``saves_for`` (per input: the positions its
+  vjp reads) / ``saves_output``: what the vjps read, so an in-place change of
+  it before the backward pass is caught.
+* ``view``: the output shares memory (and version counter) with input 0.
+* ``arrays``: the vjps also run on plain arrays, the first-order
+  ``backward()`` path (no tensor per intermediate).  A vjp qualifies when it
+  uses only operators, the methods NumPy arrays share with tensors
+  (``.shape``, ``.T``, ``.reshape``, ``.sum``) and tapegrad ops (which, given
+  arrays, compute on them), and keeps its input's dtype; a table test runs
+  each such entry both ways and compares.
+* ``elementwise``: 1 to 3 inputs of one dtype, no parameters: the applier and
+  the vjp adapter are specialised for speed.
+* ``public``: ``"float"`` (one input; integers become the default float
+  dtype), ``"unary"`` or ``"binary"`` (promotion as in PyTorch) makes
+  ``prim.function``, the public function, bound as the ``Tensor`` methods
+  ``methods`` (default: the name).  A public function that needs PyTorch's
+  full signature is written by hand and declared with ``@PRIM.public``.
+* ``inplace``: the forward writing into its first argument
+  (``operator.iadd``), for ``add_`` and friends; ufunc forwards get
+  ``out=`` on their own.
 """
 
 from __future__ import annotations
@@ -37,71 +53,77 @@ from __future__ import annotations
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node
-from tapegrad.autograd.graph import next_seq as _next_seq
-from tapegrad.tensor import FRESH, Tensor, _make, shared_version
+from tapegrad.tensor import Tensor, attached, new_tensor, storage
 
 PRIMITIVES: dict[str, Primitive] = {}
 
 _ndarray = B.ndarray
 _asarray = B.xp.asarray
+_ufunc = B.xp.ufunc
 
 
 class Primitive:
-    """One entry of the table (see the module docstring)."""
+    """One entry of the table (see the module docstring); ``defprim`` makes
+    one and registers it."""
 
-    __slots__ = (
-        "name",
-        "fwd",
-        "vjps",
-        "vjp_all",
-        "partials",
-        "saves",
-        "saves_masks",
-        "uses_ans",
-        "view",
-        "has_aux",
-        "plain",
-        "array_vjp",
-        "backward_name",
-        "doc",
-        "record1",
-        "record2",
-        "array_elementwise",
-    )
-
-    def __init__(self, name, fwd, vjps, vjp_all, partials, saves, uses_ans, view, has_aux, doc,
-                 saves_for=None):  # fmt: skip
+    def __init__(self, name: str, forward, vjps=None, vjp_all=None, *, partials, saves=(),
+                 saves_for=None, saves_output=False, view=False, arrays=False,
+                 elementwise=False, inplace=None, doc: str):  # fmt: skip
+        partials = (partials,) if isinstance(partials, str) else tuple(partials)
+        if vjps is not None and not isinstance(vjps, (tuple, list)):
+            vjps = (vjps,)
+        if (vjps is None) == (vjp_all is None):
+            raise ValueError(f"{name}: give exactly one of vjps and vjp_all")
+        if vjps is not None and len(vjps) != len(partials):
+            raise ValueError(f"{name}: {len(vjps)} vjps for {len(partials)} partials")
+        if elementwise and not 1 <= len(partials) <= 3:
+            raise ValueError(f"{name}: an elementwise primitive has 1 to 3 inputs")
+        if saves_for is not None:
+            saves = tuple(sorted(set().union(*map(set, saves_for))))
         self.name = name
-        self.fwd = fwd
-        self.vjps = vjps
+        self.forward = forward
+        self.vjps = None if vjps is None else tuple(vjps)
         self.vjp_all = vjp_all
         self.partials = partials
-        self.saves = saves
+        self.arity = len(partials)
+        self.saves = tuple(saves)
         self.saves_masks = _saves_masks(saves_for) if saves_for else None
-        self.array_vjp = False
-        self.array_elementwise = False
-        self.uses_ans = uses_ans
+        self.saves_output = saves_output
         self.view = view
-        self.has_aux = has_aux
-        self.plain = not (view or has_aux)  # apply1/apply2 handle it (no view, no aux)
+        self.arrays = arrays
+        self.elementwise = elementwise
+        self.inplace = inplace or _ufunc_inplace(forward)
         self.doc = doc
         self.backward_name = "".join(p.capitalize() for p in name.split("_")) + "Backward"
-        self.record1 = recorder(self, 1)
-        self.record2 = recorder(self, 2)
-
-    @property
-    def arity(self) -> int:
-        return len(self.partials)
+        self.function = None
+        self.methods = ()
+        self.apply = _applier(self)
+        self.vjp = _vjp_adapter(self)
 
     def __call__(self, *inputs, **params):
-        return apply(self, *inputs, **params)
+        return self.apply(*inputs, **params)
+
+    def public(self, function=None, *, methods=None):
+        """Declare ``function`` as this entry's public function (``tg.<name>``)
+        and bind it as the ``Tensor`` methods ``methods`` (default: its
+        name).  A decorator: ``@SUM.public``."""
+
+        def declare(fn):
+            fn.prim = self
+            self.function = fn
+            self.methods = (fn.__name__,) if methods is None else tuple(methods)
+            for m in self.methods:
+                setattr(Tensor, m, fn)
+            return fn
+
+        return declare if function is None else declare(function)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
 
 def _saves_masks(saves_for) -> tuple:
-    """For each set of arguments that need a gradient (a bit mask), the
+    """For each set of inputs that need a gradient (a bit mask), the
     positions whose values their vjps read."""
     n = len(saves_for)
     out = []
@@ -114,48 +136,41 @@ def _saves_masks(saves_for) -> tuple:
     return tuple(out)
 
 
-def defprim(
-    name: str,
-    fwd,
-    vjps=None,
-    *,
-    vjp_all=None,
-    partials,
-    saves=(),
-    saves_for=None,
-    uses_ans=False,
-    view=False,
-    has_aux=False,
-    doc: str = "",
-) -> Primitive:
-    """Register a primitive; see the module docstring for the arguments."""
+def _ufunc_inplace(forward):
+    """``forward(a, *rest, out=a)`` for a ufunc forward, else ``None``."""
+    if not isinstance(forward, _ufunc):
+        return None
+    return lambda a, *rest: forward(a, *rest, out=a)
+
+
+def defprim(name: str, forward, vjps=None, *, vjp_all=None, public=None, methods=None,
+            **entry) -> Primitive:  # fmt: skip
+    """Make the entry ``name`` of the table (see the module docstring for the
+    arguments) and, with ``public``, its public function and methods."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already registered")
-    partials = (partials,) if isinstance(partials, str) else tuple(partials)
-    if vjps is not None and not isinstance(vjps, (tuple, list)):
-        vjps = (vjps,)
-    if (vjps is None) == (vjp_all is None):
-        raise ValueError(f"{name}: give exactly one of vjps and vjp_all")
-    if vjps is not None and len(vjps) != len(partials):
-        raise ValueError(f"{name}: {len(vjps)} vjps for {len(partials)} partials")
-    if saves_for is not None:
-        saves = tuple(sorted(set().union(*map(set, saves_for))))
-    prim = Primitive(
-        name, fwd, tuple(vjps) if vjps else None, vjp_all, partials, tuple(saves),
-        uses_ans, view, has_aux, doc, saves_for,
-    )  # fmt: skip
-    PRIMITIVES[name] = prim
+    prim = PRIMITIVES[name] = Primitive(name, forward, vjps, vjp_all, **entry)
+    if public is not None:
+        _PUBLIC[public](prim, name, methods)
     return prim
 
 
+# ------------------------------------------------------------------ applying
 class ShapeError(ValueError, RuntimeError):
     """An op's inputs do not fit; the message names the op and every shape.
     Both a ``ValueError`` and the ``RuntimeError`` PyTorch raises."""
 
 
-def _shape_error(prim, inputs, err) -> Exception:
-    shapes = [tuple(t._array.shape) for t in inputs]
+def forward_error(prim: Primitive, inputs, err: Exception) -> Exception:
+    """The error to raise when ``prim``'s forward rejected ``inputs``: the
+    forward's own message when it names the op, else one that names every
+    input shape."""
+    if isinstance(err, ShapeError):
+        return err
     msg = str(err).split("\n")[0]
+    if msg.startswith(prim.name + ":"):
+        return (ShapeError if isinstance(err, ValueError) else IndexError)(msg)
+    shapes = [tuple(t.shape) for t in inputs]
     if isinstance(err, IndexError):  # a bad index value, not a shape mismatch
         listed = ", ".join(str(s) for s in shapes)
         return IndexError(f"{prim.name}: {msg} (input shapes {listed})")
@@ -167,222 +182,201 @@ def _shape_error(prim, inputs, err) -> Exception:
     return ShapeError(f"{text} ({msg})" if msg else text)
 
 
-def _forward_error(prim, inputs, err) -> Exception:
-    """The error to raise when ``prim``'s forward rejected its inputs."""
-    if str(err).startswith(prim.name + ":"):  # the forward explained it already
-        return (ShapeError if isinstance(err, ValueError) else IndexError)(str(err))
-    return _shape_error(prim, inputs, err)
+def _applier(prim: Primitive, convert=None):
+    """``prim.apply``: run the forward on the inputs' arrays and, in grad
+    mode with an input that requires grad, record the node (``new_tensor``).  Given plain
+    arrays (a vjp run on arrays), just the forward.
 
+    With ``convert``, the public function of an elementwise entry instead:
+    tensors of one dtype (floating, for a ``"float"`` entry) are applied at
+    once, anything else goes to ``convert``, which makes them so and calls
+    ``prim.apply``.  Elementwise entries of one or two inputs get these
+    without argument packing: the hot path of every small op."""
+    forward = prim.forward
+    float_only = getattr(convert, "float_only", False)
+    if prim.elementwise and prim.arity == 1:
 
-def apply(prim: Primitive, *inputs: Tensor, **params) -> Tensor:
-    """Run ``prim`` forward on the tensors ``inputs`` and, when grad mode is on
-    and an input requires grad, record a ``Node`` for the backward pass.
-
-    This is the hot path of every op (forward, and backward's vjps): one or
-    two tensors and no parameters go to the primitive's own ``record1`` /
-    ``record2`` (see ``recorder``), which spell everything out; ops that know
-    their form may call those directly."""
-    if prim.plain and not params:
-        n = len(inputs)
-        if n == 2:
-            return prim.record2(inputs[0], inputs[1])
-        if n == 1:
-            return prim.record1(inputs[0])
-    return _apply(prim, inputs, params)
-
-
-def apply2(prim: Primitive, a: Tensor, b: Tensor) -> Tensor:
-    """``apply(prim, a, b)`` for a primitive without parameters, view or aux."""
-    return prim.record2(a, b)
-
-
-def apply1(prim: Primitive, a: Tensor) -> Tensor:
-    """``apply(prim, a)`` for a primitive without parameters, view or aux."""
-    return prim.record1(a)
-
-
-def recorder(prim: Primitive, arity: int, fallback=None, float_only: bool = False):
-    """``apply`` for one plain primitive (no parameters, view or aux) of one
-    or two tensor arguments, as a function of its own.
-
-    Spelled out for speed (it runs for most ops of every forward and
-    backward): the primitive's constants sit in the closure, and the result
-    tensor and the node are built inline, as in ``_make`` and
-    ``Node.__init__``.  Every primitive gets ``record1`` and ``record2``
-    (``Primitive.__init__``); given arrays or NumPy scalars instead of
-    tensors (a vjp run on plain arrays, see ``array_vjp``), they call the
-    forward directly.
-
-    With ``fallback``, the result is a public op (an operator such as
-    ``Tensor.__add__``): tensors of one dtype (floating, with
-    ``float_only``) are recorded in the same frame, anything else goes to
-    ``fallback(*args)``, which converts and promotes.
-
-    ``record1`` and ``record2`` build the result tensor and the node with
-    the same lines: a shared helper would cost a call per op (measured in
-    benchmarks/bench_engine.py)."""
-    fwd = prim.fwd
-    uses_ans = prim.uses_ans
-    if arity == 1:
-
-        def record1(input):  # (the name of PyTorch's argument: a public op is this)
-            a = input
-            if fallback is None:
+        def apply1(a):
+            if convert is None:
                 if a.__class__ is not Tensor and not isinstance(a, Tensor):
-                    return fwd(a)  # a vjp run on plain arrays or NumPy scalars
+                    return forward(a)
             elif a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
-                return fallback(a)
+                return convert(a)
             try:
-                out = fwd(a._array)
+                out = forward(a._array)
             except (ValueError, IndexError) as err:
-                if isinstance(err, ShapeError):
-                    raise
-                raise _forward_error(prim, (a,), err) from None
-            if out.__class__ is not _ndarray:
-                out = _asarray(out)
-            result = _new(Tensor)
-            result._array = out
-            result.grad = None
-            result.name = None
-            result._hooks = None
-            result._vc = FRESH
-            if not (a.requires_grad and GradMode.enabled):
-                result.grad_fn = None
-                result.requires_grad = False
-                return result
-            node = _new(Node)
-            node.prim = prim
-            node.inputs = (a,)
-            node.parents = (a.grad_fn or a,)
-            node.params = _NO_PARAMS
-            if uses_ans:
-                node.ans = out
-                node.ans_vc = result._vc = [0, 0]  # (read back: a list of its own)
-            else:
-                node.ans = None
-            node.seq = _next_seq()
-            node.extra = None
-            result.grad_fn = node
-            result.requires_grad = True
-            return result
+                raise forward_error(prim, (a,), err) from None
+            if a.requires_grad and GradMode.enabled:
+                return new_tensor(out, prim, (a,), (a.grad_fn or a,))
+            return new_tensor(out)
 
-        return record1
+        return apply1
+    if prim.elementwise and prim.arity == 2:
 
-    def record2(input, other):
-        a = input
-        b = other
-        if fallback is None:
-            if a.__class__ is not Tensor and not isinstance(a, Tensor):
-                return fwd(a, b)  # a vjp run on plain arrays or NumPy scalars
-        elif (
-            b.__class__ is not Tensor
-            or a.__class__ is not Tensor
-            or a._array.dtype is not b._array.dtype
-        ):
-            return fallback(a, b)
+        def apply2(a, b):
+            if convert is None:
+                if a.__class__ is not Tensor and not isinstance(a, Tensor):
+                    return forward(a, b)
+            elif (a.__class__ is not Tensor or b.__class__ is not Tensor
+                    or a._array.dtype is not b._array.dtype):  # fmt: skip
+                return convert(a, b)
+            try:
+                out = forward(a._array, b._array)
+            except (ValueError, IndexError) as err:
+                raise forward_error(prim, (a, b), err) from None
+            ra, rb = a.requires_grad, b.requires_grad
+            if (ra or rb) and GradMode.enabled:
+                parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
+                return new_tensor(out, prim, (a, b), parents)
+            return new_tensor(out)
+
+        return apply2
+
+    def apply(*inputs, **params):
+        if not isinstance(inputs[0], Tensor):
+            return forward(*inputs, **params)
+        arrays = [t._array for t in inputs]
+        if prim.view:  # a view shares memory: the input's own array first
+            arrays[0] = storage(inputs[0])
         try:
-            out = fwd(a._array, b._array)
+            out = forward(*arrays, **params)
         except (ValueError, IndexError) as err:
-            if isinstance(err, ShapeError):
-                raise
-            raise _forward_error(prim, (a, b), err) from None
-        if out.__class__ is not _ndarray:
-            out = _asarray(out)
-        result = _new(Tensor)
-        result._array = out
-        result.grad = None
-        result.name = None
-        result._hooks = None
-        result._vc = FRESH
-        ra = a.requires_grad
-        rb = b.requires_grad
-        if not ((ra or rb) and GradMode.enabled):
-            result.grad_fn = None
-            result.requires_grad = False
-            return result
-        node = _new(Node)
-        node.prim = prim
-        node.inputs = (a, b)
-        node.parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
-        node.params = _NO_PARAMS
-        if uses_ans:
-            node.ans = out
-            node.ans_vc = result._vc = [0, 0]  # (read back: a list of its own)
-        else:
-            node.ans = None
-        node.seq = _next_seq()
-        node.extra = None
-        result.grad_fn = node
-        result.requires_grad = True
-        return result
+            raise forward_error(prim, inputs, err) from None
+        if GradMode.enabled and any(t.requires_grad for t in inputs):
+            parents = tuple([(t.grad_fn or t) if t.requires_grad else None for t in inputs])
+            return new_tensor(out, prim, inputs, parents, params)
+        return new_tensor(out, prim, inputs)
 
-    return record2
+    return apply
 
 
-def _apply(prim: Primitive, inputs: tuple, params: dict) -> Tensor:
-    """``apply`` in general: any number of inputs, parameters, views, aux.
-    (Two and three inputs, the fused layers' case, are spelled out.)"""
-    n = len(inputs)
-    first = inputs[0]
-    if first.__class__ is not Tensor and not isinstance(first, Tensor):
-        out = prim.fwd(*inputs, **params)  # a vjp run on plain arrays (``array_vjp``)
-        return out[0] if prim.has_aux else out
-    try:
-        if n == 3:
-            out = prim.fwd(inputs[0]._array, inputs[1]._array, inputs[2]._array, **params)
-        elif n == 2:
-            out = prim.fwd(inputs[0]._array, inputs[1]._array, **params)
-        else:
-            out = prim.fwd(*[t._array for t in inputs], **params)
-    except (ValueError, IndexError) as err:
-        if isinstance(err, ShapeError):
-            raise
-        raise _forward_error(prim, inputs, err) from None
-    if prim.has_aux:
-        out, aux = out
-        params["aux"] = aux
-    if out.__class__ is not _ndarray:
-        out = _asarray(out)
-    result = _make(out, vc=shared_version(inputs[0]) if prim.view else None)
-    if not GradMode.enabled:
-        return result
-    mask = 0
-    i = 0
-    for t in inputs:
-        if t.requires_grad:
-            mask |= 1 << i
-        i += 1
-    if not mask:  # no input requires grad
-        return result
-    parents = tuple([(t.grad_fn or t) if t.requires_grad else None for t in inputs])
-    node = _new(Node)  # Node.__init__ spelled out, as in the recorders
-    node.prim = prim
-    node.inputs = inputs
-    node.parents = parents
-    node.params = params
-    if prim.uses_ans:
-        node.ans = out
-        node.ans_vc = shared_version(result)
-    else:
-        node.ans = None
-    node.seq = _next_seq()
-    node.extra = None
-    result.grad_fn = node
-    result.requires_grad = True
-    return result
+def apply(prim: Primitive, *inputs, **params):
+    """``prim`` applied to ``inputs`` (``prim.apply``)."""
+    return prim.apply(*inputs, **params)
 
 
-_NO_PARAMS: dict = {}  # shared by the nodes of ops without parameters; never written to
-_new = object.__new__
+# --------------------------------------------------------------- vjps of a node
+def _vjp_adapter(prim: Primitive):
+    """``prim.vjp(node, g, needs, arrays)``: the gradients of the node's
+    inputs, a tuple, by the entry's vjps, for the inputs whose ``needs`` entry
+    is not ``None`` (``needs=None``: those with a parent, ``node.parents``):
+    on the node's arrays with ``arrays`` (``g`` then an array), else on its
+    tensors (the output as a tensor made by the node, so a recorded backward
+    differentiates through it)."""
+    vjps, vjp_all = prim.vjps, prim.vjp_all
+    if vjp_all is not None:
+
+        def vjp(node, g, needs, arrays):
+            inputs, out = _operands(node, arrays)
+            if needs is None:
+                needs = tuple([p is not None for p in node.parents])
+            else:
+                needs = tuple([n is not None for n in needs])
+            grads = vjp_all(g, out, *inputs, needs=needs, **node.params)
+            return _conformed(prim, list(grads), node.inputs)
+
+        return vjp
+    if prim.elementwise and prim.arity == 1:
+        (vjp_a,) = vjps
+
+        def vjp1(node, g, needs, arrays):
+            a = node.inputs[0]
+            if arrays:
+                return (vjp_a(g, node.ans, a._array),)
+            return (vjp_a(g, output_tensor(node), a),)
+
+        return vjp1
+    if prim.elementwise and prim.arity == 2:
+        vjp_a, vjp_b = vjps
+
+        def vjp2(node, g, needs, arrays):
+            a, b = node.inputs
+            if arrays:
+                out, a, b = node.ans, a._array, b._array
+            else:
+                out = output_tensor(node)
+            if needs is None:
+                needs = node.parents
+            return (
+                None if needs[0] is None else vjp_a(g, out, a, b),
+                None if needs[1] is None else vjp_b(g, out, a, b),
+            )
+
+        return vjp2
+
+    def vjp(node, g, needs, arrays):
+        inputs, out = _operands(node, arrays)
+        params = node.params
+        grads = [None if need is None else f(g, out, *inputs, **params)
+                 for f, need in zip(vjps, node.parents if needs is None else needs)]  # fmt: skip
+        return _conformed(prim, grads, node.inputs)
+
+    return vjp
+
+
+def _conformed(prim: Primitive, grads, inputs):
+    """The gradients in their inputs' dtypes; a wrong shape is a bug in the vjp."""
+    for i, (gi, x) in enumerate(zip(grads, inputs)):
+        if gi is None:
+            continue
+        if gi.shape != x.shape:
+            raise RuntimeError(
+                f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
+                f"{tuple(gi.shape)} for input {i} of shape {tuple(x.shape)}"
+            )
+        if gi.dtype != x.dtype:
+            grads[i] = gi.astype(x.dtype) if gi.__class__ is not Tensor else to_dtype(gi, x.dtype)
+    return tuple(grads)
+
+
+def _operands(node: Node, arrays: bool):
+    """A node's inputs and output, as arrays or as tensors."""
+    if arrays:
+        return [t._array for t in node.inputs], node.ans
+    return node.inputs, output_tensor(node)
+
+
+def output_tensor(node: Node):
+    """The output of ``node`` as a tensor for vjps that read it: its array
+    and version counter, with ``node`` as ``grad_fn`` (so a recorded backward
+    differentiates through it).  ``None`` when the node keeps no output."""
+    if node.ans is None:
+        return None
+    return attached(node.ans, node, node.ans_vc)
+
+
+# ---------------------------------------------------------- public functions
+def _declare(prim: Primitive, name: str, methods, function) -> None:
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = prim.doc
+    prim.public(function, methods=methods)
+
+
+def _public_unary(float_only: bool):
+    def make(prim: Primitive, name: str, methods) -> None:
+        def convert(input) -> Tensor:
+            x = as_tensor_arg(input)
+            if float_only and x._array.dtype.kind != "f":
+                x = new_tensor(x._array.astype(dtypes.get_default_dtype()))
+            return prim.apply(x)
+
+        convert.float_only = float_only
+        _declare(prim, name, methods, _applier(prim, convert))
+
+    return make
+
+
+def _public_binary(prim: Primitive, name: str, methods) -> None:
+    def convert(input, other) -> Tensor:
+        return prim.apply(*binary_args(input, other))
+
+    _declare(prim, name, methods, _applier(prim, convert))
+
+
+_PUBLIC = {"float": _public_unary(True), "unary": _public_unary(False), "binary": _public_binary}
 
 
 # ---------------------------------------------------------------- arguments
-def scalar_tensor(value, dtype) -> Tensor:
-    """A Python number as a 0-d constant tensor of ``dtype``."""
-    arr = _asarray(value)
-    return _make(arr if arr.dtype == dtype else arr.astype(dtype))
-
-
 def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     """Turn an op argument into a tensor: tensors pass through; Python numbers
     take the dtype PyTorch gives them next to ``like``; arrays keep theirs."""
@@ -392,24 +386,26 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
         dt = dtypes.scalar_dtype_for(x, like._array.dtype) if like is not None else None
         if dt is None:
             return Tensor(x)
-        return scalar_tensor(x, dt)
+        return _scalar_tensor(x, dt)
     return Tensor(x)
+
+
+def _scalar_tensor(value, dtype) -> Tensor:
+    """A Python number as a 0-d constant tensor of ``dtype``."""
+    arr = _asarray(value)
+    return new_tensor(arr if arr.dtype == dtype else arr.astype(dtype))
 
 
 def binary_args(a, b):
     """Two operands of a binary op as tensors of one common dtype (PyTorch's
-    promotion).  The fast path (both tensors, same dtype) costs two checks."""
-    if type(a) is Tensor and type(b) is Tensor:
-        if a._array.dtype == b._array.dtype:
-            return a, b
-    elif type(a) is Tensor:
+    promotion: a Python number does not promote a tensor)."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor):
         b = _constant(b, a) if b.__class__ in _NUMBERS else as_tensor_arg(b, a)
-        return (a, b) if b._array.dtype == a._array.dtype else cast_common(a, b)
-    elif type(b) is Tensor:
+    elif isinstance(b, Tensor) and not isinstance(a, Tensor):
         a = _constant(a, b) if a.__class__ in _NUMBERS else as_tensor_arg(a, b)
-        return (a, b) if a._array.dtype == b._array.dtype else cast_common(a, b)
-    a = a if isinstance(a, Tensor) else as_tensor_arg(a, b if isinstance(b, Tensor) else None)
-    b = b if isinstance(b, Tensor) else as_tensor_arg(b, a)
+    else:
+        a = a if isinstance(a, Tensor) else as_tensor_arg(a)
+        b = b if isinstance(b, Tensor) else as_tensor_arg(b, a)
     return cast_common(a, b)
 
 
@@ -426,7 +422,7 @@ def _constant(x, like: Tensor) -> Tensor:
     key = (x.__class__, x, like._array.dtype)
     arr = _CONSTANTS.get(key)
     if arr is not None:
-        return _make(arr)
+        return new_tensor(arr)
     t = as_tensor_arg(x, like)
     if x and x == x and t._array.dtype == like._array.dtype and len(_CONSTANTS) < _MAX_CONSTANTS:
         t._array.flags.writeable = False
@@ -443,25 +439,21 @@ def cast_common(*ts: Tensor):
     else:
         return ts
     target = dtypes.result_type([(t._array.dtype, t._array.ndim) for t in ts])
-    return tuple(t if t._array.dtype == target else to_dtype(t, target) for t in ts)
+    return tuple(to_dtype(t, target) for t in ts)
 
 
 def to_dtype(t: Tensor, dtype) -> Tensor:
     """``t`` converted to ``dtype``; the gradient flows back converted to ``t``'s
-    dtype (only between floating dtypes, as in PyTorch)."""
+    dtype (between floating dtypes, as in PyTorch)."""
     if t._array.dtype == dtype:
         return t
-    return cast(t, dtype=dtype)
+    return CAST.apply(t, dtype=dtype)
 
 
-def _cast_vjp(g, ans, a, dtype):
-    return cast(g, dtype=a._array.dtype)
-
-
-cast = defprim(
+CAST = defprim(
     "cast",
     lambda a, dtype: a.astype(dtype),
-    _cast_vjp,
+    lambda g, out, a, dtype: CAST.apply(g, dtype=a.dtype),
     partials="1",
     doc="out = a converted to another dtype",
 )
@@ -477,63 +469,39 @@ def _sum_to_fwd(a, shape):
     return out.reshape(shape) if lead or out.shape != shape else out
 
 
-def _sum_to_vjp(g, ans, a, shape):
-    return broadcast_to_prim(g, shape=a._array.shape)
-
-
-sum_to = defprim(
+SUM_TO = defprim(
     "sum_to",
     _sum_to_fwd,
-    _sum_to_vjp,
+    lambda g, out, a, shape: BROADCAST_TO.apply(g, shape=a.shape),
     partials="1",
+    arrays=True,
     doc="out = a summed over the broadcast dimensions down to `shape`",
 )
-
-
-def _broadcast_fwd(a, shape):
-    return B.xp.broadcast_to(a, shape)
-
-
-def _broadcast_vjp(g, ans, a, shape):
-    return sum_to(g, shape=a._array.shape)
-
-
-broadcast_to_prim = defprim(
+BROADCAST_TO = defprim(
     "broadcast_to",
-    _broadcast_fwd,
-    _broadcast_vjp,
+    lambda a, shape: B.xp.broadcast_to(a, shape),
+    lambda g, out, a, shape: SUM_TO.apply(g, shape=a.shape),
     partials="1",
     view=True,
+    arrays=True,
     doc="out = a repeated along new and size-1 dimensions to `shape`",
 )
 
 
-def allow_array_vjps(*prims: Primitive, elementwise: bool = True) -> None:
-    """Mark primitives whose vjps also run on plain arrays (see ``array_vjp``
-    in the module docstring): a first-order ``backward()`` runs them so (the
-    same formulas, without a tensor per intermediate).  ``elementwise``:
-    one vjp per input, no parameters, and a 0-d output only from 0-d inputs
-    (the engine's own loop runs those, on NumPy scalars for 0-d); otherwise
-    (a reduction, a fused layer) the engine passes the node's parameters."""
-    for prim in prims:
-        prim.array_vjp = True
-        prim.array_elementwise = elementwise and prim.vjps is not None
-
-
-def sum_to_shape(g: Tensor, shape: tuple) -> Tensor:
-    """Undo broadcasting: sum the gradient ``g`` back to an input's ``shape``.
-    The one place where broadcasting is undone."""
+def sum_to_shape(g, shape: tuple):
+    """Undo broadcasting: sum the gradient ``g`` (a tensor or an array) back
+    to an input's ``shape``.  The one place where broadcasting is undone."""
     if g.shape == shape:
         return g
-    if g.__class__ is _ndarray:
-        return _sum_to_fwd(g, tuple(shape))
-    return sum_to(g, shape=tuple(shape))
+    return SUM_TO.apply(g, shape=tuple(shape))
 
 
 CLONE = defprim(
     "clone",
     lambda a: a.copy(),
-    lambda g, ans, a: g,
+    lambda g, out, a: g,
     partials="1",
+    elementwise=True,
+    arrays=True,
     doc="out = a copy of a (its own memory)",
 )

@@ -7,15 +7,14 @@ import builtins
 
 from tapegrad import backend as B
 from tapegrad.ops.registry import (
+    BROADCAST_TO,
+    SUM_TO,
     ShapeError,
-    apply,
     as_tensor_arg,
-    broadcast_to_prim,
     cast_common,
     defprim,
 )
-from tapegrad.ops.registry import sum_to as _sum_to
-from tapegrad.tensor import Tensor, _wrap_dim
+from tapegrad.tensor import Tensor, _wrap_dim, new_tensor
 
 
 class ShapeMismatch(ShapeError, RuntimeError):
@@ -24,10 +23,6 @@ class ShapeMismatch(ShapeError, RuntimeError):
 
 
 xp = B.xp
-
-
-def _t(x) -> Tensor:
-    return x if type(x) is Tensor else as_tensor_arg(x)
 
 
 def _shape_arg(shape) -> tuple:
@@ -51,20 +46,21 @@ def _reshape_fwd(a, shape):
 RESHAPE = defprim(
     "reshape",
     _reshape_fwd,
-    lambda g, ans, a, shape: reshape(g, a._array.shape),
+    lambda g, out, a, shape: reshape(g, a.shape),
     partials="1",
     view=True,
     doc="out = a with the same elements in the shape `shape`",
 )
 
 
+@RESHAPE.public(methods=("reshape", "view"))
 def reshape(input, *shape) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     shape = _shape_arg(shape)
-    if shape == x._array.shape:
-        return x if not x.requires_grad else apply(RESHAPE, x, shape=shape)
-    return apply(RESHAPE, x, shape=shape)
+    if shape == x.shape:
+        return x if not x.requires_grad else RESHAPE.apply(x, shape=shape)
+    return RESHAPE.apply(x, shape=shape)
 
 
 view = reshape
@@ -72,7 +68,7 @@ view = reshape
 
 def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if x.ndim == 0:
         return reshape(x, (1,))
     s = _wrap_dim(start_dim, x.ndim, "flatten")
@@ -84,14 +80,14 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def unflatten(input, dim: int, sizes) -> Tensor:
-    x = _t(input)
+    x = as_tensor_arg(input)
     d = _wrap_dim(dim, x.ndim, "unflatten")
     return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1 :])
 
 
 def unsqueeze(input, dim: int) -> Tensor:
     """Insert a dimension of size 1 at ``dim``."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     d = _wrap_dim(dim, x.ndim + 1, "unsqueeze")
     return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
@@ -99,7 +95,7 @@ def unsqueeze(input, dim: int) -> Tensor:
 def squeeze(input, dim=None) -> Tensor:
     """Remove dimensions of size 1 (only ``dim`` when given; a ``dim`` whose
     size is not 1 leaves the tensor as it is, as in PyTorch)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if dim is None:
         dims = [i for i, n in enumerate(x.shape) if n == 1]
     else:
@@ -112,7 +108,7 @@ def squeeze(input, dim=None) -> Tensor:
 
 
 # ------------------------------------------------------------------ permute
-def _permute_vjp(g, ans, a, dims):
+def _permute_vjp(g, out, a, dims):
     inverse = [0] * len(dims)
     for i, d in enumerate(dims):
         inverse[d] = i
@@ -129,9 +125,10 @@ PERMUTE = defprim(
 )
 
 
+@PERMUTE.public
 def permute(input, *dims) -> Tensor:
     """Reorder the dimensions: ``out.shape[i] = input.shape[dims[i]]``."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     dims = _shape_arg(dims)
     if len(dims) != x.ndim or sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(
         range(x.ndim)
@@ -139,18 +136,18 @@ def permute(input, *dims) -> Tensor:
         raise ShapeMismatch(
             f"permute: dims {dims} are not a permutation of the {x.ndim} dims of {x.shape}"
         )
-    return apply(PERMUTE, x, dims=tuple(d % builtins.max(x.ndim, 1) for d in dims))
+    return PERMUTE.apply(x, dims=tuple(d % builtins.max(x.ndim, 1) for d in dims))
 
 
 def transpose(input, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
     d0, d1 = _wrap_dim(dim0, x.ndim, "transpose"), _wrap_dim(dim1, x.ndim, "transpose")
     dims = list(range(x.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return apply(PERMUTE, x, dims=tuple(dims))
+    return PERMUTE.apply(x, dims=tuple(dims))
 
 
 swapaxes = swapdims = transpose
@@ -158,33 +155,34 @@ swapaxes = swapdims = transpose
 
 def t(input) -> Tensor:
     """Transpose of a tensor of at most 2 dims."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if x.ndim > 2:
         raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {x.shape}")
     return transpose(x, 0, 1) if x.ndim == 2 else x
 
 
 def movedim(input, source: int, destination: int) -> Tensor:
-    x = _t(input)
+    x = as_tensor_arg(input)
     s, d = _wrap_dim(source, x.ndim, "movedim"), _wrap_dim(destination, x.ndim, "movedim")
     dims = [i for i in range(x.ndim) if i != s]
     dims.insert(d, s)
-    return apply(PERMUTE, x, dims=tuple(dims))
+    return PERMUTE.apply(x, dims=tuple(dims))
 
 
 # ------------------------------------------------------------ broadcasting
+@BROADCAST_TO.public
 def broadcast_to(input, shape) -> Tensor:
     """A read-only view of ``input`` repeated to ``shape`` (NumPy's rules)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     shape = tuple(int(s) for s in shape)
-    if shape == x._array.shape:
+    if shape == x.shape:
         return x
-    return apply(broadcast_to_prim, x, shape=shape)
+    return BROADCAST_TO.apply(x, shape=shape)
 
 
 def expand(input, *sizes) -> Tensor:
     """``broadcast_to`` where -1 keeps a dimension's size (PyTorch's expand)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
@@ -194,17 +192,17 @@ def expand(input, *sizes) -> Tensor:
 
 
 def expand_as(input, other) -> Tensor:
-    return broadcast_to(input, _t(other).shape)
+    return broadcast_to(input, as_tensor_arg(other).shape)
 
 
 def broadcast_tensors(*tensors):
-    ts = [_t(x) for x in tensors]
+    ts = [as_tensor_arg(x) for x in tensors]
     shape = xp.broadcast_shapes(*[x.shape for x in ts])
     return tuple(broadcast_to(x, shape) for x in ts)
 
 
 def sum_to_size(input, *size) -> Tensor:
-    return apply(_sum_to, _t(input), shape=_shape_arg(size))
+    return SUM_TO.apply(as_tensor_arg(input), shape=_shape_arg(size))
 
 
 # ------------------------------------------------------------------- repeat
@@ -213,14 +211,14 @@ def _repeat_fwd(a, repeats):
     return xp.tile(a.reshape((1,) * lead + a.shape), repeats)
 
 
-def _repeat_vjp(g, ans, a, repeats):
-    shape = (1,) * (len(repeats) - a._array.ndim) + a._array.shape
+def _repeat_vjp(g, out, a, repeats):
+    shape = (1,) * (len(repeats) - a.ndim) + a.shape
     split = []
     for r, s in zip(repeats, shape):
         split += [r, s]
     n = len(repeats)
     gathered = permute(reshape(g, split), [2 * i for i in range(n)] + [2 * i + 1 for i in range(n)])
-    return reshape(apply(_sum_to, gathered, shape=shape), a._array.shape)
+    return reshape(SUM_TO.apply(gathered, shape=shape), a.shape)
 
 
 REPEAT = defprim(
@@ -229,15 +227,16 @@ REPEAT = defprim(
 )  # fmt: skip
 
 
+@REPEAT.public
 def repeat(input, *repeats) -> Tensor:
     """Tile the tensor: dimension ``i`` is repeated ``repeats[i]`` times."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     repeats = _shape_arg(repeats)
     if len(repeats) < x.ndim:
         raise ValueError(
             f"repeat: {len(repeats)} repeats given for a tensor of {x.ndim} dims (shape {x.shape})"
         )
-    return apply(REPEAT, x, repeats=repeats)
+    return REPEAT.apply(x, repeats=repeats)
 
 
 # ---------------------------------------------------------------------- cat
@@ -245,10 +244,10 @@ def _cat_fwd(*arrays, dim):
     return xp.concatenate(arrays, axis=dim)
 
 
-def _cat_vjp(g, ans, *inputs, dim, needs):
+def _cat_vjp(g, out, *inputs, dim, needs):
     out, start = [], 0
     for x, need in zip(inputs, needs):
-        n = x._array.shape[dim]
+        n = x.shape[dim]
         out.append(narrow(g, dim, start, n) if need else None)
         start += n
     return tuple(out)
@@ -260,9 +259,10 @@ CAT = defprim(
 )  # fmt: skip
 
 
+@CAT.public(methods=())
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join tensors of equal shape but for ``dim`` along ``dim``."""
-    ts = cast_common(*[_t(x) for x in tensors])
+    ts = cast_common(*[as_tensor_arg(x) for x in tensors])
     if not ts:
         raise ValueError("cat: expects a non-empty list of tensors")
     d = _wrap_dim(dim, ts[0].ndim, "cat")
@@ -271,7 +271,7 @@ def cat(tensors, dim: int = 0) -> Tensor:
            for s in shapes):  # fmt: skip
         listed = ", ".join(str(s) for s in shapes)
         raise ShapeMismatch(f"cat: shapes {listed} do not fit along dim {dim}")
-    return apply(CAT, *ts, dim=d)
+    return CAT.apply(*ts, dim=d)
 
 
 concat = concatenate = cat
@@ -279,7 +279,7 @@ concat = concatenate = cat
 
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new dimension ``dim``."""
-    ts = [_t(x) for x in tensors]
+    ts = [as_tensor_arg(x) for x in tensors]
     if not ts:
         raise ValueError("stack: expects a non-empty list of tensors")
     if any(x.shape != ts[0].shape for x in ts):
@@ -289,26 +289,26 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def hstack(tensors) -> Tensor:
-    ts = [_t(x) for x in tensors]
+    ts = [as_tensor_arg(x) for x in tensors]
     return cat(ts, 0 if ts[0].ndim == 1 else 1)
 
 
 def vstack(tensors) -> Tensor:
-    return cat([x if _t(x).ndim > 1 else unsqueeze(x, 0) for x in tensors], 0)
+    return cat([x if as_tensor_arg(x).ndim > 1 else unsqueeze(x, 0) for x in tensors], 0)
 
 
 def narrow(input, dim: int, start: int, length: int) -> Tensor:
     """Elements ``start .. start+length-1`` along ``dim`` (a view)."""
     from tapegrad.ops.index import getitem
 
-    x = _t(input)
+    x = as_tensor_arg(input)
     d = _wrap_dim(dim, x.ndim, "narrow")
     return getitem(x, (slice(None),) * d + (slice(start, start + length),))
 
 
 def split(tensor, split_size_or_sections, dim: int = 0):
     """Pieces of ``split_size`` (the last may be smaller) or of the listed sizes."""
-    x = _t(tensor)
+    x = as_tensor_arg(tensor)
     d = _wrap_dim(dim, x.ndim, "split")
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -331,7 +331,7 @@ def split(tensor, split_size_or_sections, dim: int = 0):
 
 def chunk(input, chunks: int, dim: int = 0):
     """Split into ``chunks`` pieces of ceil(n / chunks) (the last may be smaller)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     n = x.shape[_wrap_dim(dim, x.ndim, "chunk")]
     return split(x, builtins.max(1, -(-n // chunks)), dim)
 
@@ -339,7 +339,7 @@ def chunk(input, chunks: int, dim: int = 0):
 def unbind(input, dim: int = 0):
     from tapegrad.ops.index import getitem
 
-    x = _t(input)
+    x = as_tensor_arg(input)
     d = _wrap_dim(dim, x.ndim, "unbind")
     return tuple(getitem(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
 
@@ -347,7 +347,7 @@ def unbind(input, dim: int = 0):
 def select(input, dim: int, index: int) -> Tensor:
     from tapegrad.ops.index import getitem
 
-    x = _t(input)
+    x = as_tensor_arg(input)
     d = _wrap_dim(dim, x.ndim, "select")
     return getitem(x, (slice(None),) * d + (index,))
 
@@ -356,16 +356,17 @@ def select(input, dim: int, index: int) -> Tensor:
 FLIP = defprim(
     "flip",
     lambda a, dims: xp.flip(a, dims),
-    lambda g, ans, a, dims: apply(FLIP, g, dims=dims),
+    lambda g, out, a, dims: FLIP.apply(g, dims=dims),
     partials="1",
     doc="out = a reversed along `dims`",
 )
 
 
+@FLIP.public
 def flip(input, *dims) -> Tensor:
-    x = _t(input)
+    x = as_tensor_arg(input)
     dims = tuple(_wrap_dim(d, x.ndim, "flip") for d in _shape_arg(dims))
-    return apply(FLIP, x, dims=dims)
+    return FLIP.apply(x, dims=dims)
 
 
 # ----------------------------------------------------------- triangles
@@ -378,20 +379,22 @@ def _tri_fwd(a, diagonal, lower):
 
 
 TRI = defprim(
-    "tri", _tri_fwd, lambda g, ans, a, diagonal, lower: apply(TRI, g, diagonal=diagonal, lower=lower),
+    "tri", _tri_fwd, lambda g, out, a, diagonal, lower: TRI.apply(g, diagonal=diagonal, lower=lower),
     partials="[kept]", doc="out = a with the entries above (tril) or below (triu) `diagonal` zeroed",
 )  # fmt: skip
 
 
+@TRI.public(methods=("tril",))
 def tril(input, diagonal: int = 0) -> Tensor:
     """The lower triangle of the last two dimensions: entries ``[i, j]`` with
     ``j - i <= diagonal`` kept, the rest 0 (the gradient likewise)."""
-    return apply(TRI, _t(input), diagonal=int(diagonal), lower=True)
+    return TRI.apply(as_tensor_arg(input), diagonal=int(diagonal), lower=True)
 
 
+@TRI.public(methods=("triu",))
 def triu(input, diagonal: int = 0) -> Tensor:
     """The upper triangle: entries with ``j - i >= diagonal`` kept, the rest 0."""
-    return apply(TRI, _t(input), diagonal=int(diagonal), lower=False)
+    return TRI.apply(as_tensor_arg(input), diagonal=int(diagonal), lower=False)
 
 
 def roll(input, shifts, dims=None) -> Tensor:
@@ -399,7 +402,7 @@ def roll(input, shifts, dims=None) -> Tensor:
     ``dims``, over the flattened tensor and back to its shape."""
     from tapegrad.ops.index import index_select
 
-    x = _t(input)
+    x = as_tensor_arg(input)
     if dims is None:
         if not isinstance(shifts, int):
             raise ValueError("roll: without dims, shifts must be one int")
@@ -412,14 +415,14 @@ def roll(input, shifts, dims=None) -> Tensor:
         d = _wrap_dim(dim, x.ndim, "roll")
         n = x.shape[d]
         if n:
-            x = index_select(x, d, Tensor((xp.arange(n) - shift) % n))
+            x = index_select(x, d, new_tensor((xp.arange(n) - shift) % n))
     return x
 
 
 def tile(input, dims) -> Tensor:
     """``input`` repeated ``dims[i]`` times along each dimension; fewer ``dims``
     than dimensions are padded with ones in front (unlike ``repeat``)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     dims = (1,) * (x.ndim - len(dims)) + dims
     return repeat(x, *dims)
@@ -431,7 +434,7 @@ def repeat_interleave(input, repeats: int, dim=None) -> Tensor:
     ``repeats`` is one int."""
     if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
         raise TypeError(f"repeat_interleave: repeats must be a non-negative int, got {repeats!r}")
-    x = _t(input)
+    x = as_tensor_arg(input)
     if dim is None:
         x, dim = reshape(x, (-1,)), 0
     d = _wrap_dim(dim, x.ndim, "repeat_interleave")
@@ -449,7 +452,7 @@ def meshgrid(*tensors, indexing: str = "ij") -> tuple:
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    ts = [_t(t) for t in tensors]
+    ts = [as_tensor_arg(t) for t in tensors]
     for t in ts:
         if t.ndim > 1:
             raise ValueError(f"meshgrid: expects 0-d or 1-D tensors, got shape {tuple(t.shape)}")
@@ -472,7 +475,7 @@ def diag(input, diagonal: int = 0) -> Tensor:
     elsewhere); a 2-D ``input``'s ``diagonal`` as a 1-D tensor."""
     from tapegrad.ops.index import getitem
 
-    x = _t(input)
+    x = as_tensor_arg(input)
     if x.ndim == 1:
         n = x.shape[0]
         size = n + builtins.abs(diagonal)
@@ -480,7 +483,7 @@ def diag(input, diagonal: int = 0) -> Tensor:
         cols = xp.arange(n) + builtins.max(diagonal, 0)
         from tapegrad.ops.index import index_put
 
-        return index_put(Tensor(xp.zeros((size, size), dtype=x._array.dtype)), (rows, cols), x)
+        return index_put(new_tensor(xp.zeros((size, size), dtype=x.dtype)), (rows, cols), x)
     if x.ndim == 2:
         r, c = x.shape
         start_r, start_c = builtins.max(-diagonal, 0), builtins.max(diagonal, 0)
@@ -494,10 +497,10 @@ def _pad_fwd(a, widths, value):
     return xp.pad(a, widths, mode="constant", constant_values=value)
 
 
-def _pad_vjp(g, ans, a, widths, value):
+def _pad_vjp(g, out, a, widths, value):
     from tapegrad.ops.index import getitem
 
-    return getitem(g, tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a._array.shape)))
+    return getitem(g, tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape)))
 
 
 PAD = defprim(
@@ -506,11 +509,12 @@ PAD = defprim(
 )  # fmt: skip
 
 
+@PAD.public(methods=())
 def pad(input, pad, mode: str = "constant", value: float | None = None) -> Tensor:
     """PyTorch's ``F.pad``: ``pad = (left_last, right_last, left_2nd_last, ...)``
     widths from the last dimension backwards; negative widths crop.  Modes
     'constant', 'reflect', 'replicate' and 'circular'."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: {len(pad)} widths do not fit a tensor of shape {x.shape}")
     widths = [(0, 0)] * x.ndim
@@ -526,7 +530,7 @@ def pad(input, pad, mode: str = "constant", value: float | None = None) -> Tenso
 
             x = getitem(x, crop)
         widths = tuple((builtins.max(lo, 0), builtins.max(hi, 0)) for lo, hi in widths)
-        return apply(PAD, x, widths=widths, value=0.0 if value is None else value)
+        return PAD.apply(x, widths=widths, value=0.0 if value is None else value)
     if mode not in ("reflect", "replicate", "circular"):
         raise ValueError(
             f"pad: unknown mode {mode!r}; use constant, reflect, replicate or circular"
@@ -549,5 +553,5 @@ def pad(input, pad, mode: str = "constant", value: float | None = None) -> Tenso
             period = 2 * (n - 1)
             m = pos % period
             idx = xp.where(m < n, m, period - m)
-        out = index_select(out, d, Tensor(idx.astype(B.int64)))
+        out = index_select(out, d, new_tensor(idx.astype(B.int64)))
     return out

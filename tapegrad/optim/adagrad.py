@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapegrad import backend as B
-from tapegrad.optim.optimizer import Optimizer, ParamsT, axpy_, step_tensor
-from tapegrad.tensor import _make
-
-xp = B.xp
+import tapegrad as tg
+from tapegrad.optim.optimizer import Optimizer, ParamsT, bump_step, step_tensor
 
 __all__ = ["Adagrad"]
 
@@ -57,26 +54,22 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p._array, self.state.setdefault(p, {}), group)
+                self._init_state(p, self.state.setdefault(p, {}), group)
 
     @staticmethod
     def _init_state(param, state: dict[str, Any], group: dict[str, Any]) -> None:
         if "sum" not in state:
             state["step"] = step_tensor(0.0)
-            init = float(group["initial_accumulator_value"])
-            state["sum"] = _make(xp.full_like(param, init))
+            state["sum"] = tg.full_like(param, float(group["initial_accumulator_value"]))
 
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
         self._init_state(param, state, hp)
-        state["step"]._array += 1
-        step = float(state["step"]._array)
+        step = bump_step(state)
         if hp["maximize"]:
             grad = -grad
         if hp["weight_decay"] != 0:
-            grad = grad + hp["weight_decay"] * param
+            grad = grad.add(param, alpha=hp["weight_decay"])
         clr = hp["lr"] / (1.0 + (step - 1.0) * hp["lr_decay"])
-        s = state["sum"]._array
-        s += grad * grad
-        std = xp.sqrt(s)
-        std += hp["eps"]
-        axpy_(param, -clr, grad / std)
+        s = state["sum"]
+        s.addcmul_(grad, grad, value=1.0)
+        param.addcdiv_(grad, s.sqrt().add_(hp["eps"]), value=-clr)

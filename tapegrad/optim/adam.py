@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapegrad import backend as B
-from tapegrad.optim.optimizer import Optimizer, ParamsT, bump_step, lerp_, step_tensor, zeros_state
-
-xp = B.xp
+import tapegrad as tg
+from tapegrad.optim.optimizer import Optimizer, ParamsT, bump_step, step_tensor
 
 __all__ = ["Adam", "AdamW"]
 
@@ -62,36 +60,30 @@ class Adam(Optimizer):
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
         if "exp_avg" not in state:
             state["step"] = step_tensor()
-            state["exp_avg"] = zeros_state(param)
-            state["exp_avg_sq"] = zeros_state(param)
+            state["exp_avg"] = tg.zeros_like(param)
+            state["exp_avg_sq"] = tg.zeros_like(param)
             if hp["amsgrad"]:
-                state["max_exp_avg_sq"] = zeros_state(param)
+                state["max_exp_avg_sq"] = tg.zeros_like(param)
         if hp["maximize"]:
             grad = -grad
         lr, wd, eps = hp["lr"], hp["weight_decay"], hp["eps"]
         beta1, beta2 = (float(b) for b in hp["betas"])
         step = bump_step(state)
-        if wd != 0:
-            if hp["decoupled_weight_decay"]:
-                param *= 1.0 - lr * wd
-            else:
-                grad = grad + wd * param
-        m, v = state["exp_avg"]._array, state["exp_avg_sq"]._array
-        lerp_(m, grad, 1.0 - beta1)
-        v *= beta2
-        v += (1.0 - beta2) * grad * grad
+        decay = wd != 0 and hp["decoupled_weight_decay"]
+        if wd != 0 and not decay:
+            grad = grad.add(param, alpha=wd)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m.lerp_(grad, 1.0 - beta1)
+        v.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
         bias_correction1 = 1.0 - beta1**step
         bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
         if hp["amsgrad"]:
-            vmax = state["max_exp_avg_sq"]._array
-            xp.maximum(vmax, v, out=vmax)
-            v = vmax
-        denom = xp.sqrt(v)
-        denom /= bias_correction2_sqrt
-        denom += eps
-        update = m / denom
-        update *= -(lr / bias_correction1)
-        param += update
+            v = state["max_exp_avg_sq"].copy_(tg.maximum(state["max_exp_avg_sq"], v))
+        denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
+        if decay:  # theta (1 - gamma lambda), then the step: one in-place write
+            param.copy_((param * (1.0 - lr * wd)).addcdiv_(m, denom, value=-(lr / bias_correction1)))
+        else:
+            param.addcdiv_(m, denom, value=-(lr / bias_correction1))
 
 
 class AdamW(Adam):

@@ -4,13 +4,12 @@ An optimiser owns a list of *parameter groups*; each group is a dict with the
 key ``"params"`` (a list of leaf tensors) and its own options (``"lr"``,
 ``"momentum"``, ...), filled from the optimiser's ``defaults`` where not given.
 ``state`` maps each parameter to a dict of its buffers (momentum, moving
-averages, the step count).  Subclasses write one method, ``_update``, that
-changes one parameter's array in place from its gradient array.
-
-Updates happen on the backend arrays under ``no_grad``, with the parameter's
-version counter bumped (as PyTorch's in-place updates do), so no graph is ever
-recorded and float32 parameters stay float32: hyperparameters are turned into
-Python floats, which NumPy treats as "weak" scalars that never promote.
+averages, the step count).  Subclasses write one method, ``_update``: the
+update of one parameter from its gradient, as tensor arithmetic with
+PyTorch's in-place methods (``buf.mul_(momentum).add_(grad)``), run under
+``no_grad``.  Each in-place method bumps the version counter of what it
+changes, so nothing is recorded and a graph that saved a parameter notices;
+hyperparameters are Python floats, which never promote a float32 tensor.
 """
 
 from __future__ import annotations
@@ -18,11 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tapegrad import backend as B
+import tapegrad as tg
 from tapegrad.autograd.graph import enable_grad, no_grad
-from tapegrad.tensor import Tensor, _make, bump_version
-
-xp = B.xp
+from tapegrad.tensor import Tensor
 
 __all__ = ["Optimizer", "ParamsT"]
 
@@ -99,11 +96,10 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif p.grad.grad_fn is not None or not p.grad._array.flags.writeable:
-                    p.grad = _make(xp.zeros_like(p.grad._array))
+                elif p.grad.grad_fn is not None:
+                    p.grad = tg.zeros_like(p.grad)
                 else:
-                    p.grad._array.fill(0)
-                    bump_version(p.grad)
+                    p.grad.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient.  ``closure``,
@@ -115,27 +111,24 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                self._step_group(group)
+                hp = self._hyperparameters(group)
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self._update_one(p, hp)
         return loss
 
-    def _step_group(self, group: dict[str, Any]) -> None:
-        """``_update`` on every parameter of ``group`` that has a gradient."""
-        hp = self._hyperparameters(group)
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            grad = p.grad._array
-            if grad.dtype != p._array.dtype:
-                grad = grad.astype(p._array.dtype)
-            state = self.state.get(p)
-            if state is None:
-                state = {}
-                self._update(p._array, grad, state, hp)
-                if state:  # plain SGD keeps no state, as in PyTorch
-                    self.state[p] = state
-            else:
-                self._update(p._array, grad, state, hp)
-            bump_version(p)
+    def _update_one(self, p: Tensor, hp: dict[str, Any]) -> None:
+        """``_update`` on ``p``, with its state (kept only when there is some:
+        plain SGD has none, as in PyTorch)."""
+        grad = p.grad if p.grad.dtype == p.dtype else p.grad.to(p.dtype)
+        state = self.state.get(p)
+        if state is None:
+            state = {}
+            self._update(p, grad, state, hp)
+            if state:
+                self.state[p] = state
+        else:
+            self._update(p, grad, state, hp)
 
     def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
         """The group's options with numbers as Python floats (weak scalars)."""
@@ -145,8 +138,9 @@ class Optimizer:
             if k != "params"
         }
 
-    def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
-        """Change ``param`` (an array) in place from ``grad`` (an array)."""
+    def _update(self, param: Tensor, grad: Tensor, state: dict[str, Any],
+                hp: dict[str, Any]) -> None:  # fmt: skip
+        """Update ``param`` in place from ``grad`` (under ``no_grad``)."""
         raise NotImplementedError
 
     # -------------------------------------------------------- state dicts
@@ -228,24 +222,19 @@ class Optimizer:
 def _cast_buffer(p: Tensor, key: str, value, index, name: str):
     """A copy of one saved state entry, as a tensor of ``p``'s dtype when it is
     a floating buffer (the step count stays float32, as in PyTorch)."""
-    if isinstance(value, Tensor):
-        arr = value._array
-    elif B.is_array(value) or hasattr(value, "__array_interface__"):
-        arr = xp.asarray(value)
-    else:
+    if not isinstance(value, Tensor) and not hasattr(value, "__array_interface__"):
         if key == "step" and isinstance(value, (int, float)):
-            return _make(xp.asarray(value, dtype=B.float32))
+            return step_tensor(value)
         return value
+    t = tg.tensor(value)
     if key == "step":
-        return _make(xp.array(arr, dtype=B.float32).reshape(()))
-    if arr.ndim and arr.shape != p.shape:
+        return t.to(tg.float32).reshape(())
+    if t.ndim and t.shape != p.shape:
         raise ValueError(
-            f"{name}.load_state_dict: state[{index!r}][{key!r}] has shape {tuple(arr.shape)} "
+            f"{name}.load_state_dict: state[{index!r}][{key!r}] has shape {tuple(t.shape)} "
             f"but its parameter has shape {tuple(p.shape)}"
         )
-    if arr.dtype.kind == "f" and p._array.dtype.kind == "f":
-        return _make(xp.array(arr, dtype=p._array.dtype))
-    return _make(xp.array(arr))
+    return t.to(p.dtype) if t.is_floating_point() and p.is_floating_point() else t
 
 
 def _like(current, saved):
@@ -255,36 +244,10 @@ def _like(current, saved):
     return saved
 
 
-# ------------------------------------------------- in-place array kernels
-def axpy_(y, alpha: float, x) -> None:
-    """``y += alpha * x`` in place (``torch.Tensor.add_(x, alpha=alpha)``)."""
-    if alpha == 1.0:
-        xp.add(y, x, out=y)
-    elif alpha == -1.0:
-        xp.subtract(y, x, out=y)
-    else:
-        y += alpha * x
-
-
-def lerp_(y, x, weight: float) -> None:
-    """``y += weight * (x - y)`` in place, in the two forms PyTorch's CPU
-    ``lerp_`` uses (the one that is exact at its end of ``weight``)."""
-    if abs(weight) < 0.5:
-        y += weight * (x - y)
-    else:
-        d = y - x
-        d *= 1.0 - weight
-        xp.add(x, d, out=y)
-
-
-def zeros_state(param) -> Tensor:
-    """A zero buffer of ``param``'s shape and dtype."""
-    return _make(xp.zeros_like(param))
-
-
+# ------------------------------------------------------------ state helpers
 def step_tensor(value: float = 0.0) -> Tensor:
     """The step count as PyTorch keeps it: a float32 scalar tensor."""
-    return _make(xp.asarray(value, dtype=B.float32))
+    return tg.tensor(float(value), dtype=tg.float32)
 
 
 def bump_step(state: dict[str, Any]) -> float:
@@ -292,5 +255,5 @@ def bump_step(state: dict[str, Any]) -> float:
     step = state.get("step")
     if step is None:
         step = state["step"] = step_tensor()
-    step._array += 1
-    return float(step._array)
+    step.add_(1.0)
+    return step.item()

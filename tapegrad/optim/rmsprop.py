@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tapegrad import backend as B
-from tapegrad.optim.optimizer import (
-    Optimizer,
-    ParamsT,
-    axpy_,
-    bump_step,
-    lerp_,
-    step_tensor,
-    zeros_state,
-)
-
-xp = B.xp
+import tapegrad as tg
+from tapegrad.optim.optimizer import Optimizer, ParamsT, bump_step, step_tensor
 
 __all__ = ["RMSprop"]
 
@@ -68,32 +58,28 @@ class RMSprop(Optimizer):
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
         if "square_avg" not in state:
             state["step"] = step_tensor()
-            state["square_avg"] = zeros_state(param)
+            state["square_avg"] = tg.zeros_like(param)
             if hp["momentum"] > 0:
-                state["momentum_buffer"] = zeros_state(param)
+                state["momentum_buffer"] = tg.zeros_like(param)
             if hp["centered"]:
-                state["grad_avg"] = zeros_state(param)
+                state["grad_avg"] = tg.zeros_like(param)
         if hp["maximize"]:
             grad = -grad
         bump_step(state)
         if hp["weight_decay"] != 0:
-            grad = grad + hp["weight_decay"] * param
+            grad = grad.add(param, alpha=hp["weight_decay"])
         alpha = hp["alpha"]
-        v = state["square_avg"]._array
-        v *= alpha
-        v += (1.0 - alpha) * grad * grad
+        v = state["square_avg"]
+        v.mul_(alpha).addcmul_(grad, grad, value=1.0 - alpha)
         if hp["centered"]:
-            gbar = state["grad_avg"]._array
-            lerp_(gbar, grad, 1.0 - alpha)
-            avg = v - gbar * gbar
-            xp.sqrt(avg, out=avg)
+            gbar = state["grad_avg"]
+            gbar.lerp_(grad, 1.0 - alpha)
+            avg = v.addcmul(gbar, gbar, value=-1.0).sqrt_().add_(hp["eps"])
         else:
-            avg = xp.sqrt(v)
-        avg += hp["eps"]
+            avg = v.sqrt().add_(hp["eps"])
         if hp["momentum"] > 0:
-            buf = state["momentum_buffer"]._array
-            buf *= hp["momentum"]
-            buf += grad / avg
-            axpy_(param, -hp["lr"], buf)
+            buf = state["momentum_buffer"]
+            buf.mul_(hp["momentum"]).addcdiv_(grad, avg)
+            param.add_(buf, alpha=-hp["lr"])
         else:
-            axpy_(param, -hp["lr"], grad / avg)
+            param.addcdiv_(grad, avg, value=-hp["lr"])

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from tapegrad import backend as B
-from tapegrad.autograd.graph import no_grad
-from tapegrad.optim.optimizer import Optimizer, ParamsT, axpy_, zeros_state
-from tapegrad.tensor import _make, bump_version
-
-_add = B.xp.add
+import tapegrad as tg
+from tapegrad.optim.optimizer import Optimizer, ParamsT
 
 __all__ = ["SGD", "EMAMomentum"]
 
@@ -55,74 +50,20 @@ class SGD(Optimizer):
         )  # fmt: skip
         super().__init__(params, defaults)
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One update of every parameter that has a gradient (see the class
-        docstring).  Groups with plain (heavy-ball) momentum or none take a
-        short loop on the arrays: ``b *= mu; b += g; theta -= gamma b``."""
-        if closure is not None or type(self)._update is not SGD._update:
-            return super().step(closure)
-        for group in self.param_groups:
-            if not _plain(group):
-                with no_grad():
-                    self._step_group(group)
-                continue
-            lr, momentum = float(group["lr"]), float(group["momentum"])
-            state = self.state
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                param = p._array
-                grad = g._array
-                if grad.dtype != param.dtype:
-                    grad = grad.astype(param.dtype)
-                if momentum:
-                    st = state.get(p)
-                    buf = st.get("momentum_buffer") if st is not None else None
-                    if buf is None:
-                        buf = grad.copy()
-                        if st is None:
-                            state[p] = {"momentum_buffer": _make(buf)}
-                        else:
-                            st["momentum_buffer"] = _make(buf)
-                    else:
-                        buf = buf._array
-                        buf *= momentum
-                        _add(buf, grad, out=buf)
-                    grad = buf
-                param -= lr * grad
-                bump_version(p)
-        return None
-
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
         if hp["maximize"]:
             grad = -grad
         if hp["weight_decay"] != 0:
-            grad = grad + hp["weight_decay"] * param
+            grad = grad.add(param, alpha=hp["weight_decay"])
         momentum = hp["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = _make(grad.copy())
+                buf = state["momentum_buffer"] = grad.clone()
             else:
-                buf._array *= momentum
-                axpy_(buf._array, 1.0 - hp["dampening"], grad)
-            grad = grad + momentum * buf._array if hp["nesterov"] else buf._array
-        axpy_(param, -hp["lr"], grad)
-
-
-def _plain(group: dict[str, Any]) -> bool:
-    """Whether a group's update is ``b = mu b + g; theta -= gamma b`` (or plain
-    SGD) with numbers for options: no decay, dampening, nesterov or maximize."""
-    lr, mu = group["lr"], group["momentum"]
-    return (
-        type(lr) in (float, int)
-        and type(mu) in (float, int)
-        and not group["weight_decay"]
-        and not group["dampening"]
-        and not group["nesterov"]
-        and not group["maximize"]
-    )
+                buf.mul_(momentum).add_(grad, alpha=1.0 - hp["dampening"])
+            grad = grad.add(buf, alpha=momentum) if hp["nesterov"] else buf
+        param.add_(grad, alpha=-hp["lr"])
 
 
 class EMAMomentum(Optimizer):
@@ -172,11 +113,10 @@ class EMAMomentum(Optimizer):
         if hp["maximize"]:
             grad = -grad
         if hp["weight_decay"] != 0:
-            grad = grad + hp["weight_decay"] * param
+            grad = grad.add(param, alpha=hp["weight_decay"])
         m = state.get("exp_avg")
         if m is None:
-            m = state["exp_avg"] = zeros_state(param)
+            m = state["exp_avg"] = tg.zeros_like(param)
         beta = hp["beta"]
-        m._array *= beta
-        axpy_(m._array, 1.0 - beta, grad)
-        axpy_(param, -hp["lr"], m._array)
+        m.mul_(beta).add_(grad, alpha=1.0 - beta)
+        param.add_(m, alpha=-hp["lr"])

@@ -64,8 +64,9 @@ class Standardize(nn.Module):
         """Set the statistics from the training inputs ``x`` (n, features);
         ``scale`` is the standard deviation plus 0.01 (constant pixels stay finite)."""
         x = B.host.asarray(x, dtype="float64")
-        self.mean._array[...] = x.mean(axis=0)
-        self.scale._array[...] = x.std(axis=0) + 0.01
+        with tg.no_grad():
+            self.mean.copy_(tg.as_tensor(x.mean(axis=0)))
+            self.scale.copy_(tg.as_tensor(x.std(axis=0) + 0.01))
 
     def forward(self, x):
         return (x - self.mean) / self.scale
@@ -188,7 +189,7 @@ def _predict(model, x, batch: int = EVAL_BATCH):
     parts = []
     with tg.no_grad():
         for i in range(0, x.shape[0], batch):
-            parts.append(B.to_host(model(x[i : i + batch])._array))
+            parts.append(model(x[i : i + batch]).numpy(force=True))
     return B.host.concatenate(parts) if parts else B.host.zeros((0, 0))
 
 
@@ -198,7 +199,7 @@ def test_metrics(model, x, y) -> tuple[dict, object]:
     with tg.no_grad():
         loss = float(F.cross_entropy(tg.tensor(logits), y).item())
     pred = logits.argmax(axis=1)
-    acc = float((pred == B.to_host(y._array)).mean())
+    acc = float((pred == y.numpy()).mean())
     return {"test_loss": loss, "test_accuracy": acc}, pred
 
 

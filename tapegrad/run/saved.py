@@ -92,7 +92,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     metrics, pred = test_metrics(model, x, y)
     classes = dataset_info(config.dataset).classes
     labels = class_names(config.dataset, classes)
-    matrix = confusion_matrix(B.to_host(y._array), pred, classes)
+    matrix = confusion_matrix(y.numpy(), pred, classes)
     reported = _reported_accuracy(Path(args.run_dir))
     rows = [
         ("run folder", str(args.run_dir)),
@@ -124,14 +124,14 @@ def run_predict(args: argparse.Namespace) -> int:
             n = x_test.shape[0]
             if not -n <= args.index < n:
                 raise RunError(f"--index {args.index}: the test set has {n} examples (0..{n - 1})")
-            x = B.to_host(x_test._array)[args.index : args.index + 1 or None]
-            true = int(B.to_host(y_test._array)[args.index])
+            x = x_test.numpy()[args.index : args.index + 1 or None]
+            true = int(y_test.numpy()[args.index])
             what = f"test example {args.index} of {config.dataset}"
     except (RunError, DataError, ImageError, C.ConfigError) as exc:
         return _err(str(exc))
     with tg.no_grad():
         logits = model(tg.tensor(B.host.asarray(x, dtype=config.dtype)))
-        probs = B.to_host(tg.softmax(logits, dim=1)._array)[0]
+        probs = tg.softmax(logits, dim=1).numpy(force=True)[0]
     labels = class_names(config.dataset, info.classes)
     print(f"{what}: predicted {labels[int(probs.argmax())]}"
           + ("" if true is None else f", true {labels[true]}"))  # fmt: skip

@@ -25,7 +25,6 @@ from typing import Any
 
 from tapegrad import backend as B
 from tapegrad.optim.lr_scheduler import ReduceLROnPlateau
-from tapegrad.tensor import _make
 
 xp = B.xp
 
@@ -83,7 +82,7 @@ def _monitored(state: FitState, monitor: str, who: str) -> float:
 
 def _copy_state(model) -> dict:
     """A copy of ``model.state_dict()`` that later updates do not change."""
-    return {k: _make(v._array.copy()) for k, v in model.state_dict().items()}
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 class EarlyStopping(Callback):
@@ -223,8 +222,8 @@ class GradientStats(Callback):
 
     def on_train_begin(self, state: FitState) -> None:
         self.params = [(n, p) for n, p in state.model.named_parameters() if p.requires_grad]
-        self.m = {n: xp.zeros_like(p._array) for n, p in self.params}
-        self.s = {n: xp.zeros_like(p._array) for n, p in self.params}
+        self.m = {n: xp.zeros(p.shape, dtype=p.dtype) for n, p in self.params}
+        self.s = {n: xp.zeros(p.shape, dtype=p.dtype) for n, p in self.params}
         self._reset_epoch()
 
     def _reset_epoch(self) -> None:
@@ -241,7 +240,7 @@ class GradientStats(Callback):
         for name, p in self.params:
             if p.grad is None:
                 continue
-            g = p.grad._array
+            g = p.grad.numpy(force=True)
             m, s = self.m[name], self.s[name]
             m *= beta
             m += (1.0 - beta) * g

@@ -40,7 +40,7 @@ def accuracy(output: Tensor, target: Tensor) -> float:
     (N, C): their argmax).  ``output`` (N,) or (N, 1): a binary logit,
     prediction ``output > 0`` against ``target`` in {0, 1} (>= 0.5 counts as 1).
     """
-    out, tgt = output._array, target._array
+    out, tgt = output.numpy(force=True), target.numpy(force=True)
     if out.ndim == 2 and out.shape[1] > 1:
         pred = out.argmax(axis=1)
         if tgt.ndim == 2:
@@ -62,7 +62,7 @@ _METRICS: dict[str, Metric] = {"accuracy": accuracy, "acc": accuracy}
 def _resolve_metrics(metrics, first_target: Tensor) -> dict[str, Metric]:
     """Names -> functions; ``None``: accuracy when the targets are class labels."""
     if metrics is None:
-        labels = first_target._array.dtype.kind in "iub"
+        labels = first_target.dtype.kind in "iub"
         return {"accuracy": accuracy} if labels else {}
     if isinstance(metrics, str) or callable(metrics):
         metrics = [metrics]

@@ -1,7 +1,15 @@
-"""``tapegrad.utils.data`` mirrors ``torch.utils.data``, so that
-``from torch.utils.data import DataLoader, TensorDataset`` carries over as
-``from tapegrad.utils.data import DataLoader, TensorDataset``."""
+"""``tapegrad.utils`` mirrors ``torch.utils``: ``tapegrad.utils.data`` carries
+``from torch.utils.data import DataLoader, TensorDataset`` over as
+``from tapegrad.utils.data import DataLoader, TensorDataset``, and
+``tapegrad.utils.hooks.RemovableHandle`` is what every ``register_*hook``
+returns.  The submodules load on first use (the core imports ``hooks``)."""
 
-from tapegrad.utils import data
+import importlib
 
-__all__ = ["data"]
+__all__ = ["data", "hooks"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        return importlib.import_module(f"tapegrad.utils.{name}")
+    raise AttributeError(f"module 'tapegrad.utils' has no attribute {name!r}")

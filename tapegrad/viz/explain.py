@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tapegrad.autograd.engine import output_tensor
 from tapegrad.tensor import Tensor
 from tapegrad.viz.expr import ExprError, evaluate_number
 from tapegrad.viz.graph import Graph, build_graph, format_number
@@ -97,21 +96,9 @@ def _vjp_contributions(v, tg) -> list:
     node = v.node
     if v.grad is None or node is None or node.inputs is None:
         return [None] * n
-    prim = node.prim
-    g = tg.tensor(v.grad)
-    ans = output_tensor(node)
     try:
         with tg.no_grad():
-            if getattr(prim, "vjp_all", None) is not None:
-                needs = tuple(p is not None for p in node.parents)
-                gs = prim.vjp_all(g, ans, *node.inputs, needs=needs, **node.params)
-            else:
-                gs = [
-                    prim.vjps[i](g, ans, *node.inputs, **node.params)
-                    if node.parents[i] is not None
-                    else None
-                    for i in range(n)
-                ]
+            gs = node(tg.tensor(v.grad))
     except Exception:  # a user Function or an op that cannot run here: skip numbers
         return [None] * n
     return [None if gi is None else gi.detach().numpy() for gi in gs]

@@ -10,14 +10,10 @@ from tapegrad.ops.registry import Primitive, apply
 BAD_SQUARE = Primitive(
     "bad_square",
     lambda a: a * a,
-    (lambda g, ans, a: g * a,),
-    None,
-    ("2*a",),
-    (0,),
-    False,
-    False,
-    False,
-    "out = a^2 with a wrong vjp (a instead of 2a)",
+    (lambda g, out, a: g * a,),
+    partials=("2*a",),
+    saves=(0,),
+    doc="out = a^2 with a wrong vjp (a instead of 2a)",
 )
 
 

@@ -83,14 +83,14 @@ def test_second_derivative_runs(name, sample):
 
 def _array_params():
     for name in sorted(PRIMITIVES):
-        if PRIMITIVES[name].array_vjp:
+        if PRIMITIVES[name].arrays:
             for i, c in enumerate(SAMPLES.get(name, [])):
                 yield pytest.param(name, c, id=f"{name}-{i}")
 
 
 @pytest.mark.parametrize("name,sample", list(_array_params()))
 def test_array_vjps_match_the_tensor_vjps(name, sample):
-    """backward() runs the vjps of `array_vjp` primitives on plain arrays;
+    """backward() runs the vjps of `arrays` primitives on plain arrays;
     autograd.grad runs them on tensors: the same numbers and dtypes."""
     rng = np.random.default_rng(2)
     args, params = sample.build(rng)
@@ -107,4 +107,4 @@ def test_array_vjps_match_the_tensor_vjps(name, sample):
 
 def test_the_common_ops_run_their_vjps_on_arrays():
     for name in ("add", "sub", "mul", "div", "exp", "log", "tanh", "sigmoid", "relu"):
-        assert PRIMITIVES[name].array_vjp, name
+        assert PRIMITIVES[name].arrays, name

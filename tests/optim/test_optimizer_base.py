@@ -5,7 +5,7 @@ import pytest
 import tapegrad as tg
 from tapegrad import optim
 from tapegrad.backend import host as np
-from tapegrad.tensor import _make
+from tapegrad.tensor import from_numpy
 
 ALL = [
     (optim.SGD, dict(lr=0.1, momentum=0.9)),
@@ -147,7 +147,7 @@ def test_state_dict_round_trip_continues_the_same_run(cls, kw):
     params = _params()
     opt = cls(params, **kw)
     _train(opt, params)
-    twin = [_make(p.detach().numpy().copy()).requires_grad_() for p in params]
+    twin = [from_numpy(p.detach().numpy().copy()).requires_grad_() for p in params]
     opt2 = cls(twin, **{**kw, "lr": 123.0})
     opt2.load_state_dict(opt.state_dict())
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]

@@ -8,7 +8,7 @@ import pytest
 
 from tapegrad import optim
 from tapegrad.backend import host as np
-from tapegrad.tensor import _make
+from tapegrad.tensor import from_numpy
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
@@ -51,7 +51,7 @@ def _data(seed, dtype="float32"):
 
 def _run_both(name, kwargs, groups=None, dtype="float32", steps=STEPS):
     params, grads = _data(0, dtype)
-    tg_params = [_make(p.copy()).requires_grad_() for p in params]
+    tg_params = [from_numpy(p.copy()).requires_grad_() for p in params]
     th_params = [torch.tensor(p.copy(), requires_grad=True) for p in params]
     if groups:
         tg_opt = getattr(optim, name)(
@@ -65,7 +65,7 @@ def _run_both(name, kwargs, groups=None, dtype="float32", steps=STEPS):
         th_opt = getattr(torch.optim, name)(th_params, **kwargs)
     for step in range(steps):
         for a, b, g in zip(tg_params, th_params, grads[step]):
-            a.grad = _make(g.copy())
+            a.grad = from_numpy(g.copy())
             b.grad = torch.tensor(g.copy())
         tg_opt.step()
         th_opt.step()

@@ -5,7 +5,7 @@ import pytest
 import tapegrad as tg
 from tapegrad import optim
 from tapegrad.backend import host as np
-from tapegrad.tensor import _make
+from tapegrad.tensor import from_numpy
 
 STEPS = 5
 
@@ -19,11 +19,11 @@ def _problem(seed=0, shape=(3, 2)):
 
 def _run(opt_cls, theta, grads, **kwargs):
     """Feed ``grads`` to an optimiser over float64 ``theta``; parameter after each step."""
-    p = _make(theta.copy()).requires_grad_()
+    p = from_numpy(theta.copy()).requires_grad_()
     opt = opt_cls([p], **kwargs)
     out = []
     for g in grads:
-        p.grad = _make(g.copy())
+        p.grad = from_numpy(g.copy())
         opt.step()
         out.append(p.detach().numpy().copy())
     return out
