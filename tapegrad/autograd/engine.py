@@ -47,10 +47,9 @@ def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=Fals
     so the gradients can be differentiated again; ``inputs`` (tensors)
     restricts the accumulation to them."""
     seed = make_seed(tensor, gradient, "backward", shared=not create_graph)
-    targets = None
     if inputs is not None:
-        targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    run_backward([tensor], [seed], retain_graph, create_graph, targets=targets)
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    run_backward((tensor,), (seed,), retain_graph, create_graph, targets=inputs)
 
 
 def run_backward(outputs, seeds, retain_graph=None, create_graph=False, targets=None,
@@ -62,19 +61,18 @@ def run_backward(outputs, seeds, retain_graph=None, create_graph=False, targets=
     into their ``.grad`` (``accumulate``) or return their gradients, a list."""
     if retain_graph is None:
         retain_graph = create_graph
-    grads, handed = _seeded(outputs, seeds)
-    roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
-    plan = _Plan(create_graph, not retain_graph, targets, roots, handed)
+    grads, roots, handed = _seeded(outputs, seeds)
+    plan = _Plan(create_graph, not retain_graph, handed, targets, roots)
     previous = GradMode.enabled
     GradMode.enabled = bool(create_graph)
     try:
         if roots:
             _sweep(grads, roots, plan)
-        _run_leaf_hooks(grads)
         if targets is None:
-            for leaf, g in grads.items():
-                _store_grad(leaf, g, plan)
+            for leaf, g in grads.items():  # (only leaves are left)
+                _store_grad(leaf, _run_hooks(leaf._hooks, g) if leaf._hooks else g, plan)
             return None
+        _run_leaf_hooks(grads)
         results = [plan.captured.get(t.grad_fn) if t.grad_fn is not None else grads.get(t)
                    for t in targets]  # fmt: skip
         if not accumulate:
@@ -90,19 +88,21 @@ def run_backward(outputs, seeds, retain_graph=None, create_graph=False, targets=
 def make_seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
     """The gradient that starts a backward pass at ``out``: ``grad`` checked
     against ``out``'s shape, or ones for a one-element output (with
-    ``shared``, a cached read-only constant: ``.grad`` stores copies)."""
+    ``shared``, an immutable one: a NumPy scalar for a 0-d output, else a
+    cached read-only array, which ``.grad`` stores copies of)."""
+    arr = out._array
     if grad is None:
-        if out.numel() != 1:
+        if arr.size != 1:
             raise RuntimeError(
                 f"{what}: the output has shape {tuple(out.shape)}; grad can be implicitly created "
                 "only for scalar outputs: pass `gradient` (a tensor of the output's shape, the "
                 "vector of the vector-Jacobian product)"
             )
-        dtype, shape = out.dtype, out.shape
-        if shared:
-            one = B.ONE[dtype]
-            return new_tensor(one if not shape else one.reshape(shape))
-        return new_tensor(B.xp.ones(shape, dtype=dtype))
+        if not shared:
+            return new_tensor(B.xp.ones(arr.shape, dtype=arr.dtype))
+        if not arr.ndim:
+            return new_tensor(arr.dtype.type(1))
+        return new_tensor(B.ONE[arr.dtype].reshape(arr.shape))
     if not isinstance(grad, Tensor):
         grad = Tensor(grad, dtype=out.dtype)
     elif grad.dtype != out.dtype:  # (as PyTorch: converted, once)
@@ -116,11 +116,14 @@ def make_seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
 
 
 def _seeded(outputs, seeds):
-    """The gradients waiting at the start, by node (or leaf), and the ids of
-    the arrays the caller handed in (never stored as a ``.grad`` as they are)."""
+    """The gradients waiting at the start, by node (or leaf); the nodes of
+    the outputs; the ids of the arrays the caller handed in (never stored as
+    a ``.grad`` as they are)."""
     grads: dict = {}
+    roots = []
     handed = set()
-    for i, (out, g) in enumerate(zip(outputs, seeds)):
+    for i in range(len(outputs)):
+        out, g = outputs[i], seeds[i]
         if not out.requires_grad:
             raise RuntimeError(
                 f"element {i} of the outputs does not require grad and has no grad_fn: "
@@ -128,9 +131,13 @@ def _seeded(outputs, seeds):
                 "tensors without requires_grad=True?)"
             )
         handed.add(id(g._array))
-        key = out.grad_fn if out.grad_fn is not None else out
+        key = out.grad_fn
+        if key is None:
+            key = out
+        else:
+            roots.append(key)
         grads[key] = grads[key] + g if key in grads else g
-    return grads, handed
+    return grads, roots, handed
 
 
 # ---------------------------------------------------------------- the sweep
@@ -141,22 +148,28 @@ def _sweep(grads: dict, roots: list, plan: _Plan) -> None:
     The latest node with a gradient waiting comes next: the one that got its
     first gradient from the node just done when it is the latest (a chain
     needs no queue), else the top of a heap ordered by creation number."""
-    vjps, propagate, release = plan.vjps, plan.propagate, plan.release
+    arrays, propagate, release, capture = plan.arrays, plan.propagate, plan.release, plan.capture
     pop, get = grads.pop, grads.get
-    heap = [(-r.seq, r) for r in dict.fromkeys(roots)]
-    heap.sort()
-    node = heap.pop(0)[1]
+    heap: list = []
+    for root in dict.fromkeys(roots):
+        heappush(heap, (-root.seq, root))
+    node = heappop(heap)[1]
     while node is not None:
         g = pop(node)
         if node.inputs is None:
             raise _freed_error(node)
-        if node.extra is not None or plan.capture:
+        if node.extra is not None or capture:
             g = plan.arrive(node, g)
         if node.seq < last_change[0]:  # only older nodes can have seen a change
             _check_saved_versions(node)
         ready = None  # the parent that got its first gradient here (if only one)
         if propagate is None or node in propagate:
-            for p, gp in zip(node.parents, vjps(node, g, plan.needs(node))):
+            needs = None if propagate is None else plan.needs(node)
+            input_grads = node.prim.vjp(node, g, needs, arrays)
+            i = -1
+            for p in node.parents:  # (indexing: a zip costs more than the rest here)
+                i += 1
+                gp = input_grads[i]
                 if gp is None:
                     continue
                 prev = get(p)
@@ -181,30 +194,31 @@ def _sweep(grads: dict, roots: list, plan: _Plan) -> None:
 class _Plan:
     """What the sweep does at each node, from the pass's options.
 
-    ``vjps``: on arrays (first order) or on tensors; ``release``: drop what
-    each node saved once its vjps ran.  With targets: ``propagate``, the
-    nodes from which a target can be reached (the others pass nothing on);
-    ``wanted``, the nodes an edge may send to (those and the targets');
-    ``capture``: the nodes whose output is a target keep the gradient that
-    arrives there (``captured``)."""
+    ``arrays``: run the vjps on arrays where the entry allows it (first
+    order), else on tensors (recorded with ``create_graph``); ``release``:
+    drop what each node saved once its vjps ran.  With targets:
+    ``propagate``, the nodes from which a target can be reached (the others
+    pass nothing on); ``wanted``, the nodes an edge may send to (those and
+    the targets'); ``capture``: the nodes whose output is a target keep the
+    gradient that arrives there (``captured``)."""
 
-    def __init__(self, create_graph, release, targets, roots, handed):
+    propagate = wanted = None
+    capture = False
+    target_nodes = target_leaves = frozenset()
+
+    def __init__(self, create_graph, release, handed, targets, roots):
         self.create_graph = create_graph
         self.release = release
         self.handed = handed
-        self.vjps = _vjps_on_tensors if create_graph else _vjps_on_arrays
-        self.propagate = self.wanted = None
-        self.capture = False
-        self.captured: dict = {}
-        self.target_nodes: set = set()
-        self.target_leaves: set = set()
+        self.arrays = not create_graph
         if targets is not None:
-            self.vjps = _vjps_on_tensors
+            self.arrays = False
             self.target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
             self.target_leaves = {t for t in targets if t.grad_fn is None}
             self.propagate = _nodes_reaching(roots, self.target_nodes, self.target_leaves)
             self.wanted = self.propagate | self.target_nodes
             self.capture = bool(self.target_nodes)
+            self.captured: dict = {}
 
     def needs(self, node: Node):
         """The inputs whose gradient is wanted: ``None`` means every input
@@ -224,7 +238,7 @@ class _Plan:
         extra = node.extra
         if extra is not None:
             if extra.hooks:
-                g = _run_hooks(extra.hooks, _as_tensor(g))
+                g = _run_hooks(extra.hooks, g)
             if extra.retained is not None:
                 t = extra.retained()
                 if t is not None:
@@ -232,22 +246,6 @@ class _Plan:
         if node in self.target_nodes:
             self.captured[node] = g
         return g
-
-
-def _vjps_on_arrays(node: Node, g, needs):
-    """A node's vjps on plain arrays when its entry allows it (``arrays``),
-    else on tensors (``g`` converted whichever way is needed)."""
-    prim = node.prim
-    if prim.arrays:
-        if g.__class__ is Tensor:
-            g = g._array
-        return prim.vjp(node, g, needs, True)
-    return prim.vjp(node, _as_tensor(g), needs, False)
-
-
-def _vjps_on_tensors(node: Node, g, needs):
-    """A node's vjps on tensors (recorded under ``create_graph``)."""
-    return node.prim.vjp(node, _as_tensor(g), needs, False)
 
 
 def _as_tensor(g):
@@ -346,10 +344,10 @@ def writeable_grad(g: Tensor) -> Tensor:
     return CLONE.apply(g)
 
 
-def _run_hooks(hooks: dict, g: Tensor) -> Tensor:
+def _run_hooks(hooks: dict, g) -> Tensor:
     """Call each hook on the gradient; a hook that returns a tensor replaces it
     (of the same shape and dtype, as PyTorch insists)."""
-    g = writeable_grad(g)
+    g = writeable_grad(_as_tensor(g))
     for hook in list(hooks.values()):
         r = hook(g)
         if r is None:
@@ -373,13 +371,14 @@ def _run_leaf_hooks(grads: dict) -> None:
     """Run the hooks of the leaves on their total gradients (in place in ``grads``)."""
     for key, g in grads.items():
         if key.__class__ is not Node and key._hooks:
-            grads[key] = _run_hooks(key._hooks, _as_tensor(g))
+            grads[key] = _run_hooks(key._hooks, g)
 
 
 def _store_grad(t: Tensor, g, plan: _Plan) -> None:
     """``t.grad += g``, keeping the graph of ``g`` only with ``create_graph``.
     A new ``.grad`` takes ``g``'s memory when nobody else holds it (it is
-    not the caller's seed, not read-only, not a view), else a copy."""
+    not the caller's seed, not read-only, not a view; a NumPy scalar is
+    immutable), else a copy."""
     if t.grad is not None:
         held = t.grad._array
         if (plan.create_graph or t.grad.grad_fn is not None or held.__class__ is not B.ndarray
@@ -389,14 +388,25 @@ def _store_grad(t: Tensor, g, plan: _Plan) -> None:
             arr = g._array if isinstance(g, Tensor) else g
             change(t.grad, lambda held: B.xp.add(held, arr, out=held), "backward")
         return
-    g = _as_tensor(g)
-    arr = g._array
-    if (arr.__class__ is not B.ndarray or arr.base is not None or id(arr) in plan.handed
-            or not arr.flags.writeable):  # fmt: skip
-        from tapegrad.ops.registry import CLONE
+    if plan.create_graph:
+        g = _as_tensor(g)
+        arr = g._array
+        if arr.__class__ is B.ndarray and _shared(arr, plan.handed):
+            from tapegrad.ops.registry import CLONE
 
-        g = CLONE.apply(g)  # its own memory (recorded under create_graph)
-    elif not plan.create_graph and g.grad_fn is not None:
-        g = g.detach()
-    plan.handed.add(id(g._array))
-    t.grad = g
+            g = CLONE.apply(g)  # its own memory, the copy recorded
+        plan.handed.add(id(g._array))
+        t.grad = g
+        return
+    arr = g._array if g.__class__ is Tensor else g
+    if arr.__class__ is B.ndarray and (arr.base is not None or id(arr) in plan.handed
+                                       or not arr.flags.writeable):  # fmt: skip
+        arr = arr.copy()
+    plan.handed.add(id(arr))
+    t.grad = new_tensor(arr)
+
+
+def _shared(arr, handed: set) -> bool:
+    """Whether someone else may hold or change ``arr``: a view, an array the
+    caller handed in, or a read-only one."""
+    return arr.base is not None or id(arr) in handed or not arr.flags.writeable

@@ -91,7 +91,7 @@ class _FunctionPrim:
     def vjp(self, node, g, needs, arrays):
         """The gradients of the node's tensor inputs, from ``backward(ctx, *grads)``."""
         p = node.params
-        g = writeable_grad(g)  # backward may change it in place
+        g = writeable_grad(g if isinstance(g, Tensor) else new_tensor(g))  # changed in place?
         grads_out = _unpacked(g, p["shapes"]) if p["packed"] else [g]
         result = self.cls.backward(p["ctx"], *grads_out)
         if not isinstance(result, tuple):

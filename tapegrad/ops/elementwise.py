@@ -1,8 +1,8 @@
 """Elementwise primitives: arithmetic, functions of one variable, activations.
 
 Each entry: the forward on arrays, the vjp in tapegrad ops, the local
-partial.  Binary ops broadcast as NumPy does; their vjps undo it with
-``sum_to_shape``.  Vjps that run on plain arrays too (``arrays=True``) call
+partial.  Binary ops broadcast as NumPy does; the registry's adapter sums
+each vjp's result back to its input's shape (``sum_to_shape``).  Vjps that run on plain arrays too (``arrays=True``) call
 other primitives through their appliers (``COS.apply(a)``), which compute
 on arrays when given arrays.
 """
@@ -26,41 +26,35 @@ _ONE = B.ONE  # 1 next to an array, without NumPy's conversion per op
 # results) NumPy's scalar arithmetic, several times faster than a ufunc.
 ADD = defprim(
     "add", operator.add,
-    (lambda g, out, a, b: sum_to_shape(g, a.shape), lambda g, out, a, b: sum_to_shape(g, b.shape)),
-    partials=("1", "1"), elementwise=True, arrays=True, public="binary",
+    (lambda g, out, a, b: g, lambda g, out, a, b: g), partials=("1", "1"), elementwise=True, arrays=True, public="binary",
     methods=("__add__", "__radd__"), inplace=operator.iadd, doc="out = a + b",
 )  # fmt: skip
 SUB = defprim(
     "sub", operator.sub,
-    (lambda g, out, a, b: sum_to_shape(g, a.shape), lambda g, out, a, b: sum_to_shape(-g, b.shape)),
-    partials=("1", "-1"), elementwise=True, arrays=True, public="binary", methods=("__sub__",),
+    (lambda g, out, a, b: g, lambda g, out, a, b: -g), partials=("1", "-1"), elementwise=True, arrays=True, public="binary", methods=("__sub__",),
     inplace=operator.isub, doc="out = a - b",
 )  # fmt: skip
 MUL = defprim(
     "mul", operator.mul,
-    (lambda g, out, a, b: sum_to_shape(g * b, a.shape),
-     lambda g, out, a, b: sum_to_shape(g * a, b.shape)),
+    (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
     partials=("b", "a"), saves_for=((1,), (0,)), elementwise=True, arrays=True, public="binary",
     methods=("mul", "multiply", "__mul__", "__rmul__"), inplace=operator.imul,
     doc="out = a * b",
 )  # fmt: skip
 DIV = defprim(
     "div", operator.truediv,
-    (lambda g, out, a, b: sum_to_shape(g / b, a.shape),
-     lambda g, out, a, b: sum_to_shape(-g * a / (b * b), b.shape)),
+    (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * a / (b * b)),
     partials=("1/b", "-a/b**2"), saves_for=((1,), (0, 1)), elementwise=True, arrays=True,
     inplace=operator.itruediv, doc="out = a / b",
 )  # fmt: skip
 
 
 def _pow_a(g, out, a, b):
-    d = b * a ** (b - 1)
-    return sum_to_shape(where(b == 0, 0.0, g * d), a.shape)
+    return where(b == 0, 0.0, g * (b * a ** (b - 1)))
 
 
 def _pow_b(g, out, a, b):
-    d = out * log(where(a == 0, 1.0, a))
-    return sum_to_shape(where((a == 0) & (b >= 0), 0.0, g * d), b.shape)
+    return where((a == 0) & (b >= 0), 0.0, g * (out * log(where(a == 0, 1.0, a))))
 
 
 POW = defprim(
@@ -77,22 +71,19 @@ def _tie_share(g, a, b, wins):
 
 MAXIMUM = defprim(
     "maximum", xp.maximum,
-    (lambda g, out, a, b: sum_to_shape(_tie_share(g, a, b, a > b), a.shape),
-     lambda g, out, a, b: sum_to_shape(_tie_share(g, b, a, b > a), b.shape)),
+    (lambda g, out, a, b: _tie_share(g, a, b, a > b), lambda g, out, a, b: _tie_share(g, b, a, b > a)),
     partials=("[a>b]", "[b>a]"), saves=(0, 1), elementwise=True, public="binary",
     doc="out = max(a, b) elementwise; ties share the gradient equally",
 )  # fmt: skip
 MINIMUM = defprim(
     "minimum", xp.minimum,
-    (lambda g, out, a, b: sum_to_shape(_tie_share(g, a, b, a < b), a.shape),
-     lambda g, out, a, b: sum_to_shape(_tie_share(g, b, a, b < a), b.shape)),
+    (lambda g, out, a, b: _tie_share(g, a, b, a < b), lambda g, out, a, b: _tie_share(g, b, a, b < a)),
     partials=("[a<b]", "[b<a]"), saves=(0, 1), elementwise=True, public="binary",
     doc="out = min(a, b) elementwise; ties share the gradient equally",
 )  # fmt: skip
 WHERE = defprim(
     "where", xp.where,
-    (None, lambda g, out, c, a, b: sum_to_shape(where(c, g, 0.0), a.shape),
-     lambda g, out, c, a, b: sum_to_shape(where(c, 0.0, g), b.shape)),
+    (None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)),
     partials=("0", "[c]", "[not c]"), saves=(0,), elementwise=True,
     doc="out = a where c else b",
 )  # fmt: skip

@@ -19,8 +19,10 @@ The parts of an entry
 * ``forward(*arrays, **params) -> array``: NumPy in, NumPy out (an array, or
   the NumPy scalar NumPy returns for a 0-d result).
 * ``vjps``: one function per input, ``vjp(g, out, *inputs, **params)``, the
-  gradient for that input (summed back to its shape with ``sum_to_shape``);
-  only those of inputs that need a gradient run.  Or ``vjp_all(g, out,
+  gradient for that input (summed back to its shape with ``sum_to_shape``;
+  an ``elementwise`` entry's vjps leave that to the adapter, the one place
+  broadcasting is undone for them); only those of inputs that need a
+  gradient run.  Or ``vjp_all(g, out,
   *inputs, needs, **params) -> tuple`` when the inputs share work (a fused
   layer).  Written in tapegrad ops, so a backward recorded with
   ``create_graph`` gives second derivatives.
@@ -259,19 +261,19 @@ def apply(prim: Primitive, *inputs, **params):
 def _vjp_adapter(prim: Primitive):
     """``prim.vjp(node, g, needs, arrays)``: the gradients of the node's
     inputs, a tuple, by the entry's vjps, for the inputs whose ``needs`` entry
-    is not ``None`` (``needs=None``: those with a parent, ``node.parents``):
-    on the node's arrays with ``arrays`` (``g`` then an array), else on its
-    tensors (the output as a tensor made by the node, so a recorded backward
-    differentiates through it)."""
-    vjps, vjp_all = prim.vjps, prim.vjp_all
+    is not ``None`` (``needs=None``: those with a parent, ``node.parents``).
+    With ``arrays`` and an entry that allows it, on the node's arrays (the
+    first-order path: ``g`` and the results are arrays or NumPy scalars);
+    else on its tensors, the output as a tensor made by the node, so that a
+    recorded backward differentiates through it.  This is the adapter the
+    backward loop calls for every node; elementwise entries get versions
+    without argument packing."""
+    vjps, vjp_all, on_arrays = prim.vjps, prim.vjp_all, prim.arrays
     if vjp_all is not None:
 
         def vjp(node, g, needs, arrays):
-            inputs, out = _operands(node, arrays)
-            if needs is None:
-                needs = tuple([p is not None for p in node.parents])
-            else:
-                needs = tuple([n is not None for n in needs])
+            inputs, out, g = _operands(node, g, arrays and on_arrays)
+            needs = tuple([p is not None for p in (node.parents if needs is None else needs)])
             grads = vjp_all(g, out, *inputs, needs=needs, **node.params)
             return _conformed(prim, list(grads), node.inputs)
 
@@ -280,10 +282,14 @@ def _vjp_adapter(prim: Primitive):
         (vjp_a,) = vjps
 
         def vjp1(node, g, needs, arrays):
-            a = node.inputs[0]
-            if arrays:
-                return (vjp_a(g, node.ans, a._array),)
-            return (vjp_a(g, output_tensor(node), a),)
+            if not (arrays and on_arrays):
+                return (vjp_a(_tensor_of(g), output_tensor(node), node.inputs[0]),)
+            if g.__class__ is Tensor:
+                g = g._array
+            a, out = node.inputs[0]._array, node.ans
+            if g.__class__ is not _ndarray:  # 0-d: all on NumPy scalars (several times faster)
+                a, out = a[()], (None if out is None else out[()])
+            return (vjp_a(g, out, a),)
 
         return vjp1
     if prim.elementwise and prim.arity == 2:
@@ -291,27 +297,52 @@ def _vjp_adapter(prim: Primitive):
 
         def vjp2(node, g, needs, arrays):
             a, b = node.inputs
-            if arrays:
+            if arrays and on_arrays:
                 out, a, b = node.ans, a._array, b._array
+                if g.__class__ is Tensor:
+                    g = g._array
+                if g.__class__ is not _ndarray:  # 0-d: all on NumPy scalars
+                    a, b, out = a[()], b[()], (None if out is None else out[()])
             else:
-                out = output_tensor(node)
+                out, g = output_tensor(node), _tensor_of(g)
             if needs is None:
                 needs = node.parents
-            return (
-                None if needs[0] is None else vjp_a(g, out, a, b),
-                None if needs[1] is None else vjp_b(g, out, a, b),
-            )
+            ga = gb = None
+            if needs[0] is not None:
+                ga = vjp_a(g, out, a, b)
+                if ga.shape != a.shape:
+                    ga = sum_to_shape(ga, a.shape)
+            if needs[1] is not None:
+                gb = vjp_b(g, out, a, b)
+                if gb.shape != b.shape:
+                    gb = sum_to_shape(gb, b.shape)
+            return ga, gb
 
         return vjp2
 
     def vjp(node, g, needs, arrays):
-        inputs, out = _operands(node, arrays)
+        inputs, out, g = _operands(node, g, arrays and on_arrays)
         params = node.params
         grads = [None if need is None else f(g, out, *inputs, **params)
                  for f, need in zip(vjps, node.parents if needs is None else needs)]  # fmt: skip
+        if prim.elementwise:
+            grads = [gi if gi is None or gi.shape == x.shape else sum_to_shape(gi, x.shape)
+                     for gi, x in zip(grads, inputs)]  # fmt: skip
         return _conformed(prim, grads, node.inputs)
 
     return vjp
+
+
+def _operands(node: Node, g, arrays: bool):
+    """A node's inputs, output and incoming gradient, as arrays or as tensors."""
+    if arrays:
+        return [t._array for t in node.inputs], node.ans, (g._array if g.__class__ is Tensor else g)
+    return node.inputs, output_tensor(node), _tensor_of(g)
+
+
+def _tensor_of(g) -> Tensor:
+    """A gradient as a tensor (vjps on arrays pass on arrays and NumPy scalars)."""
+    return g if isinstance(g, Tensor) else new_tensor(g)
 
 
 def _conformed(prim: Primitive, grads, inputs):
@@ -327,13 +358,6 @@ def _conformed(prim: Primitive, grads, inputs):
         if gi.dtype != x.dtype:
             grads[i] = gi.astype(x.dtype) if gi.__class__ is not Tensor else to_dtype(gi, x.dtype)
     return tuple(grads)
-
-
-def _operands(node: Node, arrays: bool):
-    """A node's inputs and output, as arrays or as tensors."""
-    if arrays:
-        return [t._array for t in node.inputs], node.ans
-    return node.inputs, output_tensor(node)
 
 
 def output_tensor(node: Node):
