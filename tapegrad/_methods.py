@@ -138,13 +138,14 @@ def _arithmetic_(prim, op: str, scaled: bool = False):
     write = prim.inplace
 
     def method(self: Tensor, other, *, alpha=1) -> Tensor:
+        tensor = isinstance(other, Tensor)
+        if GradMode.enabled and (self.requires_grad or (tensor and other.requires_grad)):
+            return inplace(self, outplace, op, other if alpha == 1 else E.mul(other, alpha))
+        operand = other._array if tensor else other
         if alpha != 1:
-            other = E.mul(other, alpha)
-        if GradMode.enabled and (self.requires_grad or getattr(other, "requires_grad", False)):
-            return inplace(self, outplace, op, other)
-        operand = other._array if isinstance(other, Tensor) else other
+            operand = operand * alpha
         try:
-            return change(self, lambda arr: write(arr, operand), op)
+            return change(self, op, write, operand)
         except (TypeError, ValueError) as err:
             raise _inplace_error(self, operand, op, err) from None
 

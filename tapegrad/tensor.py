@@ -406,22 +406,31 @@ def shared_version(t: Tensor) -> list:
     return vc
 
 
-def change(t: Tensor, write, op: str) -> Tensor:
+def change(t: Tensor, op: str, write, *args) -> Tensor:
     """The one door through which a tensor's memory changes in place:
-    ``write(array)`` changes ``t``'s array, then ``t``'s version counter
-    (shared with its views) becomes ``[version + 1, creation number of the
-    change]``, so a backward pass that saved ``t`` before notices (see
+    ``write(array, *args)`` changes ``t``'s array, then ``t``'s version
+    counter (shared with its views) becomes ``[version + 1, creation number
+    of the change]``, so a backward pass that saved ``t`` before notices (see
     ``Node``).  ``op`` names the change in errors.  Returns ``t``."""
-    arr = storage(t)
-    if not arr.flags.writeable:
+    arr = t._array
+    if arr.__class__ is not _ndarray:
+        arr = storage(t)
+    try:
+        write(arr, *args)
+    except ValueError:
+        if arr.flags.writeable:
+            raise
         what = (
             "a broadcast (expanded) view whose elements share memory"
             if 0 in arr.strides and arr.size > 1
             else "read-only (a gradient the engine shares, or an array marked read-only)"
         )
-        raise RuntimeError(f"{op}: this tensor is {what}; clone() it before changing it in place")
-    write(arr)
-    vc = shared_version(t)
+        raise RuntimeError(
+            f"{op}: this tensor is {what}; clone() it before changing it in place"
+        ) from None
+    vc = t._vc
+    if vc is FRESH:
+        vc = t._vc = [0, 0]
     vc[0] += 1
     vc[1] = last_change[0] = next_seq()
     return t
@@ -440,7 +449,11 @@ def assign(t: Tensor, value, op: str) -> Tensor:
         raise RuntimeError(
             f"{op}: result type {dtype} can't be cast to the tensor's dtype {t.dtype}"
         )
-    return change(t, lambda arr: arr.__setitem__(Ellipsis, value), op)
+    return change(t, op, _put, value)
+
+
+def _put(arr, value) -> None:
+    arr[...] = value
 
 
 def _wrap_dim(dim: int, ndim: int, op: str) -> int:

@@ -14,6 +14,7 @@ differences.
 from __future__ import annotations
 
 import dataclasses
+import operator
 
 from tapegrad import backend as B
 from tapegrad.autograd.engine import topological_order
@@ -124,13 +125,13 @@ def _jacobians(fn, args, checked, eps):
 
 def _set_element(x: Tensor, e: int, value) -> None:
     """Element ``e`` (in row-major order) of ``x`` set to ``value``, in place."""
-    change(x, lambda arr: arr.reshape(-1).__setitem__(e, value), "gradcheck")
+    change(x, "gradcheck", lambda arr: arr.reshape(-1).__setitem__(e, value))
 
 
 def _shift(xs, us, scale: float) -> None:
     """``x += scale * u`` in place for each pair."""
     for x, u in zip(xs, us):
-        change(x, lambda arr, step=scale * u: arr.__iadd__(step), "gradcheck")
+        change(x, "gradcheck", operator.iadd, scale * u)
 
 
 def _flat(outs):
@@ -196,7 +197,7 @@ def first_failing_primitive(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
         prim = node.prim
         if getattr(prim, "forward", None) is None:
             continue  # user Functions and random ops cannot be re-run alone
-        params = dict(node.params)
+        params = {k: v for k, v in node.params.items() if k != "aux"}
         sub = []
         for x, p in zip(node.inputs, node.parents):
             t = new_tensor(x._array.astype(B.float64) if x._array.dtype.kind == "f" else x._array)

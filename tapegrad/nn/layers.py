@@ -46,7 +46,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
+        params = self._parameters  # (faster than two lookups through Module.__getattr__)
+        return F.linear(input, params["weight"], params["bias"])
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

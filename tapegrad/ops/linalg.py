@@ -288,4 +288,7 @@ def linear(input, weight, bias=None) -> Tensor:
     x, w = as_tensor_arg(input), as_tensor_arg(weight)
     if bias is None:
         return LINEAR.apply(*cast_common(x, w))
-    return LINEAR.apply(*cast_common(x, w, as_tensor_arg(bias)))
+    b = as_tensor_arg(bias)
+    if x._array.dtype is w._array.dtype is b._array.dtype:  # (the common case, at once)
+        return LINEAR.apply(x, w, b)
+    return LINEAR.apply(*cast_common(x, w, b))

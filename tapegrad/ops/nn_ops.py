@@ -14,7 +14,8 @@ import math
 from tapegrad import backend as B
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import reduce as R
-from tapegrad.ops.reduce import SOFTMAX
+from tapegrad.ops.elementwise import EXP
+from tapegrad.ops.reduce import LOG_SOFTMAX
 from tapegrad.ops.registry import defprim
 from tapegrad.tensor import Tensor, new_tensor
 
@@ -22,15 +23,17 @@ xp = B.xp
 
 
 # ================================================== softmax cross-entropy
-def check_class_indices(t, n_classes: int, ignore_index: int, op: str) -> None:
+def check_class_indices(t, n_classes: int, ignore_index: int, op: str) -> bool:
     """Every target (an integer array) that is not ``ignore_index`` must be a
-    class in ``[0, C)``."""
+    class in ``[0, C)``.  True when every target counts (each is a class and
+    none is ``ignore_index``)."""
     if not t.size or (t.min() >= 0 and t.max() < n_classes):
-        return
+        return not 0 <= ignore_index < n_classes
     kept = t[t != ignore_index]
     bad = kept[(kept < 0) | (kept >= n_classes)]
     if bad.size:
         raise IndexError(f"{op}: target {bad[0]} is out of bounds for {n_classes} classes")
+    return False
 
 
 def _class_axis(v, ndim: int):
@@ -39,88 +42,144 @@ def _class_axis(v, ndim: int):
     return v.reshape(v.shape[:1] + (1,) + v.shape[1:]) if ndim > 1 else v
 
 
-def _targets(t, w, n_classes: int, ignore_index: int, label_smoothing: float, dtype):
-    """The target distribution of each element, ``q_i = (1 - eps) w_{t_i}
-    onehot(t_i) + eps/C w`` (zero where ``t_i`` is ``ignore_index``), in parts:
-    ``valid`` (not ignored), ``t_safe`` (ignored -> class 0), ``wt = w_{t_i}``
-    (0 where ignored), ``on`` (the one-hot part's height) and ``spread``
-    (``eps/C w`` per class, shaped ``(1, C, 1...)``; None without smoothing)."""
-    valid = t != ignore_index
-    t_safe = xp.where(valid, t, 0)
-    wt = valid.astype(dtype) if w is None else xp.where(valid, w[t_safe], 0).astype(dtype)
-    eps = label_smoothing
-    if not eps:
-        return valid, t_safe, wt, wt, None
-    per_class = xp.ones(n_classes, dtype=dtype) if w is None else w.astype(dtype)
-    spread = (per_class * (eps / n_classes)).astype(dtype)
-    return valid, t_safe, wt, wt * (1 - eps), spread.reshape((1, n_classes) + (1,) * (t.ndim - 1))
+class _Targets:
+    """The target distribution of each element of a cross-entropy,
+    ``q_i = (1 - eps) w_{t_i} onehot(t_i) + eps/C w`` (zero where ``t_i`` is
+    ``ignore_index``), in parts; ``None`` stands for the common values:
+
+    * ``index``: the target class (class 0 where ignored);
+    * ``valid``: whether it counts (``None``: every target counts);
+    * ``on``: the one-hot part's height, ``(1 - eps) w_{t_i}``, 0 where
+      ignored (``None``: 1 everywhere);
+    * ``spread``: the smoothing part ``eps/C w`` per class, shaped
+      ``(1, C, 1...)`` (``None``: no smoothing);
+    * ``total``: the sum of the kept targets' weights, 'mean''s divisor."""
+
+    def __init__(self, t, w, n_classes: int, ignore_index: int, eps: float, dtype,
+                 everything: bool | None = None):  # fmt: skip
+        valid = None if everything else t != ignore_index
+        if everything is None:
+            everything = bool(valid.all())
+        self.valid = None if everything else valid
+        self.index = t if everything else xp.where(valid, t, 0)
+        if w is not None:
+            weight = w[self.index].astype(dtype)
+            if not everything:
+                weight = xp.where(valid, weight, 0).astype(dtype)
+        else:
+            weight = None if everything else valid.astype(dtype)
+        self.total = t.size if weight is None else weight.sum(dtype=dtype)
+        self.on = weight if not eps else (1 - eps) * (1 if weight is None else weight)
+        self.spread = None
+        if eps:
+            per_class = xp.ones(n_classes, dtype=dtype) if w is None else w.astype(dtype)
+            spread = (per_class * (eps / n_classes)).astype(dtype)
+            self.spread = spread.reshape((1, n_classes) + (1,) * (t.ndim - 1))
 
 
-def _ce_fwd(z, t, *w, ignore_index, reduction, label_smoothing):
-    """``loss_i = -sum_c q_ic log_softmax(z_i)_c``, the maximum subtracted first."""
+_ROWS: dict = {}
+
+
+def _rows(n: int):
+    """``arange(n)``, kept for the batch sizes seen (the row numbers of ``a[rows, t]``)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 16:
+            _ROWS.clear()
+        rows = _ROWS[n] = xp.arange(n)
+    return rows
+
+
+def _pick(a, index):
+    """``a[i, index_i, ...]``: the value at each element's class."""
+    if a.ndim == 2:  # (fancy indexing: several times faster than take_along_axis)
+        return a[_rows(a.shape[0]), index]
+    return xp.take_along_axis(a, _class_axis(index, a.ndim), axis=1)[:, 0]
+
+
+def _log_probabilities(z, t, *w, ignore_index, reduction, label_smoothing):
+    """What cross-entropy's forward and vjp share: ``log_softmax(z)`` over the
+    class axis (stable: the maximum subtracted first), and whether every
+    target counts (checked to be a class)."""
     if z.ndim < 2:
         raise ValueError("expects logits of shape (N, C) or (N, C, d1, ...)")
+    t = _value(t)
     if t.shape != (z.shape[0],) + z.shape[2:]:
         raise ValueError(f"target shape {t.shape} does not fit logits {z.shape}")
+    everything = check_class_indices(t, z.shape[1], ignore_index, "cross_entropy")
+    return LOG_SOFTMAX.apply(z, dim=1), everything
+
+
+def _ce_fwd(z, t, *w, aux, ignore_index, reduction, label_smoothing):
+    """``loss_i = -sum_c q_ic logp_ic``, ``logp`` the log-probabilities."""
+    logp, everything = aux
     n_classes, dtype = z.shape[1], z.dtype
-    check_class_indices(t, n_classes, ignore_index, "cross_entropy")
-    m = z.max(axis=1, keepdims=True)
-    logp = z - xp.where(xp.isfinite(m), m, 0)
-    with xp.errstate(divide="ignore"):
-        logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
-    valid, t_safe, wt, on, spread = _targets(t, w[0] if w else None, n_classes, ignore_index,
-                                             label_smoothing, dtype)  # fmt: skip
-    picked = xp.take_along_axis(logp, _class_axis(t_safe, z.ndim), axis=1)[:, 0]
-    loss = xp.where(valid, -picked, 0) * on
-    if spread is not None:
-        loss += xp.where(valid, -(logp * spread).sum(axis=1), 0)
-    loss = loss.astype(dtype, copy=False)
+    q = _Targets(t, w[0] if w else None, n_classes, ignore_index, label_smoothing, dtype,
+                 everything or None)  # fmt: skip
+    loss = -_pick(logp, q.index)
+    if q.valid is not None:  # (before the weights: no NaN from -inf * 0)
+        loss = xp.where(q.valid, loss, 0)
+    if q.on is not None:
+        loss *= q.on
+    if q.spread is not None:
+        smooth = -(logp * q.spread).sum(axis=1)
+        loss += smooth if q.valid is None else xp.where(q.valid, smooth, 0)
     if reduction == "none":
-        return loss
+        return loss.astype(dtype, copy=False)
     total = loss.sum(dtype=dtype)
-    return total if reduction == "sum" else (total / wt.sum(dtype=dtype)).astype(dtype)
+    return total if reduction == "sum" else (total / q.total).astype(dtype)
 
 
-def _ce_vjp(g, out, z, t, *w, needs, ignore_index, reduction, label_smoothing):
-    """``dloss_i/dz_i = softmax(z_i) sum_c q_ic - q_i``, times the incoming
-    gradient (and 1/sum of the target weights for 'mean').  On arrays in a
-    first-order backward; on tensors, differentiable in ``z``."""
+def _ce_vjp(g, out, z, t, *w, aux, needs, ignore_index, reduction, label_smoothing):
+    """``dloss_i/dz_i = softmax(z_i) sum_c q_ic - q_i`` with ``softmax = e^logp``,
+    times the incoming gradient (and 1/sum of the target weights for
+    'mean').  On arrays in a first-order backward; on tensors (``logp``
+    recorded), differentiable in ``z``."""
     if not needs[0]:
         return (None,) * len(needs)
+    logp, everything = aux
     n_classes, dtype = z.shape[1], z.dtype
-    valid, t_safe, wt, on, spread = _targets(_value(t), _value(w[0]) if w else None, n_classes,
-                                             ignore_index, label_smoothing, dtype)  # fmt: skip
-    if spread is not None:
-        spread = spread * _class_axis(valid, z.ndim)
-    qsum = on if spread is None else on + spread.sum(axis=1)
-    dz = _minus_at(SOFTMAX.apply(z, dim=1) * _class_axis(qsum, z.ndim), t_safe, on, spread)
+    q = _Targets(_value(t), _value(w[0]) if w else None, n_classes, ignore_index,
+                 label_smoothing, dtype, everything or None)  # fmt: skip
+    spread = q.spread
+    if spread is not None and q.valid is not None:
+        spread = spread * _class_axis(q.valid, z.ndim)
+    qsum = q.on if spread is None else (1 if q.on is None else q.on) + spread.sum(axis=1)
+    dz = EXP.apply(logp)
+    if qsum is not None:
+        dz = dz * _class_axis(qsum, z.ndim)
+    dz = _minus_targets(dz, q.index, q.on, spread)
     if reduction == "none":
-        dz = dz * _class_axis(g, z.ndim)
-    else:
-        dz = dz * (g if reduction == "sum" else g / wt.sum(dtype=dtype))
-    return (dz,) + (None,) * (len(needs) - 1)
+        return (dz * _class_axis(g, z.ndim),) + (None,) * (len(needs) - 1)
+    scale = g if reduction == "sum" else g / q.total
+    return (dz * scale,) + (None,) * (len(needs) - 1)
 
 
 def _value(x):
     return x._array if isinstance(x, Tensor) else x
 
 
-def _minus_at(dz, t_safe, on, spread):
-    """``dz - q``: ``on`` taken away at the target classes, and the smoothing
-    ``spread`` everywhere (in place on an array; a constant on a tensor)."""
+def _minus_targets(dz, index, on, spread):
+    """``dz - q``: ``on`` (or 1) taken away at the target classes, and the
+    smoothing ``spread`` everywhere (in place on an array, a constant
+    subtracted from a tensor)."""
     if isinstance(dz, Tensor):
         q = xp.zeros(dz.shape, dtype=dz.dtype)
-        xp.put_along_axis(q, _class_axis(t_safe, dz.ndim), _class_axis(on, dz.ndim), axis=1)
+        height = xp.ones(index.shape, dtype=dz.dtype) if on is None else on
+        xp.put_along_axis(q, _class_axis(index, dz.ndim), _class_axis(height, dz.ndim), axis=1)
         return dz - new_tensor(q if spread is None else q + spread)
-    idx = _class_axis(t_safe, dz.ndim)
-    at = xp.take_along_axis(dz, idx, axis=1)
-    xp.put_along_axis(dz, idx, at - _class_axis(on, dz.ndim), axis=1)
+    if dz.ndim == 2:
+        dz[_rows(dz.shape[0]), index] -= 1 if on is None else on
+    else:
+        idx = _class_axis(index, dz.ndim)
+        at = xp.take_along_axis(dz, idx, axis=1)
+        xp.put_along_axis(dz, idx, at - (1 if on is None else _class_axis(on, dz.ndim)), axis=1)
     return dz if spread is None else dz - spread
 
 
 CROSS_ENTROPY = defprim(
     "cross_entropy", _ce_fwd, vjp_all=_ce_vjp, partials=("softmax(a)*sum(q) - q", "0", "0"),
-    saves=(0,), arrays=True,
+    saves=(0,), saves_aux=_log_probabilities, arrays=True,
     doc="out = -sum_c q_c log_softmax(a)_c, q the (weighted, smoothed) one-hot target "
         "(log-softmax and NLL fused; stable: the maximum is subtracted first)",
 )  # fmt: skip

@@ -31,6 +31,11 @@ The parts of an entry
 * ``saves`` (input positions) / ``saves_for`` (per input: the positions its
   vjp reads) / ``saves_output``: what the vjps read, so an in-place change of
   it before the backward pass is caught.
+* ``saves_aux``: a function of the inputs, in tapegrad ops, whose value the
+  forward and the vjps share (cross-entropy's log-probabilities): computed
+  once on the arrays before the forward, which gets it as ``aux=``, and kept
+  for the vjps (``aux=``); the vjps on tensors get it computed again from
+  the input tensors, recorded, so second derivatives flow through it.
 * ``view``: the output shares memory (and version counter) with input 0.
 * ``arrays``: the vjps also run on plain arrays, the first-order
   ``backward()`` path (no tensor per intermediate).  A vjp qualifies when it
@@ -52,6 +57,8 @@ The parts of an entry
 
 from __future__ import annotations
 
+import operator
+
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node
@@ -69,7 +76,7 @@ class Primitive:
     one and registers it."""
 
     def __init__(self, name: str, forward, vjps=None, vjp_all=None, *, partials, saves=(),
-                 saves_for=None, saves_output=False, view=False, arrays=False,
+                 saves_for=None, saves_output=False, saves_aux=None, view=False, arrays=False,
                  elementwise=False, inplace=None, doc: str):  # fmt: skip
         partials = (partials,) if isinstance(partials, str) else tuple(partials)
         if vjps is not None and not isinstance(vjps, (tuple, list)):
@@ -91,6 +98,7 @@ class Primitive:
         self.saves = tuple(saves)
         self.saves_masks = _saves_masks(saves_for) if saves_for else None
         self.saves_output = saves_output
+        self.saves_aux = saves_aux
         self.view = view
         self.arrays = arrays
         self.elementwise = elementwise
@@ -186,70 +194,99 @@ def forward_error(prim: Primitive, inputs, err: Exception) -> Exception:
 
 def _applier(prim: Primitive, convert=None):
     """``prim.apply``: run the forward on the inputs' arrays and, in grad
-    mode with an input that requires grad, record the node (``new_tensor``).  Given plain
-    arrays (a vjp run on arrays), just the forward.
+    mode with an input that requires grad, record the node (``new_tensor``).
+    Given plain arrays (a vjp run on arrays), just the forward.
 
     With ``convert``, the public function of an elementwise entry instead:
     tensors of one dtype (floating, for a ``"float"`` entry) are applied at
     once, anything else goes to ``convert``, which makes them so and calls
     ``prim.apply``.  Elementwise entries of one or two inputs get these
     without argument packing: the hot path of every small op."""
-    forward = prim.forward
-    float_only = getattr(convert, "float_only", False)
-    if prim.elementwise and prim.arity == 1:
-
-        def apply1(a):
-            if convert is None:
-                if a.__class__ is not Tensor and not isinstance(a, Tensor):
-                    return forward(a)
-            elif a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
-                return convert(a)
-            try:
-                out = forward(a._array)
-            except (ValueError, IndexError) as err:
-                raise forward_error(prim, (a,), err) from None
-            if a.requires_grad and GradMode.enabled:
-                return new_tensor(out, prim, (a,), (a.grad_fn or a,))
-            return new_tensor(out)
-
-        return apply1
-    if prim.elementwise and prim.arity == 2:
-
-        def apply2(a, b):
-            if convert is None:
-                if a.__class__ is not Tensor and not isinstance(a, Tensor):
-                    return forward(a, b)
-            elif (a.__class__ is not Tensor or b.__class__ is not Tensor
-                    or a._array.dtype is not b._array.dtype):  # fmt: skip
-                return convert(a, b)
-            try:
-                out = forward(a._array, b._array)
-            except (ValueError, IndexError) as err:
-                raise forward_error(prim, (a, b), err) from None
-            ra, rb = a.requires_grad, b.requires_grad
-            if (ra or rb) and GradMode.enabled:
-                parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
-                return new_tensor(out, prim, (a, b), parents)
-            return new_tensor(out)
-
-        return apply2
+    if prim.elementwise and prim.arity <= 2:
+        return (_unary_applier if prim.arity == 1 else _binary_applier)(prim, convert)
+    forward, view, saves_aux = prim.forward, prim.view, prim.saves_aux
 
     def apply(*inputs, **params):
-        if not isinstance(inputs[0], Tensor):
-            return forward(*inputs, **params)
-        arrays = [t._array for t in inputs]
-        if prim.view:  # a view shares memory: the input's own array first
-            arrays[0] = storage(inputs[0])
+        first = inputs[0]
+        tensors = first.__class__ is Tensor or isinstance(first, Tensor)
+        if view and tensors:  # a view shares memory: the input's own array, made one first
+            storage(first)
+        arrays = tuple(map(_array_of, inputs)) if tensors else inputs
         try:
+            if saves_aux is not None:  # (kept with the params, for the vjps)
+                params["aux"] = saves_aux(*arrays, **params)
             out = forward(*arrays, **params)
         except (ValueError, IndexError) as err:
             raise forward_error(prim, inputs, err) from None
-        if GradMode.enabled and any(t.requires_grad for t in inputs):
-            parents = tuple([(t.grad_fn or t) if t.requires_grad else None for t in inputs])
-            return new_tensor(out, prim, inputs, parents, params)
-        return new_tensor(out, prim, inputs)
+        if not tensors:
+            return out
+        return new_tensor(out, prim, inputs, _parents(inputs), params)
 
     return apply
+
+
+_array_of = operator.attrgetter("_array")
+
+
+def _parents(inputs):
+    """One edge per input (its node, the input itself for a leaf, ``None``
+    where no gradient flows), or ``None`` when nothing is to be recorded
+    (grad mode off, or no input requires grad)."""
+    if not GradMode.enabled:
+        return None
+    recording = False
+    edges = []
+    for t in inputs:
+        if t.requires_grad:
+            recording = True
+            edges.append(t.grad_fn or t)
+        else:
+            edges.append(None)
+    return tuple(edges) if recording else None
+
+
+def _unary_applier(prim: Primitive, convert):
+    forward = prim.forward
+    float_only = getattr(convert, "float_only", False)
+
+    def apply1(a):
+        if convert is None:
+            if a.__class__ is not Tensor and not isinstance(a, Tensor):
+                return forward(a)
+        elif a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
+            return convert(a)
+        try:
+            out = forward(a._array)
+        except (ValueError, IndexError) as err:
+            raise forward_error(prim, (a,), err) from None
+        if a.requires_grad and GradMode.enabled:
+            return new_tensor(out, prim, (a,), (a.grad_fn or a,))
+        return new_tensor(out)
+
+    return apply1
+
+
+def _binary_applier(prim: Primitive, convert):
+    forward = prim.forward
+
+    def apply2(a, b):
+        if convert is None:
+            if a.__class__ is not Tensor and not isinstance(a, Tensor):
+                return forward(a, b)
+        elif (a.__class__ is not Tensor or b.__class__ is not Tensor
+                or a._array.dtype is not b._array.dtype):  # fmt: skip
+            return convert(a, b)
+        try:
+            out = forward(a._array, b._array)
+        except (ValueError, IndexError) as err:
+            raise forward_error(prim, (a, b), err) from None
+        ra, rb = a.requires_grad, b.requires_grad
+        if (ra or rb) and GradMode.enabled:
+            parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
+            return new_tensor(out, prim, (a, b), parents)
+        return new_tensor(out)
+
+    return apply2
 
 
 def apply(prim: Primitive, *inputs, **params):
@@ -272,9 +309,9 @@ def _vjp_adapter(prim: Primitive):
     if vjp_all is not None:
 
         def vjp(node, g, needs, arrays):
-            inputs, out, g = _operands(node, g, arrays and on_arrays)
-            needs = tuple([p is not None for p in (node.parents if needs is None else needs)])
-            grads = vjp_all(g, out, *inputs, needs=needs, **node.params)
+            inputs, out, g, params = _operands(node, g, arrays and on_arrays)
+            flags = _flags(node.parents if needs is None else needs)
+            grads = vjp_all(g, out, *inputs, needs=flags, **params)
             return _conformed(prim, list(grads), node.inputs)
 
         return vjp
@@ -321,8 +358,7 @@ def _vjp_adapter(prim: Primitive):
         return vjp2
 
     def vjp(node, g, needs, arrays):
-        inputs, out, g = _operands(node, g, arrays and on_arrays)
-        params = node.params
+        inputs, out, g, params = _operands(node, g, arrays and on_arrays)
         grads = [None if need is None else f(g, out, *inputs, **params)
                  for f, need in zip(vjps, node.parents if needs is None else needs)]  # fmt: skip
         if prim.elementwise:
@@ -334,10 +370,74 @@ def _vjp_adapter(prim: Primitive):
 
 
 def _operands(node: Node, g, arrays: bool):
-    """A node's inputs, output and incoming gradient, as arrays or as tensors."""
+    """A node's inputs, output, incoming gradient and params, as arrays or as
+    tensors.  On tensors, what the entry ``saves_aux`` is computed again
+    from the inputs, recorded (a second derivative flows through it)."""
     if arrays:
-        return [t._array for t in node.inputs], node.ans, (g._array if g.__class__ is Tensor else g)
-    return node.inputs, output_tensor(node), _tensor_of(g)
+        g = g._array if g.__class__ is Tensor else g
+        return tuple(map(_array_of, node.inputs)), node.ans, g, node.params
+    params = node.params
+    saves_aux = node.prim.saves_aux
+    if saves_aux is not None:
+        params = {k: v for k, v in params.items() if k != "aux"}
+        params["aux"] = saves_aux(*node.inputs, **params)
+    return node.inputs, output_tensor(node), _tensor_of(g), params
+
+
+def _flags(edges) -> tuple:
+    """``needs`` for a ``vjp_all``: whether each input needs a gradient."""
+    if len(edges) == 2:
+        return (edges[0] is not None, edges[1] is not None)
+    if len(edges) == 3:
+        return (edges[0] is not None, edges[1] is not None, edges[2] is not None)
+    return tuple([e is not None for e in edges])
+
+
+def _tensor_of(g) -> Tensor:
+    """A gradient as a tensor (vjps on arrays pass on arrays and NumPy scalars)."""
+    return g if isinstance(g, Tensor) else new_tensor(g)
+
+
+def _conformed(prim: Primitive, grads: list, inputs) -> list:
+    """The gradients in their inputs' dtypes; a wrong shape is a bug in the vjp."""
+    for i in range(len(grads)):
+        gi = grads[i]
+        if gi is None:
+            continue
+        x = inputs[i]._array
+        arr = gi._array if gi.__class__ is Tensor else gi
+        if arr.shape != x.shape:
+            raise RuntimeError(
+                f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
+                f"{tuple(arr.shape)} for input {i} of shape {tuple(x.shape)}"
+            )
+        if arr.dtype != x.dtype:
+            grads[i] = gi.astype(x.dtype) if gi is arr else to_dtype(gi, x.dtype)
+    return grads
+
+
+def _operands(node: Node, g, arrays: bool):
+    """A node's inputs, output, incoming gradient and params, as arrays or as
+    tensors.  On tensors, what the entry ``saves_aux`` is computed again
+    from the inputs, recorded (a second derivative flows through it)."""
+    if arrays:
+        g = g._array if g.__class__ is Tensor else g
+        return tuple(map(_array_of, node.inputs)), node.ans, g, node.params
+    params = node.params
+    saves_aux = node.prim.saves_aux
+    if saves_aux is not None:
+        params = {k: v for k, v in params.items() if k != "aux"}
+        params["aux"] = saves_aux(*node.inputs, **params)
+    return node.inputs, output_tensor(node), _tensor_of(g), params
+
+
+def _flags(edges) -> tuple:
+    """``needs`` for a ``vjp_all``: whether each input needs a gradient."""
+    if len(edges) == 2:
+        return (edges[0] is not None, edges[1] is not None)
+    if len(edges) == 3:
+        return (edges[0] is not None, edges[1] is not None, edges[2] is not None)
+    return tuple([e is not None for e in edges])
 
 
 def _tensor_of(g) -> Tensor:
