@@ -23,7 +23,16 @@ _ndarray = B.ndarray
 _asarray = B.xp.asarray
 
 
-class Tensor:
+class _TensorType(type):
+    """The class of ``Tensor``: calling a tensor class (``tg.Tensor(data)``,
+    ``nn.Parameter(t)``) runs its ``_construct``; ``new_tensor`` makes tensors
+    without it (a plain ``type.__call__``, the cheapest way to a new object)."""
+
+    def __call__(cls, *args, **kwargs):
+        return cls._construct(*args, **kwargs)
+
+
+class Tensor(metaclass=_TensorType):
     """An n-dimensional array that can record the ops applied to it.
 
     ``grad`` is a ``Tensor`` or ``None``; ``grad_fn`` the ``Node`` that
@@ -31,19 +40,25 @@ class Tensor:
     and explanations use.  The array itself is internal (``_array``: a NumPy
     array, or a NumPy scalar for the 0-d result of an op, which NumPy computes
     on several times faster); ``.data`` and ``.numpy()`` are the public ways
-    to it, as in PyTorch.  Every tensor is made by ``new_tensor``.
+    to it, as in PyTorch.  Every tensor is made by ``new_tensor``.  The
+    attributes most tensors never set (``grad``, ``name``, hooks) are class
+    defaults until they are; other attributes may be set, as in PyTorch.
     """
 
-    __slots__ = ("_array", "grad", "requires_grad", "grad_fn", "name", "_vc", "_hooks",
-                 "__weakref__")  # fmt: skip
+    __slots__ = ("_array", "requires_grad", "grad_fn", "_vc", "__dict__", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+    grad = None
+    name = None
+    _hooks = None
 
-    def __new__(cls, data, dtype=None, requires_grad: bool = False, name: str | None = None,
-                device=None):  # fmt: skip
+    @classmethod
+    def _construct(cls, data, dtype=None, requires_grad: bool = False, name: str | None = None,
+                   device=None):  # fmt: skip
         """``tg.Tensor(data)``: a new leaf holding a copy of ``data`` (as ``tg.tensor``)."""
         check_device(device, "tensor")
         t = new_tensor(_to_array(data, dtype), cls=cls)
-        t.name = name
+        if name is not None:
+            t.name = name
         if requires_grad:
             t.requires_grad_(True)
         return t
@@ -53,7 +68,8 @@ class Tensor:
         """A leaf of class ``cls`` sharing ``data``'s memory and version
         counter, as PyTorch's ``Tensor._make_subclass`` (``nn.Parameter``)."""
         t = new_tensor(storage(data), version=shared_version(data), cls=cls)
-        t.name = data.name
+        if data.name is not None:
+            t.name = data.name
         if require_grad:
             t.requires_grad_(True)
         return t
@@ -312,7 +328,7 @@ class ItemError(RuntimeError, ValueError):
 
 
 # ------------------------------------------------------------ construction
-_new = object.__new__
+_blank = type.__call__.__get__(Tensor)  # a new Tensor object, not yet initialised
 NO_PARAMS: dict = {}  # the params of every node of an op without parameters; never written to
 
 
@@ -333,11 +349,8 @@ def new_tensor(array, prim=None, inputs=None, parents=None, params=NO_PARAMS, ve
     costs about 5% of a small op, ``benchmarks/README.md``.)"""
     if prim is not None and prim.view:
         version = shared_version(inputs[0])
-    t = _new(cls)
+    t = _blank() if cls is Tensor else type.__call__(cls)
     t._array = array
-    t.grad = None
-    t.name = None
-    t._hooks = None
     if parents is None:
         t.grad_fn = None
         t.requires_grad = False

@@ -145,24 +145,25 @@ def _sweep(grads: dict, roots: list, plan: _Plan) -> None:
     """The reverse sweep from ``roots``, on the waiting gradients ``grads``
     (keyed by node, or by leaf tensor: what is left there at the end).
 
-    The latest node with a gradient waiting comes next: the one that got its
-    first gradient from the node just done when it is the latest (a chain
-    needs no queue), else the top of a heap ordered by creation number."""
+    The latest node with a gradient waiting comes next: the parent that got
+    its first gradient from the node just done, when it is the latest (in a
+    chain; its gradient is handed over directly), else the top of a heap of
+    the waiting nodes ordered by creation number."""
     arrays, propagate, release, capture = plan.arrays, plan.propagate, plan.release, plan.capture
     pop, get = grads.pop, grads.get
     heap: list = []
     for root in dict.fromkeys(roots):
         heappush(heap, (-root.seq, root))
     node = heappop(heap)[1]
-    while node is not None:
-        g = pop(node)
+    g = pop(node)
+    while True:
         if node.inputs is None:
             raise _freed_error(node)
         if node.extra is not None or capture:
             g = plan.arrive(node, g)
         if node.seq < last_change[0]:  # only older nodes can have seen a change
             _check_saved_versions(node)
-        ready = None  # the parent that got its first gradient here (if only one)
+        ready = ready_g = None  # the parent that got its first gradient here, and that
         if propagate is None or node in propagate:
             needs = None if propagate is None else plan.needs(node)
             input_grads = node.prim.vjp(node, g, needs, arrays)
@@ -172,23 +173,31 @@ def _sweep(grads: dict, roots: list, plan: _Plan) -> None:
                 gp = input_grads[i]
                 if gp is None:
                     continue
+                if p is ready:  # (an input used twice: a * a)
+                    ready_g = ready_g + gp
+                    continue
                 prev = get(p)
                 if prev is not None:
                     grads[p] = prev + gp
-                    continue
-                grads[p] = gp
-                if p.__class__ is Node:
+                elif p.__class__ is not Node:
+                    grads[p] = gp  # a leaf: its total is stored at the end
+                else:
                     if ready is not None:
+                        grads[ready] = ready_g
                         heappush(heap, (-ready.seq, ready))
-                    ready = p
+                    ready, ready_g = p, gp
         if release:
             node.inputs = node.ans = node.params = None
-        if ready is None:
-            node = heappop(heap)[1] if heap else None
-        elif heap and -heap[0][0] > ready.seq:
-            node = heappushpop(heap, (-ready.seq, ready))[1]
-        else:
-            node = ready
+        if ready is not None and (not heap or -heap[0][0] < ready.seq):
+            node, g = ready, ready_g
+            continue
+        if ready is not None:
+            grads[ready] = ready_g
+            heappush(heap, (-ready.seq, ready))
+        if not heap:
+            return
+        node = heappop(heap)[1]
+        g = pop(node)
 
 
 class _Plan:

@@ -27,7 +27,9 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __new__(cls, data=None, requires_grad: bool = True):
+    @classmethod
+    def _construct(cls, data=None, requires_grad: bool = True):
+        """``nn.Parameter(data, requires_grad=True)``."""
         if data is None:
             data = Tensor([])
         elif not isinstance(data, Tensor):
