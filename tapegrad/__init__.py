@@ -65,7 +65,7 @@ from tapegrad.factories import (
     zeros,
     zeros_like,
 )
-from tapegrad._methods import clone
+from tapegrad._methods import _foreach_add_, _foreach_mul_, clone
 from tapegrad.ops.activations import (
     elu,
     gelu,

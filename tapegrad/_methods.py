@@ -25,8 +25,8 @@ from tapegrad.ops import linalg as L
 from tapegrad.ops import order as O
 from tapegrad.ops import reduce as R
 from tapegrad.ops import shape as S
-from tapegrad.ops.registry import CLONE, as_tensor_arg, to_dtype
-from tapegrad.tensor import Tensor, assign, attached, change, new_tensor
+from tapegrad.ops.registry import CLONE, as_tensor_arg, scalar_operand, to_dtype
+from tapegrad.tensor import FRESH, Tensor, assign, attached, change, last_change, new_tensor
 
 xp = B.xp
 
@@ -141,18 +141,29 @@ def _arithmetic_(prim, op: str, scaled: bool = False):
         tensor = isinstance(other, Tensor)
         if GradMode.enabled and (self.requires_grad or (tensor and other.requires_grad)):
             return inplace(self, outplace, op, other if alpha == 1 else E.mul(other, alpha))
-        operand = other._array if tensor else other
+        operand = _operand(other, self)
         if alpha != 1:
-            operand = operand * alpha
+            operand = operand * scalar_operand(alpha, operand.dtype)
         try:
-            return change(self, op, write, operand)
+            change((self,), op, write, (operand,))
         except (TypeError, ValueError) as err:
             raise _inplace_error(self, operand, op, err) from None
+        return self
 
     method.__name__ = op
     scales = " (``alpha`` scales ``other``)" if scaled else ""
     method.__doc__ = f"In-place ``{outplace.__name__}``{scales}."
     return method
+
+
+def _operand(other, t: Tensor):
+    """What an in-place op on ``t`` computes with: a tensor's array, a Python
+    number as a cached 0-d array of the dtype PyTorch gives it beside ``t``."""
+    if isinstance(other, Tensor):
+        return other._array
+    if other.__class__ in (float, int, bool):
+        return scalar_operand(other, t._array.dtype)
+    return B.xp.asarray(other)
 
 
 def _inplace_error(t: Tensor, operand, op: str, err: Exception) -> RuntimeError:
@@ -168,6 +179,42 @@ def _inplace_error(t: Tensor, operand, op: str, err: Exception) -> RuntimeError:
         )
     result = xp.result_type(t._array, operand)
     return RuntimeError(f"{op}: result type {result} can't be cast to the tensor's dtype {t.dtype}")
+
+
+def _foreach_(prim, op: str, tensors, others, alpha=1) -> None:
+    """``t.<op>(other, alpha=alpha)`` for each tensor of a list, ``others`` a
+    list beside it or one number: PyTorch's ``torch._foreach_<op>``, the
+    multi-tensor form optimisers update parameters with (one call for the
+    list; each tensor still goes through ``change``)."""
+    if not isinstance(others, (list, tuple)):
+        others = [others] * len(tensors)
+    recording = GradMode.enabled
+    direct, operands = [], []
+    for t, other in zip(tensors, others):
+        if recording and (t.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            method = getattr(Tensor, op)  # (something to record: the tensor's own method)
+            method(t, other, alpha=alpha) if alpha != 1 else method(t, other)
+            continue
+        operand = _operand(other, t)
+        if alpha != 1:
+            operand = operand * scalar_operand(alpha, operand.dtype)
+        direct.append(t)
+        operands.append(operand)
+    try:
+        change(direct, op, prim.inplace, operands)
+    except (TypeError, ValueError) as err:
+        i = next(i for i, t in enumerate(direct) if t._vc is FRESH or t._vc[1] != last_change[0])
+        raise _inplace_error(direct[i], operands[i], op, err) from None
+
+
+def _foreach_add_(self, other, *, alpha=1) -> None:
+    """``t.add_(o, alpha=alpha)`` for each pair (``torch._foreach_add_``)."""
+    _foreach_(E.ADD, "add_", self, other, alpha)
+
+
+def _foreach_mul_(self, other) -> None:
+    """``t.mul_(o)`` for each pair, or by one number (``torch._foreach_mul_``)."""
+    _foreach_(E.MUL, "mul_", self, other)
 
 
 def _fill(x, value):

@@ -419,34 +419,38 @@ def shared_version(t: Tensor) -> list:
     return vc
 
 
-def change(t: Tensor, op: str, write, *args) -> Tensor:
-    """The one door through which a tensor's memory changes in place:
-    ``write(array, *args)`` changes ``t``'s array, then ``t``'s version
-    counter (shared with its views) becomes ``[version + 1, creation number
-    of the change]``, so a backward pass that saved ``t`` before notices (see
-    ``Node``).  ``op`` names the change in errors.  Returns ``t``."""
-    arr = t._array
-    if arr.__class__ is not _ndarray:
-        arr = storage(t)
-    try:
-        write(arr, *args)
-    except ValueError:
-        if arr.flags.writeable:
-            raise
-        what = (
-            "a broadcast (expanded) view whose elements share memory"
-            if 0 in arr.strides and arr.size > 1
-            else "read-only (a gradient the engine shares, or an array marked read-only)"
-        )
-        raise RuntimeError(
-            f"{op}: this tensor is {what}; clone() it before changing it in place"
-        ) from None
-    vc = t._vc
-    if vc is FRESH:
-        vc = t._vc = [0, 0]
-    vc[0] += 1
-    vc[1] = last_change[0] = next_seq()
-    return t
+def change(tensors, op: str, write, operands) -> None:
+    """The one door through which tensors' memory changes in place:
+    ``write(array, operand)`` changes each tensor's array (``tensors`` and
+    ``operands`` side by side: one change, or the list of a multi-tensor
+    op), then the tensor's version counter (shared with its views) becomes
+    ``[version + 1, creation number of the change]``, so a backward pass that
+    saved the tensor before notices (see ``Node``).  ``op`` names the change
+    in errors."""
+    seq = next_seq()
+    for t, operand in zip(tensors, operands):
+        arr = t._array
+        if arr.__class__ is not _ndarray:
+            arr = storage(t)
+        try:
+            write(arr, operand)
+        except ValueError:
+            if arr.flags.writeable:
+                raise
+            raise RuntimeError(f"{op}: this tensor is {_read_only(arr)}; clone() it before "
+                               "changing it in place") from None  # fmt: skip
+        vc = t._vc
+        if vc is FRESH:
+            vc = t._vc = [0, 0]
+        vc[0] += 1
+        vc[1] = seq
+    last_change[0] = seq
+
+
+def _read_only(arr) -> str:
+    if 0 in arr.strides and arr.size > 1:
+        return "a broadcast (expanded) view whose elements share memory"
+    return "read-only (a gradient the engine shares, or an array marked read-only)"
 
 
 def assign(t: Tensor, value, op: str) -> Tensor:
@@ -462,7 +466,8 @@ def assign(t: Tensor, value, op: str) -> Tensor:
         raise RuntimeError(
             f"{op}: result type {dtype} can't be cast to the tensor's dtype {t.dtype}"
         )
-    return change(t, op, _put, value)
+    change((t,), op, _put, (value,))
+    return t
 
 
 def _put(arr, value) -> None:

@@ -125,13 +125,12 @@ def _jacobians(fn, args, checked, eps):
 
 def _set_element(x: Tensor, e: int, value) -> None:
     """Element ``e`` (in row-major order) of ``x`` set to ``value``, in place."""
-    change(x, "gradcheck", lambda arr: arr.reshape(-1).__setitem__(e, value))
+    change((x,), "gradcheck", lambda arr, v: arr.reshape(-1).__setitem__(e, v), (value,))
 
 
 def _shift(xs, us, scale: float) -> None:
     """``x += scale * u`` in place for each pair."""
-    for x, u in zip(xs, us):
-        change(x, "gradcheck", operator.iadd, scale * u)
+    change(xs, "gradcheck", operator.iadd, [scale * u for u in us])
 
 
 def _flat(outs):

@@ -395,7 +395,7 @@ def _store_grad(t: Tensor, g, plan: _Plan) -> None:
             t.grad = t.grad + g
         else:
             arr = g._array if isinstance(g, Tensor) else g
-            change(t.grad, "backward", operator.iadd, arr)
+            change((t.grad,), "backward", operator.iadd, (arr,))
         return
     if plan.create_graph:
         g = _as_tensor(g)

@@ -116,18 +116,18 @@ def _ce_fwd(z, t, *w, aux, ignore_index, reduction, label_smoothing):
     n_classes, dtype = z.shape[1], z.dtype
     q = _Targets(t, w[0] if w else None, n_classes, ignore_index, label_smoothing, dtype,
                  everything or None)  # fmt: skip
-    loss = -_pick(logp, q.index)
+    picked = _pick(logp, q.index)  # log p of each target (the loss is minus that)
     if q.valid is not None:  # (before the weights: no NaN from -inf * 0)
-        loss = xp.where(q.valid, loss, 0)
+        picked = xp.where(q.valid, picked, 0)
     if q.on is not None:
-        loss *= q.on
+        picked = picked * q.on
     if q.spread is not None:
-        smooth = -(logp * q.spread).sum(axis=1)
-        loss += smooth if q.valid is None else xp.where(q.valid, smooth, 0)
+        smooth = (logp * q.spread).sum(axis=1)
+        picked = picked + (smooth if q.valid is None else xp.where(q.valid, smooth, 0))
     if reduction == "none":
-        return loss.astype(dtype, copy=False)
-    total = loss.sum(dtype=dtype)
-    return total if reduction == "sum" else (total / q.total).astype(dtype)
+        return (-picked).astype(dtype, copy=False)
+    total = -picked.sum()
+    return total if reduction == "sum" else total / q.total
 
 
 def _ce_vjp(g, out, z, t, *w, aux, needs, ignore_index, reduction, label_smoothing):

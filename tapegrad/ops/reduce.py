@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import collections
+import math
 
 from tapegrad import backend as B
 from tapegrad.ops.elementwise import abs as _abs
@@ -387,15 +388,28 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
 
 
 # ------------------------------------------------------- softmax family
-def _finite_max(a, axis):
-    m = a.max(axis=axis, keepdims=True)
-    return xp.where(xp.isfinite(m), m, 0)
+def _max_and_shifted(a, axes):
+    """``(m, a - m)`` for ``m`` the maximum over ``axes`` (kept), an infinite
+    maximum counted as 0, and whether every maximum was finite: then every
+    ``sum(exp(a - m))`` is at least 1 (no log of 0 to guard)."""
+    m = a.max(axis=axes, keepdims=True)
+    if math.isfinite(m.sum()):
+        return m, a - m, True
+    m = xp.where(xp.isfinite(m), m, 0)
+    return m, a - m, False
+
+
+def _log_sum_exp(shifted, axes, finite: bool):
+    """``log(sum(exp(shifted)))`` over ``axes`` (kept)."""
+    if finite:
+        return xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
+    with xp.errstate(divide="ignore"):  # (a row of -inf: log 0 = -inf, as PyTorch)
+        return xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
 
 
 def _logsumexp_fwd(a, axes, keepdim):
-    m = _finite_max(a, axes)
-    with xp.errstate(divide="ignore"):
-        out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+    m, shifted, finite = _max_and_shifted(a, axes)
+    out = _log_sum_exp(shifted, axes, finite) + m
     return out if keepdim else out.reshape(_drop(out.shape, axes))
 
 
@@ -422,7 +436,7 @@ def logsumexp(input, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def _softmax_fwd(a, dim):
-    e = xp.exp(a - _finite_max(a, dim))
+    e = xp.exp(_max_and_shifted(a, dim)[1])
     return e / e.sum(axis=dim, keepdims=True)
 
 
@@ -437,9 +451,9 @@ SOFTMAX = defprim(
 
 
 def _log_softmax_fwd(a, dim):
-    shifted = a - _finite_max(a, dim)
-    with xp.errstate(divide="ignore"):
-        return shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+    _, shifted, finite = _max_and_shifted(a, dim)
+    shifted -= _log_sum_exp(shifted, dim, finite)
+    return shifted
 
 
 def _log_softmax_vjp(g, out, a, dim):

@@ -540,18 +540,24 @@ _MAX_CONSTANTS = 1024
 
 def _constant(x, like: Tensor) -> Tensor:
     """``as_tensor_arg(x, like)`` for a Python float or int beside a tensor
-    (``x * 2.0``), with the 0-d arrays of nonzero numbers cached: they are
-    made read-only, so a cached constant can never be changed in place.
-    (Zeros are not cached, as ``0.0 == -0.0``; nor is NaN.)"""
-    key = (x.__class__, x, like._array.dtype)
+    (``x * 2.0``), as a tensor of ``scalar_operand``."""
+    return new_tensor(scalar_operand(x, like._array.dtype))
+
+
+def scalar_operand(x, dtype):
+    """A Python number as an operand beside an array of ``dtype``: a 0-d
+    array of the dtype PyTorch gives the number there, cached (NumPy converts
+    a Python number anew on every op, which costs as much as a small op).
+    Cached constants are read-only, so one can never be changed in place;
+    zeros are not cached (``0.0 == -0.0``), nor NaN."""
+    key = (x.__class__, x, dtype)
     arr = _CONSTANTS.get(key)
-    if arr is not None:
-        return new_tensor(arr)
-    t = as_tensor_arg(x, like)
-    if x and x == x and t._array.dtype == like._array.dtype and len(_CONSTANTS) < _MAX_CONSTANTS:
-        t._array.flags.writeable = False
-        _CONSTANTS[key] = t._array
-    return t
+    if arr is None:
+        arr = _asarray(x).astype(dtypes.scalar_dtype_for(x, dtype))  # (ints wrap, as in PyTorch)
+        if x and x == x and len(_CONSTANTS) < _MAX_CONSTANTS:
+            arr.flags.writeable = False
+            _CONSTANTS[key] = arr
+    return arr
 
 
 def cast_common(*ts: Tensor):

@@ -111,24 +111,27 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                hp = self._hyperparameters(group)
+                params, grads, states = [], [], []
                 for p in group["params"]:
-                    if p.grad is not None:
-                        self._update_one(p, hp)
+                    g = p.grad
+                    if g is not None:
+                        params.append(p)
+                        grads.append(g if g.dtype == p.dtype else g.to(p.dtype))
+                        states.append(self.state.get(p) or {})
+                if params:
+                    self._update_group(params, grads, states, self._hyperparameters(group))
+                    for p, state in zip(params, states):
+                        if state:  # (plain SGD keeps none, as in PyTorch)
+                            self.state[p] = state
         return loss
 
-    def _update_one(self, p: Tensor, hp: dict[str, Any]) -> None:
-        """``_update`` on ``p``, with its state (kept only when there is some:
-        plain SGD has none, as in PyTorch)."""
-        grad = p.grad if p.grad.dtype == p.dtype else p.grad.to(p.dtype)
-        state = self.state.get(p)
-        if state is None:
-            state = {}
-            self._update(p, grad, state, hp)
-            if state:
-                self.state[p] = state
-        else:
-            self._update(p, grad, state, hp)
+    def _update_group(self, params: list, grads: list, states: list,
+                      hp: dict[str, Any]) -> None:  # fmt: skip
+        """Update ``params`` in place from ``grads`` (under ``no_grad``), each
+        with its state dict: ``_update`` on each, or one update for the list
+        (``SGD``)."""
+        for p, g, state in zip(params, grads, states):
+            self._update(p, g, state, hp)
 
     def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
         """The group's options with numbers as Python floats (weak scalars)."""

@@ -50,20 +50,26 @@ class SGD(Optimizer):
         )  # fmt: skip
         super().__init__(params, defaults)
 
-    def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
+    def _update_group(self, params: list, grads: list, states: list, hp: dict[str, Any]) -> None:
+        """The update above for the whole group, with PyTorch's multi-tensor ops."""
         if hp["maximize"]:
-            grad = -grad
+            grads = [-g for g in grads]
         if hp["weight_decay"] != 0:
-            grad = grad.add(param, alpha=hp["weight_decay"])
+            grads = [g.add(p, alpha=hp["weight_decay"]) for g, p in zip(grads, params)]
         momentum = hp["momentum"]
         if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = grad.clone()
-            else:
-                buf.mul_(momentum).add_(grad, alpha=1.0 - hp["dampening"])
-            grad = grad.add(buf, alpha=momentum) if hp["nesterov"] else buf
-        param.add_(grad, alpha=-hp["lr"])
+            bufs = [state.get("momentum_buffer") for state in states]
+            if all(buf is not None for buf in bufs):
+                tg._foreach_mul_(bufs, momentum)
+                tg._foreach_add_(bufs, grads, alpha=1.0 - hp["dampening"])
+            else:  # (the first step: a buffer starts at its gradient)
+                for i, (buf, g) in enumerate(zip(bufs, grads)):
+                    if buf is None:
+                        bufs[i] = states[i]["momentum_buffer"] = g.clone()
+                    else:
+                        buf.mul_(momentum).add_(g, alpha=1.0 - hp["dampening"])
+            grads = [g.add(b, alpha=momentum) for g, b in zip(grads, bufs)] if hp["nesterov"] else bufs
+        tg._foreach_add_(params, grads, alpha=-hp["lr"])
 
 
 class EMAMomentum(Optimizer):
