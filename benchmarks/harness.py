@@ -103,7 +103,7 @@ def parse_args(description: str, names: list[str]) -> argparse.Namespace:
         "top functions by tottime)",
     )
     p.add_argument("--profile-top", type=int, default=15, help="rows of the profile (default 15)")
-    args = p.parse_args()  # fmt: skip
+    args = p.parse_args()
     if args.threads < 1:
         p.error("--threads must be at least 1")
     if "numpy" in sys.modules or "torch" in sys.modules:
@@ -222,18 +222,25 @@ def _fmt_ratio(row: dict, name: str) -> str:
 
 def format_table(rows: list[dict]) -> str:
     """The results as a Markdown table (also readable in a terminal)."""
-    head = ["workload", "numpy us", "tapegrad us", "torch us", "tapegrad/numpy",
-            "torch/numpy", "target", "rounds"]  # fmt: skip
+    head = [
+        "workload",
+        "numpy us",
+        "tapegrad us",
+        "torch us",
+        "tapegrad/numpy",
+        "torch/numpy",
+        "target",
+        "rounds",
+    ]
     lines = [head]
     for r in rows:
         tgt = "" if r["target"] is None else f"<= {r['target']:.2f}x"
         tr = r.get("ratio_to_numpy", {}).get("tapegrad")
         if tr is not None and r["target"] is not None:
             tgt += " ok" if tr <= r["target"] else " MISSED"
-        lines.append([
-            r["workload"], _fmt_us(r, "numpy"), _fmt_us(r, "tapegrad"), _fmt_us(r, "torch"),
-            _fmt_ratio(r, "tapegrad"), _fmt_ratio(r, "torch"), tgt, str(r.get("rounds", "")),
-        ])  # fmt: skip
+        times = [_fmt_us(r, name) for name in ("numpy", "tapegrad", "torch")]
+        ratios = [_fmt_ratio(r, name) for name in ("tapegrad", "torch")]
+        lines.append([r["workload"], *times, *ratios, tgt, str(r.get("rounds", ""))])
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = []
     for i, line in enumerate(lines):

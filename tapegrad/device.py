@@ -12,9 +12,27 @@ from __future__ import annotations
 
 # the device types PyTorch parses (``torch.device('foo')`` is an error)
 _TYPES = (
-    "cpu", "cuda", "mps", "xpu", "ipu", "hip", "meta", "mkldnn", "opengl", "opencl",
-    "ideep", "ve", "fpga", "maia", "xla", "lazy", "vulkan", "hpu", "mtia", "privateuseone",
-)  # fmt: skip
+    "cpu",
+    "cuda",
+    "mps",
+    "xpu",
+    "ipu",
+    "hip",
+    "meta",
+    "mkldnn",
+    "opengl",
+    "opencl",
+    "ideep",
+    "ve",
+    "fpga",
+    "maia",
+    "xla",
+    "lazy",
+    "vulkan",
+    "hpu",
+    "mtia",
+    "privateuseone",
+)
 
 
 class device:

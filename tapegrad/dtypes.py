@@ -29,10 +29,20 @@ bool = B.bool_
 
 _FLOATS = (float16, float32, float64)
 _by_name = {
-    "float16": float16, "half": float16, "float32": float32, "float": float32,
-    "float64": float64, "double": float64, "int8": int8, "int16": int16, "int32": int32,
-    "int64": int64, "long": int64, "uint8": uint8, "bool": bool,
-}  # fmt: skip
+    "float16": float16,
+    "half": float16,
+    "float32": float32,
+    "float": float32,
+    "float64": float64,
+    "double": float64,
+    "int8": int8,
+    "int16": int16,
+    "int32": int32,
+    "int64": int64,
+    "long": int64,
+    "uint8": uint8,
+    "bool": bool,
+}
 
 
 class _Default:

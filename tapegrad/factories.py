@@ -149,8 +149,9 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None) ->
 
 def randperm(n: int, generator=None, dtype=None, device=None) -> Tensor:
     check_device(device, "randperm")
-    return _finish(B.rng(generator).permutation(n).astype(dtypes.as_dtype(dtype) or dtypes.int64),
-                   False)  # fmt: skip
+    return _finish(
+        B.rng(generator).permutation(n).astype(dtypes.as_dtype(dtype) or dtypes.int64), False
+    )
 
 
 def rand_like(input: Tensor, dtype=None, device=None, generator=None) -> Tensor:

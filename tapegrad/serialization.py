@@ -59,8 +59,13 @@ def _flatten(obj, arrays: dict, where: str) -> dict:
         key = f"a{len(arrays)}"
         arrays[key] = arr
         grad = isinstance(obj, Tensor) and obj.requires_grad
-        return {"type": "tensor", "key": key, "dtype": str(arr.dtype), "shape": list(arr.shape),
-                "requires_grad": grad}  # fmt: skip
+        return {
+            "type": "tensor",
+            "key": key,
+            "dtype": str(arr.dtype),
+            "shape": list(arr.shape),
+            "requires_grad": grad,
+        }
     if obj is None:
         return {"type": "none"}
     if isinstance(obj, bool):
@@ -83,8 +88,10 @@ def _flatten(obj, arrays: dict, where: str) -> dict:
         return {"type": "dict", "items": items}
     if isinstance(obj, (list, tuple)):
         kind = "tuple" if isinstance(obj, tuple) else "list"
-        return {"type": kind,
-                "items": [_flatten(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}  # fmt: skip
+        return {
+            "type": kind,
+            "items": [_flatten(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)],
+        }
     raise CheckpointError(
         f"save: cannot store an object of type {type(obj).__name__} at {where} "
         "(tensors, dicts, lists, tuples, numbers, strings and None can be stored)"

@@ -57,8 +57,14 @@ def test_optimizer_state_dict_round_trip_keeps_int_keys_and_tuples(tmp_path):
 
 
 def test_checkpoint_of_model_optimizer_and_epoch_resumes_training(tmp_path):
-    ck = {"model": _model_state(), "optimizer": _optimizer_state(), "epoch": 3,
-          "note": "run 1", "best": None, "losses": [1.5, float("inf")]}  # fmt: skip
+    ck = {
+        "model": _model_state(),
+        "optimizer": _optimizer_state(),
+        "epoch": 3,
+        "note": "run 1",
+        "best": None,
+        "losses": [1.5, float("inf")],
+    }
     save(ck, str(tmp_path / "ck.npz"))
     _assert_same(load(str(tmp_path / "ck.npz"), map_location="cpu"), ck)
 

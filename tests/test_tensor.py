@@ -10,10 +10,18 @@ import tapegrad as tg
 # ---------------------------------------------------------------- factories
 @pytest.mark.parametrize(
     "data, dtype",
-    [(1.5, tg.float32), ([1.0, 2.0], tg.float32), (2, tg.int64), ([1, 2], tg.int64),
-     (True, tg.bool), ([1, 2.5], tg.float32), (np.array([1, 2], np.int32), tg.int32),
-     (np.array([1.0], np.float64), tg.float64), (np.array([1], np.uint8), tg.uint8)],
-)  # fmt: skip
+    [
+        (1.5, tg.float32),
+        ([1.0, 2.0], tg.float32),
+        (2, tg.int64),
+        ([1, 2], tg.int64),
+        (True, tg.bool),
+        ([1, 2.5], tg.float32),
+        (np.array([1, 2], np.int32), tg.int32),
+        (np.array([1.0], np.float64), tg.float64),
+        (np.array([1], np.uint8), tg.uint8),
+    ],
+)
 def test_tensor_takes_pytorch_default_dtypes(data, dtype):
     assert tg.tensor(data).dtype == dtype
 
@@ -45,15 +53,23 @@ def test_set_default_dtype_rejects_integer_dtypes():
 
 @pytest.mark.parametrize(
     "make, shape, dtype",
-    [(lambda: tg.zeros(2, 3), (2, 3), tg.float32), (lambda: tg.ones((4,)), (4,), tg.float32),
-     (lambda: tg.full((2,), 3), (2,), tg.int64), (lambda: tg.full((2,), 3.0), (2,), tg.float32),
-     (lambda: tg.eye(3), (3, 3), tg.float32), (lambda: tg.arange(5), (5,), tg.int64),
-     (lambda: tg.arange(0, 1, 0.25), (4,), tg.float32), (lambda: tg.linspace(0, 1, 5), (5,), tg.float32),
-     (lambda: tg.rand(2, 2), (2, 2), tg.float32), (lambda: tg.randn(3), (3,), tg.float32),
-     (lambda: tg.randint(0, 5, (3,)), (3,), tg.int64), (lambda: tg.empty(2), (2,), tg.float32),
-     (lambda: tg.zeros_like(tg.ones(2, dtype=tg.float64)), (2,), tg.float64),
-     (lambda: tg.ones_like(tg.arange(3)), (3,), tg.int64)],
-)  # fmt: skip
+    [
+        (lambda: tg.zeros(2, 3), (2, 3), tg.float32),
+        (lambda: tg.ones((4,)), (4,), tg.float32),
+        (lambda: tg.full((2,), 3), (2,), tg.int64),
+        (lambda: tg.full((2,), 3.0), (2,), tg.float32),
+        (lambda: tg.eye(3), (3, 3), tg.float32),
+        (lambda: tg.arange(5), (5,), tg.int64),
+        (lambda: tg.arange(0, 1, 0.25), (4,), tg.float32),
+        (lambda: tg.linspace(0, 1, 5), (5,), tg.float32),
+        (lambda: tg.rand(2, 2), (2, 2), tg.float32),
+        (lambda: tg.randn(3), (3,), tg.float32),
+        (lambda: tg.randint(0, 5, (3,)), (3,), tg.int64),
+        (lambda: tg.empty(2), (2,), tg.float32),
+        (lambda: tg.zeros_like(tg.ones(2, dtype=tg.float64)), (2,), tg.float64),
+        (lambda: tg.ones_like(tg.arange(3)), (3,), tg.int64),
+    ],
+)
 def test_factories_give_shape_and_dtype(make, shape, dtype):
     t = make()
     assert t.shape == shape and t.dtype == dtype
@@ -180,9 +196,19 @@ def test_operators_match_numpy():
     a = np.array([1.0, 2.0, 4.0], np.float32)
     b = np.array([2.0, 0.5, 1.0], np.float32)
     x, y = tg.tensor(a), tg.tensor(b)
-    for got, want in [(x + y, a + b), (x - y, a - b), (x * y, a * b), (x / y, a / b),
-                      (x**y, a**b), (-x, -a), (2 - x, 2 - a), (2 / x, 2 / a), (2**x, 2**a),
-                      (x @ y, a @ b), (x + 1, a + 1)]:  # fmt: skip
+    for got, want in [
+        (x + y, a + b),
+        (x - y, a - b),
+        (x * y, a * b),
+        (x / y, a / b),
+        (x**y, a**b),
+        (-x, -a),
+        (2 - x, 2 - a),
+        (2 / x, 2 / a),
+        (2**x, 2**a),
+        (x @ y, a @ b),
+        (x + 1, a + 1),
+    ]:
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-6)
         assert got.dtype == tg.float32
 
@@ -196,12 +222,16 @@ def test_comparisons_give_bool_without_grad():
 
 @pytest.mark.parametrize(
     "a, b, dtype",
-    [(tg.ones(3), tg.ones(3, dtype=tg.float64), tg.float64), (tg.ones(3), 2.5, tg.float32),
-     (tg.ones(3), tg.tensor(2.0, dtype=tg.float64), tg.float32),
-     (tg.ones(3, dtype=tg.int64), tg.ones(3), tg.float32),
-     (tg.ones(3, dtype=tg.int32), tg.ones(3, dtype=tg.int64), tg.int64),
-     (tg.tensor([True]), tg.tensor([2]), tg.int64), (tg.tensor([True]), 1.5, tg.float32)],
-)  # fmt: skip
+    [
+        (tg.ones(3), tg.ones(3, dtype=tg.float64), tg.float64),
+        (tg.ones(3), 2.5, tg.float32),
+        (tg.ones(3), tg.tensor(2.0, dtype=tg.float64), tg.float32),
+        (tg.ones(3, dtype=tg.int64), tg.ones(3), tg.float32),
+        (tg.ones(3, dtype=tg.int32), tg.ones(3, dtype=tg.int64), tg.int64),
+        (tg.tensor([True]), tg.tensor([2]), tg.int64),
+        (tg.tensor([True]), 1.5, tg.float32),
+    ],
+)
 def test_promotion_follows_pytorch(a, b, dtype):
     assert (a * b).dtype == dtype and (b * a).dtype == dtype
 
@@ -214,8 +244,12 @@ def test_int_division_gives_default_float():
 # ------------------------------------------------------------ in-place
 def test_inplace_on_leaf_requiring_grad_raises_outside_no_grad():
     w = tg.tensor([1.0, 2.0], requires_grad=True)
-    for change in (lambda: w.add_(1), lambda: w.mul_(2), lambda: w.zero_(),
-                   lambda: w.__setitem__(0, 1.0)):  # fmt: skip
+    for change in (
+        lambda: w.add_(1),
+        lambda: w.mul_(2),
+        lambda: w.zero_(),
+        lambda: w.__setitem__(0, 1.0),
+    ):
         with pytest.raises(RuntimeError, match="leaf"):
             change()
     with tg.no_grad():
@@ -296,8 +330,9 @@ def test_index_put_with_accumulate_adds_repeated_indices():
     x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=tg.float64, requires_grad=True)
     v = tg.tensor([5.0, 6.0], dtype=tg.float64, requires_grad=True)
     i = (tg.tensor([0, 0]), tg.tensor([1, 1]))
-    np.testing.assert_allclose(x.index_put(i, v, accumulate=True).detach().numpy(),
-                               [[1.0, 13.0], [3.0, 4.0]])  # fmt: skip
+    np.testing.assert_allclose(
+        x.index_put(i, v, accumulate=True).detach().numpy(), [[1.0, 13.0], [3.0, 4.0]]
+    )
     np.testing.assert_allclose(x.index_put(i, v).detach().numpy()[0, 1], 6.0)
     assert tg.gradcheck(lambda x, v: x.index_put(i, v, accumulate=True), (x, v))
 

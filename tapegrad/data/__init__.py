@@ -26,8 +26,25 @@ from tapegrad.data.loader import (
 )
 
 __all__ = [
-    "DATASETS", "DataError", "DatasetInfo", "Split", "dataset_info", "digits_split",
-    "load_dataset", "load_digits", "load_idx", "load_mnist", "make_moons", "make_spirals",
-    "make_xor", "save_idx", "split", "DataLoader", "Dataset", "Subset", "TensorDataset",
-    "default_collate", "random_split",
-]  # fmt: skip
+    "DATASETS",
+    "DataError",
+    "DatasetInfo",
+    "Split",
+    "dataset_info",
+    "digits_split",
+    "load_dataset",
+    "load_digits",
+    "load_idx",
+    "load_mnist",
+    "make_moons",
+    "make_spirals",
+    "make_xor",
+    "save_idx",
+    "split",
+    "DataLoader",
+    "Dataset",
+    "Subset",
+    "TensorDataset",
+    "default_collate",
+    "random_split",
+]

@@ -20,14 +20,21 @@ import importlib
 # name -> submodule; loaded on first use so that ``tapegrad lecture --help``
 # (which imports ``tapegrad.lecture.commands``) stays light.
 _WHERE = {
-    "ReluNetwork": "examples", "WorkedExample": "examples", "relu_network": "examples",
-    "worked_example": "examples", "GradientStatistics": "experiments",
-    "VanishingGradients": "experiments", "gradient_statistics": "experiments",
-    "vanishing_gradients": "experiments", "EarlyStoppingDemo": "training",
-    "OptimizersComparison": "training", "RegularisationDemo": "training",
-    "early_stopping_demo": "training", "optimizers_comparison": "training",
+    "ReluNetwork": "examples",
+    "WorkedExample": "examples",
+    "relu_network": "examples",
+    "worked_example": "examples",
+    "GradientStatistics": "experiments",
+    "VanishingGradients": "experiments",
+    "gradient_statistics": "experiments",
+    "vanishing_gradients": "experiments",
+    "EarlyStoppingDemo": "training",
+    "OptimizersComparison": "training",
+    "RegularisationDemo": "training",
+    "early_stopping_demo": "training",
+    "optimizers_comparison": "training",
     "regularisation_demo": "training",
-}  # fmt: skip
+}
 
 __all__ = sorted(_WHERE)
 

@@ -69,7 +69,7 @@ def _relu_network(seed: int, out: Path | None) -> str:
         + "\n\n"
         + _table(["param", "loss.backward()", "r o^T / r recursion"], grads)
         + f"\n\nagree: {r.agree}"
-    )  # fmt: skip
+    )
 
 
 def _vanishing_gradients(seed: int, out: Path | None) -> str:
@@ -78,10 +78,9 @@ def _vanishing_gradients(seed: int, out: Path | None) -> str:
     plain = vanishing_gradients(seed=seed)
     res = vanishing_gradients(seed=seed, residual=True)
     rows = [
-        [ly, plain.grad_norms[ly - 1], res.grad_norms[ly - 1], plain.spread[ly - 1],
-         res.spread[ly - 1]]
-        for ly in range(1, plain.depth + 1)
-    ]  # fmt: skip
+        [i + 1, plain.grad_norms[i], res.grad_norms[i], plain.spread[i], res.spread[i]]
+        for i in range(plain.depth)
+    ]
     text = (
         f"{plain.depth} layers of width {plain.width}, sigmoid, weights and biases ~ N(0, 0.1^2), "
         f"seed {seed}, input x = {plain.x:g} (float32)\n"
@@ -93,8 +92,8 @@ def _vanishing_gradients(seed: int, out: Path | None) -> str:
         f"spread of o({plain.probe_layer}) over inputs {plain.probe_inputs}: "
         f"{plain.probe_spread:.3g} (plain), {res.probe_spread:.3g} (residual)\n\n"
     )
-    text += _table(["layer", "plain ||dz/dW||", "residual ||dz/dW||", "plain spread",
-                    "residual spread"], rows)  # fmt: skip
+    head = ["layer", "plain ||dz/dW||", "residual ||dz/dW||", "plain spread", "residual spread"]
+    text += _table(head, rows)
     if out is not None:
         from tapegrad.lecture.plots import plot_vanishing_gradients
 
@@ -108,12 +107,13 @@ def _gradient_statistics(seed: int, out: Path | None) -> str:
     from tapegrad.lecture import gradient_statistics
 
     r = gradient_statistics(seed=seed)
+    head = ["beta", "transient (steps)", "noise after", "theory", "rms error, whole run"]
     rows = [[b, r.transient[b], r.noise[b], r.noise_theory[b], r.rms_error[b]] for b in r.betas]
     text = (
         f"least squares, parameter fixed; full-batch gradient {r.true_grad:.4f}; minibatches of "
         f"{r.batch_size}: std of g_t {r.grad_std:.4f}; {r.steps} steps, seed {seed}\n\n"
-        + _table(["beta", "transient (steps)", "noise after", "theory", "rms error, whole run"], rows)
-    )  # fmt: skip
+        + _table(head, rows)
+    )
     if out is not None:
         from tapegrad.lecture.plots import plot_gradient_statistics
 
@@ -131,7 +131,7 @@ def _optimizers(seed: int, out: Path | None) -> str:
         f"spirals, MLP 2-32-32-2, batch {r.batch_size}, lr {r.lr:g} for all, "
         f"EMAMomentum beta {r.beta:g}, seed {seed}\n\n"
         + _table(["optimizer"] + [f"loss ep {e}" for e in marks] + ["final acc"], rows)
-    )  # fmt: skip
+    )
     if out is not None:
         from tapegrad.lecture.plots import plot_optimizers
 
@@ -152,7 +152,7 @@ def _early_stopping(seed: int, out: Path | None) -> str:
         f"{r.restored_val_loss:.4f})\n"
         f"without stopping, epoch {len(r.full_val_loss)}: val loss {r.full_val_loss[-1]:.4f}\n\n"
         + _table(["epoch", "train loss", "val loss"], rows)
-    )  # fmt: skip
+    )
     if out is not None:
         from tapegrad.lecture.plots import plot_early_stopping
 
@@ -172,7 +172,7 @@ def _regularisation(seed: int, out: Path | None) -> str:
         f"two moons (60 noisy training points), MLP 2-64-64-2, Adam, {r.epochs} epochs, "
         f"seed {seed}\n\n"
         + _table(["regulariser", "train loss", "val loss", "best val loss", "Omega"], rows)
-    )  # fmt: skip
+    )
     if out is not None:
         from tapegrad.lecture.plots import plot_regularisation
 
@@ -185,35 +185,49 @@ def _wrote(path: Path) -> str:
 
 
 RUNNERS: dict[str, tuple[str, Callable[[int, Path | None], str], bool]] = {
-    "worked-example": ("the autodiff slide: intermediates a..f, adjoints g_y..g_z", _worked_example,
-                       False),
-    "relu-network": ("the 1-2-3-1 ReLU network: autograd vs the matrix recursion", _relu_network,
-                     False),
+    "worked-example": (
+        "the autodiff slide: intermediates a..f, adjoints g_y..g_z",
+        _worked_example,
+        False,
+    ),
+    "relu-network": (
+        "the 1-2-3-1 ReLU network: autograd vs the matrix recursion",
+        _relu_network,
+        False,
+    ),
     "vanishing-gradients": ("50 sigmoid layers vs 50 residual blocks", _vanishing_gradients, True),
-    "gradient-statistics": ("moving averages of noisy gradients, beta = 0.95 vs others",
-                            _gradient_statistics, True),
+    "gradient-statistics": (
+        "moving averages of noisy gradients, beta = 0.95 vs others",
+        _gradient_statistics,
+        True,
+    ),
     "optimizers": ("SGD, EMAMomentum, RMSprop and Adam on the spirals", _optimizers, True),
     "early-stopping": ("go past the validation minimum and backtrack", _early_stopping, True),
-    "regularisation": ("L2 penalty and dropout on an over-parameterised MLP", _regularisation,
-                       True),
-}  # fmt: skip
+    "regularisation": (
+        "L2 penalty and dropout on an over-parameterised MLP",
+        _regularisation,
+        True,
+    ),
+}
 
 
 def _listing() -> str:
     width = max(len(n) for n in RUNNERS)
     lines = [f"  {n.ljust(width)}  {desc}" for n, (desc, _, _) in RUNNERS.items()]
-    return "\n".join(["experiments (tapegrad lecture NAME):", *lines, f"  {'all'.ljust(width)}  "
-                      "every one of them"])  # fmt: skip
+    lines.append(f"  {'all'.ljust(width)}  every one of them")
+    return "\n".join(["experiments (tapegrad lecture NAME):", *lines])
 
 
 def add_commands(subparsers) -> None:
     """Register ``lecture`` on ``subparsers`` (from ``add_subparsers``)."""
     p = subparsers.add_parser(
-        "lecture", help="run a worked example or experiment of the lecture",
+        "lecture",
+        help="run a worked example or experiment of the lecture",
         description="Run one of the lecture's worked examples or experiments, print its table "
         "and, with --out, write its picture as DIR/lecture-NAME.png.\n\n" + _listing(),
-        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("name", metavar="NAME", help="an experiment, 'list' or 'all'")
     p.add_argument("--out", metavar="DIR", help="write the pictures (PNG) into DIR")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -233,8 +247,10 @@ def run_lecture(args: argparse.Namespace) -> int:
         return 0
     names = list(RUNNERS) if name == "all" else [name]
     if names[0] not in RUNNERS:
-        return _err(f"unknown lecture experiment {args.name!r}; choose one of: "
-                    f"{', '.join(RUNNERS)}, all, list")  # fmt: skip
+        return _err(
+            f"unknown lecture experiment {args.name!r}; choose one of: "
+            f"{', '.join(RUNNERS)}, all, list"
+        )
     out = None
     if args.out is not None:
         from tapegrad.lecture.plots import matplotlib_available

@@ -44,12 +44,25 @@ class WorkedExample:
 
 
 _FORMULAS = {
-    "x": "input", "z": "input", "a": "x z", "b": "ln(x)", "c": "sin(b)", "d": "exp(a)",
-    "e": "a / b", "f": "c / a", "y": "d + e + f",
-    "g_y": "1", "g_d": "g_y", "g_e": "g_y", "g_f": "g_y", "g_c": "g_f (1/a)",
-    "g_b": "g_e (-a/b^2) + g_c cos(b)", "g_a": "g_f (-c/a^2) + g_e (1/b) + g_d exp(a)",
-    "g_x": "g_a z + g_b (1/x)", "g_z": "g_a x",
-}  # fmt: skip
+    "x": "input",
+    "z": "input",
+    "a": "x z",
+    "b": "ln(x)",
+    "c": "sin(b)",
+    "d": "exp(a)",
+    "e": "a / b",
+    "f": "c / a",
+    "y": "d + e + f",
+    "g_y": "1",
+    "g_d": "g_y",
+    "g_e": "g_y",
+    "g_f": "g_y",
+    "g_c": "g_f (1/a)",
+    "g_b": "g_e (-a/b^2) + g_c cos(b)",
+    "g_a": "g_f (-c/a^2) + g_e (1/b) + g_d exp(a)",
+    "g_x": "g_a z + g_b (1/x)",
+    "g_z": "g_a x",
+}
 
 
 def worked_example(x: float = 2.0, z: float = 3.0) -> WorkedExample:
@@ -185,9 +198,17 @@ def relu_network(x: float = 1.0, t: float = 1.0) -> ReluNetwork:
     rec, rs = _recursion(weights, s, o, y.item() - float(t))
     agree = all(_close(auto[k], rec[k]) for k in auto)
     return ReluNetwork(
-        x=[float(x)], t=float(t), s=s, o=o, y=y.item(), loss=loss.item(),
-        grads_autograd=auto, grads_recursion=rec, r=rs, agree=agree,
-    )  # fmt: skip
+        x=[float(x)],
+        t=float(t),
+        s=s,
+        o=o,
+        y=y.item(),
+        loss=loss.item(),
+        grads_autograd=auto,
+        grads_recursion=rec,
+        r=rs,
+        agree=agree,
+    )
 
 
 def _flat(v) -> list[float]:

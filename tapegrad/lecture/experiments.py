@@ -20,9 +20,12 @@ import tapegrad as tg
 from tapegrad import nn
 
 __all__ = [
-    "GradientStatistics", "VanishingGradients", "gradient_statistics", "seeded",
+    "GradientStatistics",
+    "VanishingGradients",
+    "gradient_statistics",
+    "seeded",
     "vanishing_gradients",
-]  # fmt: skip
+]
 
 EFFECTIVELY_ZERO = 1e-8
 
@@ -150,12 +153,22 @@ def vanishing_gradients(
             spread.append((o.max(0)[0] - o.min(0)[0]).max().item())
     probe = min(probe_layer, depth)
     return VanishingGradients(
-        depth=depth, width=width, residual=residual, seed=seed, x=float(x), z=z.item(),
-        grad_norms=list(norms), effectively_zero=len(tiny), truly_zero=len(dead),
-        last_effectively_zero=max(tiny, default=0), last_truly_zero=max(dead, default=0),
-        probe_inputs=[float(v) for v in probe_inputs], spread=spread, probe_layer=probe,
+        depth=depth,
+        width=width,
+        residual=residual,
+        seed=seed,
+        x=float(x),
+        z=z.item(),
+        grad_norms=list(norms),
+        effectively_zero=len(tiny),
+        truly_zero=len(dead),
+        last_effectively_zero=max(tiny, default=0),
+        last_truly_zero=max(dead, default=0),
+        probe_inputs=[float(v) for v in probe_inputs],
+        spread=spread,
+        probe_layer=probe,
         probe_spread=spread[probe - 1],
-    )  # fmt: skip
+    )
 
 
 # ------------------------------------------------------ gradient statistics
@@ -255,7 +268,16 @@ def gradient_statistics(
         theory[b] = grad_std * math.sqrt((1.0 - b) / (1.0 + b))
         rms[b] = _std(series, g_true)
     return GradientStatistics(
-        betas=all_betas, steps=steps, batch_size=batch_size, true_grad=g_true, grads=grads,
-        grad_std=grad_std, ema=ema, corrected=corrected, transient=transient, noise=noise,
-        noise_theory=theory, rms_error=rms,
-    )  # fmt: skip
+        betas=all_betas,
+        steps=steps,
+        batch_size=batch_size,
+        true_grad=g_true,
+        grads=grads,
+        grad_std=grad_std,
+        ema=ema,
+        corrected=corrected,
+        transient=transient,
+        noise=noise,
+        noise_theory=theory,
+        rms_error=rms,
+    )

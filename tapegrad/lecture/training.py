@@ -21,9 +21,13 @@ from tapegrad.lecture.experiments import seeded
 from tapegrad.train import EarlyStopping, evaluate, fit
 
 __all__ = [
-    "EarlyStoppingDemo", "OptimizersComparison", "RegularisationDemo", "early_stopping_demo",
-    "optimizers_comparison", "regularisation_demo",
-]  # fmt: skip
+    "EarlyStoppingDemo",
+    "OptimizersComparison",
+    "RegularisationDemo",
+    "early_stopping_demo",
+    "optimizers_comparison",
+    "regularisation_demo",
+]
 
 OPTIMIZERS = ("SGD", "EMAMomentum", "RMSprop", "Adam")
 
@@ -86,13 +90,26 @@ def optimizers_comparison(
             model = nn.MLP([2, hidden, hidden, 2])
             opt = _make_optimizer(name, model.parameters(), lr, beta)
             loader = DataLoader(data, batch_size=batch_size, shuffle=True, seed=seed)
-            hist = fit(model, nn.CrossEntropyLoss(), opt, loader, epochs=epochs, progress=False,
-                       grad_stats=False)  # fmt: skip
+            hist = fit(
+                model,
+                nn.CrossEntropyLoss(),
+                opt,
+                loader,
+                epochs=epochs,
+                progress=False,
+                grad_stats=False,
+            )
         loss[name], acc[name] = list(hist["loss"]), list(hist["accuracy"])
     return OptimizersComparison(
-        names=list(names), lr=lr, beta=beta, epochs=epochs, batch_size=batch_size, loss=loss,
-        accuracy=acc, final_loss={k: v[-1] for k, v in loss.items()},
-    )  # fmt: skip
+        names=list(names),
+        lr=lr,
+        beta=beta,
+        epochs=epochs,
+        batch_size=batch_size,
+        loss=loss,
+        accuracy=acc,
+        final_loss={k: v[-1] for k, v in loss.items()},
+    )
 
 
 # ------------------------------------------------------- small noisy data
@@ -150,21 +167,34 @@ def early_stopping_demo(
             model = nn.MLP([2, hidden, hidden, 2])
             opt = optim.Adam(model.parameters(), lr=lr)
             loader = DataLoader(TensorDataset(xt, yt), batch_size=20, shuffle=True, seed=seed)
-            hist = fit(model, ce, opt, loader, val_loader, epochs=epochs, callbacks=callbacks,
-                       progress=False, grad_stats=False)  # fmt: skip
+            hist = fit(
+                model,
+                ce,
+                opt,
+                loader,
+                val_loader,
+                epochs=epochs,
+                callbacks=callbacks,
+                progress=False,
+                grad_stats=False,
+            )
         return model, hist
 
     stopper = EarlyStopping(patience=patience, restore_best=True)
     model, hist = run([stopper], max_epochs)
     _, full = run([], max_epochs)
     return EarlyStoppingDemo(
-        patience=patience, max_epochs=max_epochs, train_loss=list(hist["loss"]),
-        val_loss=list(hist["val_loss"]), best_epoch=stopper.best_epoch,
-        best_val_loss=stopper.best, stopped_epoch=hist.epochs[-1],
+        patience=patience,
+        max_epochs=max_epochs,
+        train_loss=list(hist["loss"]),
+        val_loss=list(hist["val_loss"]),
+        best_epoch=stopper.best_epoch,
+        best_val_loss=stopper.best,
+        stopped_epoch=hist.epochs[-1],
         restored_epoch=hist.restored_epoch,
         restored_val_loss=evaluate(model, ce, val_loader)["loss"],
         full_val_loss=list(full["val_loss"]),
-    )  # fmt: skip
+    )
 
 
 # ----------------------------------------------------------- regularisation
@@ -240,8 +270,14 @@ def regularisation_demo(
         with tg.no_grad():
             omega[name] = nn.l2_penalty(model).item()
     return RegularisationDemo(
-        names=list(settings), lam=lam, p=p, epochs=epochs, train_loss=train, val_loss=val,
+        names=list(settings),
+        lam=lam,
+        p=p,
+        epochs=epochs,
+        train_loss=train,
+        val_loss=val,
         final_train={k: v[-1] for k, v in train.items()},
         final_val={k: v[-1] for k, v in val.items()},
-        best_val={k: min(v) for k, v in val.items()}, omega=omega,
-    )  # fmt: skip
+        best_val={k: min(v) for k, v in val.items()},
+        omega=omega,
+    )

@@ -16,7 +16,19 @@ from tapegrad.train.fit import accuracy, evaluate, fit
 from tapegrad.train.history import History
 
 __all__ = [
-    "Callback", "DataLoader", "Dataset", "EarlyStopping", "FitState", "GradientStats",
-    "History", "LearningRateScheduler", "Subset", "TensorDataset", "TerminationCriteria",
-    "accuracy", "evaluate", "fit", "random_split",
-]  # fmt: skip
+    "Callback",
+    "DataLoader",
+    "Dataset",
+    "EarlyStopping",
+    "FitState",
+    "GradientStats",
+    "History",
+    "LearningRateScheduler",
+    "Subset",
+    "TensorDataset",
+    "TerminationCriteria",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "random_split",
+]

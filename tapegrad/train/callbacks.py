@@ -29,9 +29,13 @@ from tapegrad.optim.lr_scheduler import ReduceLROnPlateau
 xp = B.xp
 
 __all__ = [
-    "Callback", "EarlyStopping", "FitState", "GradientStats", "LearningRateScheduler",
+    "Callback",
+    "EarlyStopping",
+    "FitState",
+    "GradientStats",
+    "LearningRateScheduler",
     "TerminationCriteria",
-]  # fmt: skip
+]
 
 
 class FitState:
@@ -96,8 +100,14 @@ class EarlyStopping(Callback):
     ``patience`` epochs past the minimum, then backtracks to it.
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
-                 mode: str = "min", restore_best: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        min_delta: float = 0.0,
+        mode: str = "min",
+        restore_best: bool = True,
+    ):
         if mode not in ("min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'min' or 'max', got {mode!r}")
         if patience < 0 or min_delta < 0:
@@ -156,9 +166,16 @@ class TerminationCriteria(Callback):
       than ``time_budget`` seconds after training began.
     """
 
-    def __init__(self, max_epochs: int | None = None, min_improvement: float | None = None,
-                 window: int = 5, min_epochs: int = 0, time_budget: float | None = None,
-                 monitor: str = "loss", mode: str = "min"):  # fmt: skip
+    def __init__(
+        self,
+        max_epochs: int | None = None,
+        min_improvement: float | None = None,
+        window: int = 5,
+        min_epochs: int = 0,
+        time_budget: float | None = None,
+        monitor: str = "loss",
+        mode: str = "min",
+    ):
         if mode not in ("min", "max"):
             raise ValueError(f"TerminationCriteria: mode must be 'min' or 'max', got {mode!r}")
         if window < 1:

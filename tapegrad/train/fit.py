@@ -195,8 +195,9 @@ def fit(
                 begun.append(cb)
             for epoch in range(1, epochs + 1):
                 state.epoch = epoch
-                if not _run_epoch(state, train_loader, val_loader, callbacks, metrics, show,
-                                  interrupt):  # fmt: skip
+                if not _run_epoch(
+                    state, train_loader, val_loader, callbacks, metrics, show, interrupt
+                ):
                     break
                 if state.stop_training:
                     break

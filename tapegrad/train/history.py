@@ -18,6 +18,21 @@ __all__ = ["History"]
 FORMAT_NAME = "tapegrad.history"
 FORMAT_VERSION = 1
 
+# the attributes a history saves, in the order of its JSON
+_SAVED = (
+    "epochs",
+    "metrics",
+    "epoch_time",
+    "lr",
+    "grad_stats",
+    "best_epoch",
+    "best_value",
+    "monitor",
+    "restored_epoch",
+    "stop_reason",
+    "interrupted",
+)
+
 
 class History:
     """Per-epoch records of one training run.
@@ -53,8 +68,7 @@ class History:
         self.interrupted = False
 
     # ------------------------------------------------------------ record
-    def append(self, epoch: int, logs: dict[str, float], lr: list[float],
-               seconds: float) -> None:  # fmt: skip
+    def append(self, epoch: int, logs: dict[str, float], lr: list[float], seconds: float) -> None:
         """Record one finished epoch (``logs``: metric name -> value)."""
         n = len(self.epochs)
         for key, value in logs.items():
@@ -100,14 +114,8 @@ class History:
 
     # --------------------------------------------------------------- JSON
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT_NAME, "version": FORMAT_VERSION, "epochs": self.epochs,
-            "metrics": self.metrics, "epoch_time": self.epoch_time, "lr": self.lr,
-            "grad_stats": self.grad_stats, "best_epoch": self.best_epoch,
-            "best_value": self.best_value, "monitor": self.monitor,
-            "restored_epoch": self.restored_epoch, "stop_reason": self.stop_reason,
-            "interrupted": self.interrupted,
-        }  # fmt: skip
+        saved = {key: getattr(self, key) for key in _SAVED}
+        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, **saved}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "history") -> History:
@@ -119,8 +127,7 @@ class History:
                 f"tapegrad reads ({FORMAT_VERSION})"
             )
         h = cls()
-        for key in ("epochs", "metrics", "epoch_time", "lr", "grad_stats", "best_epoch",
-                    "best_value", "monitor", "restored_epoch", "stop_reason", "interrupted"):  # fmt: skip
+        for key in _SAVED:
             if key in data:
                 setattr(h, key, data[key])
         return h

@@ -25,8 +25,20 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Explanation", "FreedGraphError", "Graph", "GraphvizNotFoundError", "Var", "backward_html",
-    "backward_steps", "build_graph", "draw_graph", "draw_network", "explain_backward",
-    "forward_steps", "graph_to_dot", "have_graphviz", "network_to_graph",
+    "Explanation",
+    "FreedGraphError",
+    "Graph",
+    "GraphvizNotFoundError",
+    "Var",
+    "backward_html",
+    "backward_steps",
+    "build_graph",
+    "draw_graph",
+    "draw_network",
+    "explain_backward",
+    "forward_steps",
+    "graph_to_dot",
+    "have_graphviz",
+    "network_to_graph",
     "save_backward_html",
-]  # fmt: skip
+]

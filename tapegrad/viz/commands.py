@@ -37,14 +37,21 @@ def add_commands(subparsers) -> None:
     """Register ``graph`` and ``draw-network`` on ``subparsers``."""
     fmt = argparse.RawDescriptionHelpFormatter
     g = subparsers.add_parser(
-        "graph", help="draw and differentiate an expression or small program",
+        "graph",
+        help="draw and differentiate an expression or small program",
         description="Evaluate an expression or a program of assignments with tapegrad, print "
         "the forward table and the gradients, and draw its computation graph.",
-        epilog=GRAPH_EXAMPLES, formatter_class=fmt,
-    )  # fmt: skip
+        epilog=GRAPH_EXAMPLES,
+        formatter_class=fmt,
+    )
     g.add_argument("expression", help="expression, or assignments separated by ';'")
-    g.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE",
-                   help="values of the inputs, e.g. --at x=2 z=3")  # fmt: skip
+    g.add_argument(
+        "--at",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="values of the inputs, e.g. --at x=2 z=3",
+    )
     g.add_argument("--out", metavar="FILE", help="write the drawing (.svg, .png, .pdf or .dot)")
     g.add_argument("--dot", metavar="FILE", help="write the Graphviz DOT text")
     g.add_argument("--html", metavar="FILE", help="write the step-by-step HTML page")
@@ -54,22 +61,31 @@ def add_commands(subparsers) -> None:
     g.set_defaults(func=run_graph)
 
     n = subparsers.add_parser(
-        "draw-network", help="draw a fully connected network in diagram conventions",
+        "draw-network",
+        help="draw a fully connected network in diagram conventions",
         description="Draw an MLP of Linear layers as a network diagram (one circle per unit, "
         "weights on edges), optionally beside its computation graph.",
-        epilog=NETWORK_EXAMPLES, formatter_class=fmt,
-    )  # fmt: skip
+        epilog=NETWORK_EXAMPLES,
+        formatter_class=fmt,
+    )
     n.add_argument("--inputs", type=int, default=1, help="input units (default 1)")
     n.add_argument("--hidden", default="2,3", help="hidden widths, comma separated (default 2,3)")
     n.add_argument("--outputs", type=int, default=1, help="output units (default 1)")
     n.add_argument("--activation", default="relu", help="relu, sigmoid, tanh (default relu)")
     n.add_argument("--seed", type=int, default=0, help="seed of the random weights")
-    n.add_argument("--lecture", action="store_true",
-                   help="the lecture's weights for the 1-2-3-1 network (default for --hidden 2,3"
-                   " with one input and output)")  # fmt: skip
+    n.add_argument(
+        "--lecture",
+        action="store_true",
+        help="the lecture's weights for the 1-2-3-1 network (default for --hidden 2,3"
+        " with one input and output)",
+    )
     n.add_argument("--graph", action="store_true", help="draw the computation graph beside it")
-    n.add_argument("--out", metavar="FILE", default="network.svg",
-                   help="output file (.svg, .png, .pdf or .dot; default network.svg)")  # fmt: skip
+    n.add_argument(
+        "--out",
+        metavar="FILE",
+        default="network.svg",
+        help="output file (.svg, .png, .pdf or .dot; default network.svg)",
+    )
     n.set_defaults(func=run_draw_network)
 
 

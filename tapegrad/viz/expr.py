@@ -173,9 +173,12 @@ def _eval(node, env, tg):
     """Evaluate a checked expression tree iteratively (deep nesting is fine)."""
     funcs = {f: getattr(tg, f) for f in FUNCTIONS}
     ops = {
-        "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-        "/": lambda a, b: a / b, "**": lambda a, b: a**b,
-    }  # fmt: skip
+        "+": lambda a, b: a + b,
+        "-": lambda a, b: a - b,
+        "*": lambda a, b: a * b,
+        "/": lambda a, b: a / b,
+        "**": lambda a, b: a**b,
+    }
     results: dict = {}
     stack = [(node, False)]
     while stack:
@@ -232,10 +235,17 @@ def evaluate_number(text: str, names: dict) -> float:
     except SyntaxError:
         raise ExprError(f"not an arithmetic expression: {text!r}") from None
     fn = {
-        "exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan,
-        "tanh": math.tanh, "sqrt": math.sqrt, "abs": abs,
-        "sigmoid": lambda v: 1 / (1 + math.exp(-v)), "relu": lambda v: max(v, 0.0),
-    }  # fmt: skip
+        "exp": math.exp,
+        "log": math.log,
+        "sin": math.sin,
+        "cos": math.cos,
+        "tan": math.tan,
+        "tanh": math.tanh,
+        "sqrt": math.sqrt,
+        "abs": abs,
+        "sigmoid": lambda v: 1 / (1 + math.exp(-v)),
+        "relu": lambda v: max(v, 0.0),
+    }
 
     def ev(n):
         if isinstance(n, ast.Constant) and isinstance(n.value, (int, float)):

@@ -37,7 +37,7 @@ def stepper_data(graph: Graph, tensor: Tensor | None = None) -> dict:
             "value": jsonable(v.value),
             "grad": jsonable(v.grad),
             "requires_grad": bool(v.requires_grad),
-        }  # fmt: skip
+        }
         for v in graph.vars
     ]
     return {
@@ -116,8 +116,11 @@ def backward_html(
 
 
 def save_backward_html(
-    tensor: Tensor, path, title: str | None = None, graph: Graph | None = None,
+    tensor: Tensor,
+    path,
+    title: str | None = None,
+    graph: Graph | None = None,
     graphviz: bool = True,
-) -> Path:  # fmt: skip
+) -> Path:
     """Write the stepper page for ``tensor`` to ``path`` (atomically)."""
     return write_atomic(Path(path), backward_html(tensor, title, graph, graphviz))

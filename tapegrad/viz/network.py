@@ -97,9 +97,11 @@ def _unit_label(kind: str, layer: int, j: int, act: str, n_layers: int) -> str:
 
 
 def network_to_dot(
-    model, weights: bool = True, max_labelled_edges: int = MAX_LABELLED_EDGES,
+    model,
+    weights: bool = True,
+    max_labelled_edges: int = MAX_LABELLED_EDGES,
     max_units: int = MAX_UNITS,
-) -> str:  # fmt: skip
+) -> str:
     """DOT text (positions pinned, for ``neato -n2``) of the network diagram."""
     layers = _layers(model)
     sizes = [layers[0][0].in_features] + [lin.out_features for lin, _ in layers]
@@ -123,7 +125,8 @@ def network_to_dot(
             if j is None:
                 more = n - len(shown[li]) + 1
                 lines.append(
-                    f'  u{li}_more [shape=plaintext, label="⋮ {more} more", pos="{x:.1f},{y:.1f}!"];'
+                    f'  u{li}_more [shape=plaintext, label="⋮ {more} more", '
+                    f'pos="{x:.1f},{y:.1f}!"];'
                 )
                 continue
             where[(li, j)] = (x, y)
@@ -305,10 +308,17 @@ def side_by_side_svg(left: bytes, right: bytes, gap: float = 30.0) -> bytes:
 
 
 def draw_network(
-    model, format: str = "svg", path=None, weights: bool = True, side_by_side: bool = False,
-    x=None, target=None, loss=None, max_labelled_edges: int = MAX_LABELLED_EDGES,
+    model,
+    format: str = "svg",
+    path=None,
+    weights: bool = True,
+    side_by_side: bool = False,
+    x=None,
+    target=None,
+    loss=None,
+    max_labelled_edges: int = MAX_LABELLED_EDGES,
     max_units: int = MAX_UNITS,
-):  # fmt: skip
+):
     """Draw ``model`` as a network diagram (see the module docstring).
 
     Returns the DOT text (``format="dot"``) or rendered bytes, or writes

@@ -40,9 +40,13 @@ def forward_steps(tensor: Tensor, graph: Graph | None = None) -> Iterator[dict]:
         value = format_number(v.value) if v.value is not None else "?"
         text = f"{v.name} = {value}" if v.op is None else f"{v.name} = {label} = {value}"
         yield {
-            "step": k, "node": v.index, "name": v.name, "op": label,
-            "value": jsonable(v.value), "text": text,
-        }  # fmt: skip
+            "step": k,
+            "node": v.index,
+            "name": v.name,
+            "op": label,
+            "value": jsonable(v.value),
+            "text": text,
+        }
 
 
 def backward_steps(tensor: Tensor, graph: Graph | None = None) -> Iterator[dict]:
@@ -72,9 +76,13 @@ def backward_steps(tensor: Tensor, graph: Graph | None = None) -> Iterator[dict]
             arg = graph.vars[a]
             ep = partials[(a, i, pos)]
             entry = {
-                "to": a, "to_name": arg.name, "pos": pos, "partial": ep.text,
-                "partial_value": ep.value, "contribution": jsonable(ep.contribution),
-            }  # fmt: skip
+                "to": a,
+                "to_name": arg.name,
+                "pos": pos,
+                "partial": ep.text,
+                "partial_value": ep.value,
+                "contribution": jsonable(ep.contribution),
+            }
             edges.append(entry)
             if arg.requires_grad and ep.contribution is not None:
                 accumulated[arg.name].append(

@@ -38,9 +38,17 @@ def test_negative_learning_rate_is_refused(cli):
 
 @pytest.mark.parametrize(
     "flag, value",
-    [("--epochs", "0"), ("--batch-size", "x"), ("--dropout", "1"), ("--optimizer", "lbfgs"),
-     ("--activation", "swish"), ("--norm", "group"), ("--dtype", "int8"), ("--seed", "-1")],
-)  # fmt: skip
+    [
+        ("--epochs", "0"),
+        ("--batch-size", "x"),
+        ("--dropout", "1"),
+        ("--optimizer", "lbfgs"),
+        ("--activation", "swish"),
+        ("--norm", "group"),
+        ("--dtype", "int8"),
+        ("--seed", "-1"),
+    ],
+)
 def test_out_of_range_option_is_refused(cli, flag, value):
     assert_refused(cli("train", flag, value, "--out", "out"), flag)
 

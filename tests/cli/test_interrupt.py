@@ -49,10 +49,11 @@ def test_keyboard_interrupt_saves_best_model_and_exits_130(cli, monkeypatch):
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 def test_sigint_to_a_running_training_exits_130(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    cmd = [sys.executable, "-m", "tapegrad", "train", "--epochs", "500", "--early-stopping", "0",
-           "--no-progress", "--out", str(tmp_path / "run")]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, cwd=tmp_path)  # fmt: skip
+    args = ["train", "--epochs", "500", "--early-stopping", "0", "--no-progress"]
+    cmd = [sys.executable, "-m", "tapegrad", *args, "--out", str(tmp_path / "run")]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+    )
     try:
         for line in proc.stdout:  # wait for two finished epochs
             if line.startswith("epoch   2/"):

@@ -73,9 +73,13 @@ def test_png_is_read_through_matplotlib(tmp_path):
 
 @pytest.mark.parametrize(
     "name, content, words",
-    [("x.npy", None, "shape"), ("x.jpg", b"", "unsupported"), ("x.pgm", b"P6 1 1 255\n\0\0\0",
-      "not a PGM"), ("missing.npy", "skip", "no such file")],
-)  # fmt: skip
+    [
+        ("x.npy", None, "shape"),
+        ("x.jpg", b"", "unsupported"),
+        ("x.pgm", b"P6 1 1 255\n\0\0\0", "not a PGM"),
+        ("missing.npy", "skip", "no such file"),
+    ],
+)
 def test_bad_images_raise_one_line_errors(tmp_path, name, content, words):
     path = tmp_path / name
     if content is None:

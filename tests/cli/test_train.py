@@ -86,8 +86,8 @@ def test_every_optimizer_and_option_trains(cli):
     for optimizer in ("sgd", "momentum", "ema-momentum", "rmsprop", "adam", "adamw"):
         status, _, err = cli("train", *FAST, "--optimizer", optimizer, "--out", optimizer)
         assert status == 0, err
-    extras = ["--norm", "layer", "--residual", "--dropout", "0.1", "--l2", "1e-3",
-              "--activation", "tanh", "--hidden", "8,8", "--dtype", "float64"]  # fmt: skip
+    extras = ["--norm", "layer", "--residual", "--dropout", "0.1", "--l2", "1e-3"]
+    extras += ["--activation", "tanh", "--hidden", "8,8", "--dtype", "float64"]
     status, _, err = cli("train", *FAST, *extras, "--out", "extras")
     assert status == 0, err
     status, _, err = cli("train", *FAST, "--norm", "batch", "--hidden", "", "--out", "linear")

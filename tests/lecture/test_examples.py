@@ -9,8 +9,13 @@ from tapegrad.lecture import relu_network, worked_example
 X, Z = 2.0, 3.0
 LN = math.log(X)
 Y = math.exp(X * Z) + X * Z / LN + math.sin(LN) / (X * Z)
-DY_DX = (Z * math.exp(X * Z) + Z / LN - Z / LN**2 + math.cos(LN) / (X * X * Z)
-         - math.sin(LN) / (X * X * Z))  # fmt: skip
+DY_DX = (
+    Z * math.exp(X * Z)
+    + Z / LN
+    - Z / LN**2
+    + math.cos(LN) / (X * X * Z)
+    - math.sin(LN) / (X * X * Z)
+)
 DY_DZ = X * math.exp(X * Z) + X / LN - math.sin(LN) / (X * Z * Z)
 G_B = -X * Z / LN**2 + math.cos(LN) / (X * Z)
 G_A = -math.sin(LN) / (X * Z) ** 2 + 1 / LN + math.exp(X * Z)

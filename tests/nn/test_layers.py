@@ -152,8 +152,9 @@ def test_embedding_refuses_sparse_gradients_clearly():
 def test_residual_adds_input():
     block = nn.Linear(3, 3)
     x = tg.randn(2, 3)
-    np.testing.assert_allclose(nn.Residual(block)(x).detach().numpy(),
-                               (x + block(x)).detach().numpy())  # fmt: skip
+    np.testing.assert_allclose(
+        nn.Residual(block)(x).detach().numpy(), (x + block(x)).detach().numpy()
+    )
 
 
 def test_residual_mlp_block_is_the_lecture_formula():
@@ -234,8 +235,9 @@ def test_kl_div_is_the_kl_divergence():
     kl = (p * np.log(p / q)).sum() / 2  # per row, averaged over the batch
     loss = nn.KLDivLoss(reduction="batchmean")(tg.tensor(np.log(q)), tg.tensor(p))
     np.testing.assert_allclose(loss.item(), kl, rtol=1e-12)
-    log_target = nn.functional.kl_div(tg.tensor(np.log(q)), tg.tensor(np.log(p)), reduction="sum",
-                                      log_target=True)  # fmt: skip
+    log_target = nn.functional.kl_div(
+        tg.tensor(np.log(q)), tg.tensor(np.log(p)), reduction="sum", log_target=True
+    )
     np.testing.assert_allclose(log_target.item(), 2 * kl, rtol=1e-12)
     zero = nn.functional.kl_div(tg.tensor([-1.0, -2.0]), tg.tensor([0.0, 1.0]), reduction="sum")
     assert zero.item() == 2.0  # 0 log 0 counts as 0

@@ -71,9 +71,17 @@ def test_buffers_and_state_dict_order_match_pytorch():
     sd = Net().state_dict()
     assert isinstance(sd, collections.OrderedDict)
     assert list(sd) == [
-        "scale", "fc.weight", "fc.bias", "bn.weight", "bn.bias", "bn.running_mean",
-        "bn.running_var", "bn.num_batches_tracked", "out.weight", "out.bias",
-    ]  # fmt: skip
+        "scale",
+        "fc.weight",
+        "fc.bias",
+        "bn.weight",
+        "bn.bias",
+        "bn.running_mean",
+        "bn.running_var",
+        "bn.num_batches_tracked",
+        "out.weight",
+        "out.bias",
+    ]
 
 
 def test_state_dict_values_are_detached():

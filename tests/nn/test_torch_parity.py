@@ -55,12 +55,29 @@ def test_activation_matches_torch(name):
     run_both(ACTIVATIONS[name], [X])
 
 
-@pytest.mark.parametrize("cls,args", [("ReLU", ()), ("LeakyReLU", (0.1,)), ("ELU", ()),
-                                      ("GELU", ()), ("SiLU", ()), ("Sigmoid", ()), ("Tanh", ()),
-                                      ("Softplus", ()), ("Softmax", (1,)), ("LogSoftmax", (1,)),
-                                      ("Hardtanh", ()), ("ReLU6", ()), ("Hardsigmoid", ()),
-                                      ("Hardswish", ()), ("Mish", ()), ("LogSigmoid", ()),
-                                      ("Softmin", (1,)), ("GLU", (1,))])  # fmt: skip
+@pytest.mark.parametrize(
+    "cls,args",
+    [
+        ("ReLU", ()),
+        ("LeakyReLU", (0.1,)),
+        ("ELU", ()),
+        ("GELU", ()),
+        ("SiLU", ()),
+        ("Sigmoid", ()),
+        ("Tanh", ()),
+        ("Softplus", ()),
+        ("Softmax", (1,)),
+        ("LogSoftmax", (1,)),
+        ("Hardtanh", ()),
+        ("ReLU6", ()),
+        ("Hardsigmoid", ()),
+        ("Hardswish", ()),
+        ("Mish", ()),
+        ("LogSigmoid", ()),
+        ("Softmin", (1,)),
+        ("GLU", (1,)),
+    ],
+)
 def test_activation_module_matches_torch_and_repr(cls, args):
     import tapegrad.nn as nn
 
@@ -122,27 +139,35 @@ def test_nll_loss_matches_torch(case, reduction):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_binary_cross_entropy_matches_torch(reduction):
     run_both(lambda L, F, p, t: F.binary_cross_entropy(p, t, reduction=reduction), [P01, T01])
-    run_both(lambda L, F, p, t, w: F.binary_cross_entropy(p, t, weight=w, reduction=reduction),
-             [P01, T01, W], grad=[True, True, False])  # fmt: skip
+    run_both(
+        lambda L, F, p, t, w: F.binary_cross_entropy(p, t, weight=w, reduction=reduction),
+        [P01, T01, W],
+        grad=[True, True, False],
+    )
 
 
 def test_binary_cross_entropy_clamps_log_at_minus_100():
-    run_both(lambda L, F, p, t: F.binary_cross_entropy(p, t, reduction="none"),
-             [np.array([0.0, 1.0, 0.5]), np.array([1.0, 0.0, 0.5])], grad=[False, True])  # fmt: skip
+    run_both(
+        lambda L, F, p, t: F.binary_cross_entropy(p, t, reduction="none"),
+        [np.array([0.0, 1.0, 0.5]), np.array([1.0, 0.0, 0.5])],
+        grad=[False, True],
+    )
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_with_logits_matches_torch(reduction):
     x = np.concatenate([X, [[50.0, -50.0, 800.0, -800.0]]])
     t = np.concatenate([T01, [[0.0, 1.0, 0.3, 0.7]]])
-    run_both(lambda L, F, x, t: F.binary_cross_entropy_with_logits(x, t, reduction=reduction),
-             [x, t])  # fmt: skip
+    run_both(
+        lambda L, F, x, t: F.binary_cross_entropy_with_logits(x, t, reduction=reduction), [x, t]
+    )
 
     def weighted(L, F, x, t):
         w = L.tensor(W, dtype=L.float64)
         pw = L.tensor(W[::-1].copy(), dtype=L.float64)
-        return F.binary_cross_entropy_with_logits(x, t, weight=w, pos_weight=pw,
-                                                  reduction=reduction)  # fmt: skip
+        return F.binary_cross_entropy_with_logits(
+            x, t, weight=w, pos_weight=pw, reduction=reduction
+        )
 
     run_both(weighted, [x, t])
 
@@ -192,12 +217,18 @@ def test_layer_matches_torch_values_and_gradients(name):
 def test_parameter_gradients_of_layers_match_torch():
     import tapegrad as tg
 
-    tmod = torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.LayerNorm(5), torch.nn.GELU(),
-                               torch.nn.BatchNorm1d(5), torch.nn.Linear(5, 3)).double()  # fmt: skip
+    tmod = torch.nn.Sequential(
+        torch.nn.Linear(4, 5),
+        torch.nn.LayerNorm(5),
+        torch.nn.GELU(),
+        torch.nn.BatchNorm1d(5),
+        torch.nn.Linear(5, 3),
+    ).double()
     import tapegrad.nn as nn
 
-    gmod = nn.Sequential(nn.Linear(4, 5), nn.LayerNorm(5), nn.GELU(), nn.BatchNorm1d(5),
-                         nn.Linear(5, 3)).double()  # fmt: skip
+    gmod = nn.Sequential(
+        nn.Linear(4, 5), nn.LayerNorm(5), nn.GELU(), nn.BatchNorm1d(5), nn.Linear(5, 3)
+    ).double()
     _copy_module(tmod, gmod)
     assert list(gmod.state_dict()) == list(tmod.state_dict())
     t = np.array([0, 2, 1, 1, 0])
@@ -281,8 +312,10 @@ def test_kl_div_matches_torch(reduction, log_target):
     logq = np.log(np.full((4, 5), 0.2)) + rng.standard_normal((4, 5)) * 0.1
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch's note on reduction='mean'
-        run_both(lambda L, F, x, t: F.kl_div(x, t, reduction=reduction, log_target=log_target),
-                 [logq, target])  # fmt: skip
+        run_both(
+            lambda L, F, x, t: F.kl_div(x, t, reduction=reduction, log_target=log_target),
+            [logq, target],
+        )
     import tapegrad.nn as nn
 
     assert repr(nn.KLDivLoss(reduction=reduction)) == repr(torch.nn.KLDivLoss(reduction=reduction))

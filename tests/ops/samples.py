@@ -55,7 +55,7 @@ SAMPLES = {
         case(U((4, 3)), min=-0.5, max=0.5),
         case(U((5,)), min=0.0, max=None),
         case(U(()), min=None, max=1.0),
-    ],  # fmt: skip
+    ],
     "leaky_relu": unary_cases(negative_slope=0.1),
     "elu": unary_cases(alpha=1.3),
     "hardtanh": unary_cases(min_val=-1.0, max_val=1.0),

@@ -24,7 +24,7 @@ SAMPLES = {
             reduction="mean",
             **_CE,
             label="weighted mean",
-        ),  # fmt: skip
+        ),
         case(
             U((4, 3)),
             C([0, -100, 1, 2]),
@@ -33,7 +33,7 @@ SAMPLES = {
             ignore_index=-100,
             label_smoothing=0.2,
             label="weighted, ignored, smoothed",
-        ),  # fmt: skip
+        ),
         case(
             U((2, 3, 2)),
             C([[0, 1], [2, 1]]),
@@ -41,7 +41,7 @@ SAMPLES = {
             ignore_index=1,
             label_smoothing=0.1,
             label="(N, C, d) with ignore_index=1",
-        ),  # fmt: skip
+        ),
     ],
     "layer_norm": [
         case(
@@ -53,7 +53,7 @@ SAMPLES = {
             has_weight=True,
             has_bias=True,
             label="affine",
-        ),  # fmt: skip
+        ),
         case(
             U((2, 3, 4)),
             n_norm=2,
@@ -61,7 +61,7 @@ SAMPLES = {
             has_weight=False,
             has_bias=False,
             label="two dims, no affine",
-        ),  # fmt: skip
+        ),
         case(
             U((5,)),
             U((5,)),
@@ -70,7 +70,7 @@ SAMPLES = {
             has_weight=True,
             has_bias=False,
             label="1-D, weight only",
-        ),  # fmt: skip
+        ),
     ],
     "binary_cross_entropy": [
         case(U((5,), 0.05, 0.95), U((5,), 0.0, 1.0), label="(5,)"),

@@ -22,12 +22,22 @@ def close(t, want, rtol=1e-10):
 
 # ------------------------------------------------------------- elementwise
 UNARY = {
-    "exp": (np.exp, A), "log": (np.log, P), "log1p": (np.log1p, P), "expm1": (np.expm1, A),
-    "sqrt": (np.sqrt, P), "rsqrt": (lambda a: 1 / np.sqrt(a), P), "abs": (np.abs, A),
-    "sign": (np.sign, A), "sin": (np.sin, A), "cos": (np.cos, A), "tan": (np.tan, A * 0.5),
-    "tanh": (np.tanh, A), "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), A),
-    "relu": (lambda a: np.maximum(a, 0), A), "reciprocal": (np.reciprocal, P),
-}  # fmt: skip
+    "exp": (np.exp, A),
+    "log": (np.log, P),
+    "log1p": (np.log1p, P),
+    "expm1": (np.expm1, A),
+    "sqrt": (np.sqrt, P),
+    "rsqrt": (lambda a: 1 / np.sqrt(a), P),
+    "abs": (np.abs, A),
+    "sign": (np.sign, A),
+    "sin": (np.sin, A),
+    "cos": (np.cos, A),
+    "tan": (np.tan, A * 0.5),
+    "tanh": (np.tanh, A),
+    "sigmoid": (lambda a: 1 / (1 + np.exp(-a)), A),
+    "relu": (lambda a: np.maximum(a, 0), A),
+    "reciprocal": (np.reciprocal, P),
+}
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -52,14 +62,21 @@ def test_sigmoid_is_finite_for_huge_inputs():
     close(tg.sigmoid(T([-1e4, 0.0, 1e4])), [0.0, 0.5, 1.0])
 
 
-@pytest.mark.parametrize("shapes", [((3,), ()), ((2, 1, 3), (2, 5, 3)), ((2, 1), (5, 2, 3))],
-                         ids=str)  # fmt: skip
+@pytest.mark.parametrize(
+    "shapes", [((3,), ()), ((2, 1, 3), (2, 5, 3)), ((2, 1), (5, 2, 3))], ids=str
+)
 def test_binary_broadcast_values_and_gradients(shapes):
     a = rng.uniform(0.5, 2, shapes[0])
     b = rng.uniform(0.5, 2, shapes[1])
-    for f, ref in [(tg.add, np.add), (tg.sub, np.subtract), (tg.mul, np.multiply),
-                   (tg.div, np.divide), (tg.pow, np.power), (tg.maximum, np.maximum),
-                   (tg.minimum, np.minimum)]:  # fmt: skip
+    for f, ref in [
+        (tg.add, np.add),
+        (tg.sub, np.subtract),
+        (tg.mul, np.multiply),
+        (tg.div, np.divide),
+        (tg.pow, np.power),
+        (tg.maximum, np.maximum),
+        (tg.minimum, np.minimum),
+    ]:
         close(f(T(a), T(b)), ref(a, b))
         x, y = T(a, True), T(b, True)
         assert tg.gradcheck(f, (x, y))
@@ -207,10 +224,16 @@ def test_squeeze_on_a_non_one_dim_leaves_the_tensor_as_is():
 
 def test_shape_ops_gradcheck():
     x = T(rng.standard_normal((2, 3)), True)
-    for f in [lambda t: t.reshape(3, 2) * T(np.arange(6.0).reshape(3, 2)),
-              lambda t: t.T @ t, lambda t: t.unsqueeze(0).expand(4, 2, 3).sum(0) * t,
-              lambda t: t.repeat(2, 2), lambda t: tg.cat([t, t * 2], 1), lambda t: t.flip(1) * t,
-              lambda t: tg.stack([t, t.exp()]), lambda t: t.split(2, 1)[1]]:  # fmt: skip
+    for f in [
+        lambda t: t.reshape(3, 2) * T(np.arange(6.0).reshape(3, 2)),
+        lambda t: t.T @ t,
+        lambda t: t.unsqueeze(0).expand(4, 2, 3).sum(0) * t,
+        lambda t: t.repeat(2, 2),
+        lambda t: tg.cat([t, t * 2], 1),
+        lambda t: t.flip(1) * t,
+        lambda t: tg.stack([t, t.exp()]),
+        lambda t: t.split(2, 1)[1],
+    ]:
         assert tg.gradcheck(f, (x,))
 
 
@@ -229,10 +252,19 @@ def test_pad_modes_match_numpy():
 # ---------------------------------------------------------------- indexing
 @pytest.mark.parametrize(
     "key",
-    [1, -1, slice(1, None), (None, 0), (Ellipsis, 1), [0, 0, 2], ([0, 1], [3, 3]),
-     (slice(None), [1, 1, 0]), "mask"],
+    [
+        1,
+        -1,
+        slice(1, None),
+        (None, 0),
+        (Ellipsis, 1),
+        [0, 0, 2],
+        ([0, 1], [3, 3]),
+        (slice(None), [1, 1, 0]),
+        "mask",
+    ],
     ids=str,
-)  # fmt: skip
+)
 def test_getitem_values_and_scatter_gradient_match_numpy(key):
     x = T(A, True)
     k = x.detach() > 0 if key == "mask" else key
@@ -276,9 +308,17 @@ def test_gather_and_scatter_add():
 # ----------------------------------------------------------------- linalg
 @pytest.mark.parametrize(
     "sa, sb",
-    [((3,), (3,)), ((3,), (3, 2)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
-     ((2, 3), (5, 3, 4)), ((1, 2, 3), (4, 3, 2)), ((5, 2, 3), (3,))],
-)  # fmt: skip
+    [
+        ((3,), (3,)),
+        ((3,), (3, 2)),
+        ((2, 3), (3,)),
+        ((2, 3), (3, 4)),
+        ((5, 2, 3), (3, 4)),
+        ((2, 3), (5, 3, 4)),
+        ((1, 2, 3), (4, 3, 2)),
+        ((5, 2, 3), (3,)),
+    ],
+)
 def test_matmul_matches_numpy_and_gradchecks(sa, sb):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     close(T(a) @ T(b), a @ b)
@@ -292,10 +332,15 @@ def test_matmul_error_names_both_shapes():
 
 @pytest.mark.parametrize(
     "eq, shapes",
-    [("ij,jk->ik", [(2, 3), (3, 4)]), ("ii->i", [(3, 3)]), ("ii->", [(3, 3)]),
-     ("...ij,...jk->...ik", [(2, 2, 3), (2, 3, 4)]), ("i,j->ij", [(2,), (3,)]),
-     ("bii->b", [(2, 3, 3)])],
-)  # fmt: skip
+    [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("ii->i", [(3, 3)]),
+        ("ii->", [(3, 3)]),
+        ("...ij,...jk->...ik", [(2, 2, 3), (2, 3, 4)]),
+        ("i,j->ij", [(2,), (3,)]),
+        ("bii->b", [(2, 3, 3)]),
+    ],
+)
 def test_einsum_matches_numpy_and_gradchecks(eq, shapes):
     ops = [rng.standard_normal(s) for s in shapes]
     close(tg.einsum(eq, *[T(o) for o in ops]), np.einsum(eq, *ops))

@@ -127,12 +127,12 @@ def test_linalg_norms_as_numpy():
     rng = np.random.default_rng(0)
     a, v = rng.standard_normal((3, 4)), rng.standard_normal(5)
     np.testing.assert_allclose(tg.linalg.vector_norm(tg.tensor(v)).item(), np.linalg.norm(v))
-    np.testing.assert_allclose(tg.linalg.vector_norm(tg.tensor(v), float("inf")).item(),
-                               np.abs(v).max())  # fmt: skip
+    np.testing.assert_allclose(
+        tg.linalg.vector_norm(tg.tensor(v), float("inf")).item(), np.abs(v).max()
+    )
     np.testing.assert_allclose(tg.linalg.norm(tg.tensor(a)).item(), np.linalg.norm(a))
     np.testing.assert_allclose(tg.linalg.matrix_norm(tg.tensor(a)).item(), np.linalg.norm(a, "fro"))
-    np.testing.assert_allclose(tg.linalg.norm(tg.tensor(a), 1, dim=1).numpy(),
-                               np.abs(a).sum(1))  # fmt: skip
+    np.testing.assert_allclose(tg.linalg.norm(tg.tensor(a), 1, dim=1).numpy(), np.abs(a).sum(1))
     x = tg.tensor(v, requires_grad=True)
     tg.linalg.vector_norm(x).backward()
     np.testing.assert_allclose(x.grad.numpy(), v / np.linalg.norm(v))

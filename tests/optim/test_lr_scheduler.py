@@ -113,9 +113,12 @@ def test_scheduler_matches_torch_over_30_steps(name, kw):
     torch = pytest.importorskip("torch")
     opt = _opt(groups=True)
     th_opt = torch.optim.SGD(
-        [{"params": [torch.zeros(2, requires_grad=True)]},
-         {"params": [torch.zeros(3, requires_grad=True)], "lr": 0.025}], lr=0.1
-    )  # fmt: skip
+        [
+            {"params": [torch.zeros(2, requires_grad=True)]},
+            {"params": [torch.zeros(3, requires_grad=True)], "lr": 0.025},
+        ],
+        lr=0.1,
+    )
     ours = getattr(S, name)(opt, **kw)
     theirs = getattr(torch.optim.lr_scheduler, name)(th_opt, **kw)
     for step in range(30):
@@ -129,9 +132,12 @@ def test_scheduler_matches_torch_over_30_steps(name, kw):
 @pytest.mark.torch
 @pytest.mark.parametrize(
     "kw",
-    [dict(), dict(mode="max", factor=0.5, patience=2, cooldown=2),
-     dict(threshold=0.05, threshold_mode="abs", patience=1, min_lr=[0.01, 0.02])],
-)  # fmt: skip
+    [
+        dict(),
+        dict(mode="max", factor=0.5, patience=2, cooldown=2),
+        dict(threshold=0.05, threshold_mode="abs", patience=1, min_lr=[0.01, 0.02]),
+    ],
+)
 def test_reduce_on_plateau_matches_torch(kw):
     torch = pytest.importorskip("torch")
     opt = _opt(groups=True)
@@ -140,8 +146,8 @@ def test_reduce_on_plateau_matches_torch(kw):
     )
     ours = S.ReduceLROnPlateau(opt, **kw)
     theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(th_opt, **kw)
-    metrics = [1.0, 0.9, 0.95, 0.96, 0.97, 0.89, 0.99, 1.0, 1.0, 1.2, 1.3, 0.5, 0.6, 0.7,
-               0.8, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99]  # fmt: skip
+    metrics = [1.0, 0.9, 0.95, 0.96, 0.97, 0.89, 0.99, 1.0, 1.0, 1.2, 1.3, 0.5, 0.6, 0.7]
+    metrics += [0.8, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98, 0.99]
     for m in metrics:
         ours.step(m)
         theirs.step(m)

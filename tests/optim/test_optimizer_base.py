@@ -19,8 +19,10 @@ IDS = [c.__name__ for c, _ in ALL]
 
 
 def _params(dtype=tg.float32):
-    return [tg.randn(3, 2, dtype=dtype, requires_grad=True), tg.randn(2, dtype=dtype,
-            requires_grad=True)]  # fmt: skip
+    return [
+        tg.randn(3, 2, dtype=dtype, requires_grad=True),
+        tg.randn(2, dtype=dtype, requires_grad=True),
+    ]
 
 
 def _loss(params):
@@ -131,11 +133,15 @@ def test_non_leaf_parameter_is_an_error():
 
 @pytest.mark.parametrize(
     "cls,kw,msg",
-    [(optim.SGD, dict(lr=-1), "learning rate"), (optim.SGD, dict(nesterov=True), "Nesterov"),
-     (optim.Adam, dict(betas=(1.0, 0.9)), "beta parameter at index 0"),
-     (optim.RMSprop, dict(alpha=-0.1), "alpha"), (optim.Adagrad, dict(eps=-1), "epsilon"),
-     (optim.EMAMomentum, dict(beta=1.0), "beta")],
-)  # fmt: skip
+    [
+        (optim.SGD, dict(lr=-1), "learning rate"),
+        (optim.SGD, dict(nesterov=True), "Nesterov"),
+        (optim.Adam, dict(betas=(1.0, 0.9)), "beta parameter at index 0"),
+        (optim.RMSprop, dict(alpha=-0.1), "alpha"),
+        (optim.Adagrad, dict(eps=-1), "epsilon"),
+        (optim.EMAMomentum, dict(beta=1.0), "beta"),
+    ],
+)
 def test_invalid_hyperparameters_are_rejected(cls, kw, msg):
     with pytest.raises(ValueError, match=msg):
         cls(_params(), **kw)

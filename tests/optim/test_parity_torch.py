@@ -90,9 +90,14 @@ def test_optimizer_matches_torch_in_float64(name, kwargs):
 
 @pytest.mark.parametrize(
     "name,kwargs",
-    [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)), ("RMSprop", dict()),
-     ("Adagrad", dict(lr=0.1)), ("AdamW", dict(lr=0.01))],
-)  # fmt: skip
+    [
+        ("SGD", dict(lr=0.1, momentum=0.9)),
+        ("Adam", dict(lr=0.01)),
+        ("RMSprop", dict()),
+        ("Adagrad", dict(lr=0.1)),
+        ("AdamW", dict(lr=0.01)),
+    ],
+)
 def test_parameter_groups_with_their_own_lr_match_torch(name, kwargs):
     groups = [{"idx": [0, 2], "opts": {}}, {"idx": [1], "opts": {"lr": 0.003}}]
     _run_both(name, kwargs, groups=groups)

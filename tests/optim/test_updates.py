@@ -153,8 +153,9 @@ def test_adamw_default_weight_decay_is_one_percent():
 def test_rmsprop_formula(centered, momentum):
     theta, grads = _problem()
     lr, alpha, eps = 0.01, 0.9, 1e-8
-    got = _run(optim.RMSprop, theta, grads, lr=lr, alpha=alpha, momentum=momentum,
-               centered=centered)  # fmt: skip
+    got = _run(
+        optim.RMSprop, theta, grads, lr=lr, alpha=alpha, momentum=momentum, centered=centered
+    )
     v, gbar, buf = (np.zeros_like(theta) for _ in range(3))
     for g, after in zip(grads, got):
         v = alpha * v + (1 - alpha) * g**2
@@ -171,8 +172,9 @@ def test_rmsprop_formula(centered, momentum):
 def test_adagrad_formula_with_lr_decay_and_initial_accumulator():
     theta, grads = _problem()
     lr, decay, s0, eps = 0.1, 0.05, 0.2, 1e-10
-    got = _run(optim.Adagrad, theta, grads, lr=lr, lr_decay=decay,
-               initial_accumulator_value=s0, eps=eps)  # fmt: skip
+    got = _run(
+        optim.Adagrad, theta, grads, lr=lr, lr_decay=decay, initial_accumulator_value=s0, eps=eps
+    )
     s = np.full_like(theta, s0)
     for t, (g, after) in enumerate(zip(grads, got), start=1):
         s = s + g**2

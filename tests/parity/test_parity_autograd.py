@@ -199,27 +199,25 @@ def _scalar2(L, x, y):
     return (x**2).sum() * y.sum() + (y**3).sum()
 
 
+def _af(L):
+    return L.autograd.functional
+
+
 FUNCTIONAL = {
-    "jacobian_single": lambda L, x, y: L.autograd.functional.jacobian(lambda a: _f1(L, a), x),
-    "jacobian_tuple": lambda L, x, y: L.autograd.functional.jacobian(lambda a, b: _f2(L, a, b),
-                                                                     (x, y)),
-    "jacobian_scalar": lambda L, x, y: L.autograd.functional.jacobian(lambda a: _scalar1(L, a), x),
-    "hessian_single": lambda L, x, y: L.autograd.functional.hessian(lambda a: _scalar1(L, a), x),
-    "hessian_tuple": lambda L, x, y: L.autograd.functional.hessian(lambda a, b: _scalar2(L, a, b),
-                                                                   (x, y)),
-    "vjp_single": lambda L, x, y: L.autograd.functional.vjp(lambda a: _f1(L, a), x, y),
-    "vjp_tuple": lambda L, x, y: L.autograd.functional.vjp(lambda a, b: _f2(L, a, b), (x, y),
-                                                           (x, y)),
-    "jvp_single": lambda L, x, y: L.autograd.functional.jvp(lambda a: _f1(L, a), x, y),
-    "jvp_tuple": lambda L, x, y: L.autograd.functional.jvp(lambda a, b: _f2(L, a, b), (x, y),
-                                                           (x, y)),
-    "hvp_single": lambda L, x, y: L.autograd.functional.hvp(lambda a: _scalar1(L, a), x, y),
-    "hvp_tuple": lambda L, x, y: L.autograd.functional.hvp(lambda a, b: _scalar2(L, a, b),
-                                                           (x, y), (y, x)),
-    "vhp_single": lambda L, x, y: L.autograd.functional.vhp(lambda a: _scalar1(L, a), x, y),
-    "vhp_tuple": lambda L, x, y: L.autograd.functional.vhp(lambda a, b: _scalar2(L, a, b),
-                                                           (x, y), (y, x)),
-}  # fmt: skip
+    "jacobian_single": lambda L, x, y: _af(L).jacobian(lambda a: _f1(L, a), x),
+    "jacobian_tuple": lambda L, x, y: _af(L).jacobian(lambda a, b: _f2(L, a, b), (x, y)),
+    "jacobian_scalar": lambda L, x, y: _af(L).jacobian(lambda a: _scalar1(L, a), x),
+    "hessian_single": lambda L, x, y: _af(L).hessian(lambda a: _scalar1(L, a), x),
+    "hessian_tuple": lambda L, x, y: _af(L).hessian(lambda a, b: _scalar2(L, a, b), (x, y)),
+    "vjp_single": lambda L, x, y: _af(L).vjp(lambda a: _f1(L, a), x, y),
+    "vjp_tuple": lambda L, x, y: _af(L).vjp(lambda a, b: _f2(L, a, b), (x, y), (x, y)),
+    "jvp_single": lambda L, x, y: _af(L).jvp(lambda a: _f1(L, a), x, y),
+    "jvp_tuple": lambda L, x, y: _af(L).jvp(lambda a, b: _f2(L, a, b), (x, y), (x, y)),
+    "hvp_single": lambda L, x, y: _af(L).hvp(lambda a: _scalar1(L, a), x, y),
+    "hvp_tuple": lambda L, x, y: _af(L).hvp(lambda a, b: _scalar2(L, a, b), (x, y), (y, x)),
+    "vhp_single": lambda L, x, y: _af(L).vhp(lambda a: _scalar1(L, a), x, y),
+    "vhp_tuple": lambda L, x, y: _af(L).vhp(lambda a, b: _scalar2(L, a, b), (x, y), (y, x)),
+}
 
 
 def _structure(out):
@@ -284,8 +282,10 @@ def test_function_needs_input_grad_matches_torch():
             @staticmethod
             def backward(ctx, g):
                 a, b = ctx.saved_tensors
-                return (g * b if ctx.needs_input_grad[0] else None,
-                        g * a if ctx.needs_input_grad[1] else None)  # fmt: skip
+                return (
+                    g * b if ctx.needs_input_grad[0] else None,
+                    g * a if ctx.needs_input_grad[1] else None,
+                )
 
         return Mul
 
@@ -344,8 +344,16 @@ def test_detach_and_requires_grad_flags_match_torch():
         d = x.detach()
         c = x.clone()
         n = L.tensor(V)
-        return (d.requires_grad, d.is_leaf, c.requires_grad, c.is_leaf, n.requires_grad,
-                (n * x).requires_grad, (n * 2).requires_grad, x.requires_grad_(True).is_leaf)  # fmt: skip
+        return (
+            d.requires_grad,
+            d.is_leaf,
+            c.requires_grad,
+            c.is_leaf,
+            n.requires_grad,
+            (n * x).requires_grad,
+            (n * 2).requires_grad,
+            x.requires_grad_(True).is_leaf,
+        )
 
     assert run(tg, tg.tensor(V, requires_grad=True)) == run(
         torch, torch.tensor(V, requires_grad=True)

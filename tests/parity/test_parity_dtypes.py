@@ -17,11 +17,23 @@ def _name(d):
 
 @pytest.mark.parametrize(
     "data",
-    [1.5, 2, True, [1.0, 2.0], [1, 2], [True, False], [[1, 2], [3, 4]], [1, 2.5],
-     np.array([1, 2], dtype=np.int32), np.array([1.0], dtype=np.float64),
-     np.array([1.0], dtype=np.float32), np.array([1, 0], dtype=np.uint8), np.float64(2.0)],
+    [
+        1.5,
+        2,
+        True,
+        [1.0, 2.0],
+        [1, 2],
+        [True, False],
+        [[1, 2], [3, 4]],
+        [1, 2.5],
+        np.array([1, 2], dtype=np.int32),
+        np.array([1.0], dtype=np.float64),
+        np.array([1.0], dtype=np.float32),
+        np.array([1, 0], dtype=np.uint8),
+        np.float64(2.0),
+    ],
     ids=repr,
-)  # fmt: skip
+)
 def test_tensor_factory_dtype_matches_torch(data):
     assert _name(tg.tensor(data).dtype) == _name(torch.tensor(data).dtype)
     assert tg.tensor(data).shape == tuple(torch.tensor(data).shape)
@@ -29,14 +41,28 @@ def test_tensor_factory_dtype_matches_torch(data):
 
 @pytest.mark.parametrize(
     "make",
-    [lambda L: L.zeros(2, 3), lambda L: L.ones((2,)), lambda L: L.full((2,), 3),
-     lambda L: L.full((2,), 3.0), lambda L: L.full((2,), True), lambda L: L.eye(3),
-     lambda L: L.eye(2, 3), lambda L: L.arange(5), lambda L: L.arange(0, 1, 0.25),
-     lambda L: L.arange(1.0, 4.0), lambda L: L.linspace(0, 1, 5), lambda L: L.rand(2, 2),
-     lambda L: L.randn(3), lambda L: L.randint(0, 5, (3,)), lambda L: L.empty(2),
-     lambda L: L.zeros_like(L.ones(2, dtype=L.float64)), lambda L: L.ones_like(L.arange(3)),
-     lambda L: L.zeros(2, dtype=L.int32), lambda L: L.arange(3, dtype=L.float64)],
-)  # fmt: skip
+    [
+        lambda L: L.zeros(2, 3),
+        lambda L: L.ones((2,)),
+        lambda L: L.full((2,), 3),
+        lambda L: L.full((2,), 3.0),
+        lambda L: L.full((2,), True),
+        lambda L: L.eye(3),
+        lambda L: L.eye(2, 3),
+        lambda L: L.arange(5),
+        lambda L: L.arange(0, 1, 0.25),
+        lambda L: L.arange(1.0, 4.0),
+        lambda L: L.linspace(0, 1, 5),
+        lambda L: L.rand(2, 2),
+        lambda L: L.randn(3),
+        lambda L: L.randint(0, 5, (3,)),
+        lambda L: L.empty(2),
+        lambda L: L.zeros_like(L.ones(2, dtype=L.float64)),
+        lambda L: L.ones_like(L.arange(3)),
+        lambda L: L.zeros(2, dtype=L.int32),
+        lambda L: L.arange(3, dtype=L.float64),
+    ],
+)
 def test_factory_dtype_and_shape_match_torch(make):
     a, b = make(torch), make(tg)
     assert _name(b.dtype) == _name(a.dtype)
@@ -44,8 +70,12 @@ def test_factory_dtype_and_shape_match_torch(make):
 
 
 def test_factory_values_match_torch():
-    for make in [lambda L: L.arange(0, 1, 0.25), lambda L: L.linspace(-1, 1, 7),
-                 lambda L: L.eye(2, 3), lambda L: L.full((2, 2), 7)]:  # fmt: skip
+    for make in [
+        lambda L: L.arange(0, 1, 0.25),
+        lambda L: L.linspace(-1, 1, 7),
+        lambda L: L.eye(2, 3),
+        lambda L: L.full((2, 2), 7),
+    ]:
         np.testing.assert_allclose(make(tg).numpy(), make(torch).numpy(), atol=1e-7)
 
 
@@ -54,9 +84,15 @@ def test_set_default_dtype_matches_torch():
     try:
         torch.set_default_dtype(torch.float64)
         tg.set_default_dtype(tg.float64)
-        for make in [lambda L: L.tensor(1.0), lambda L: L.zeros(2), lambda L: L.arange(0.0, 1.0),
-                     lambda L: L.tensor([1, 2]) * 0.5, lambda L: L.tensor([1, 2]) / 2,
-                     lambda L: L.rand(2), lambda L: L.tensor(2, dtype=L.float32) + 1.5]:  # fmt: skip
+        for make in [
+            lambda L: L.tensor(1.0),
+            lambda L: L.zeros(2),
+            lambda L: L.arange(0.0, 1.0),
+            lambda L: L.tensor([1, 2]) * 0.5,
+            lambda L: L.tensor([1, 2]) / 2,
+            lambda L: L.rand(2),
+            lambda L: L.tensor(2, dtype=L.float32) + 1.5,
+        ]:
             assert _name(make(tg).dtype) == _name(make(torch).dtype)
     finally:
         torch.set_default_dtype(old_t)
@@ -155,11 +191,22 @@ def test_repr_matches_torch():
     inf, summarized long tensors, suffixes wrapped at 80 columns."""
     rng = np.random.default_rng(1)
     cases = [
-        [1.5, 2.75], [1.0, 2.0], [1e-5, 1.0], [123456789.0, 1.0], [0.1234567, -22.5],
-        [float("nan"), 1.5, float("inf")], [[1.25, -3.5], [100.0, 2.0]], 3.25, [0.0, 0.0],
-        [-0.0, 1.5], [float("nan"), 1.0, 2.0], rng.standard_normal(2000),
-        rng.standard_normal((40, 50)), rng.standard_normal((3, 4, 5)), rng.standard_normal(9),
-    ]  # fmt: skip
+        [1.5, 2.75],
+        [1.0, 2.0],
+        [1e-5, 1.0],
+        [123456789.0, 1.0],
+        [0.1234567, -22.5],
+        [float("nan"), 1.5, float("inf")],
+        [[1.25, -3.5], [100.0, 2.0]],
+        3.25,
+        [0.0, 0.0],
+        [-0.0, 1.5],
+        [float("nan"), 1.0, 2.0],
+        rng.standard_normal(2000),
+        rng.standard_normal((40, 50)),
+        rng.standard_normal((3, 4, 5)),
+        rng.standard_normal(9),
+    ]
     for values in cases:
         for dtype in ("float32", "float64"):
             a = np.asarray(values, dtype=dtype)

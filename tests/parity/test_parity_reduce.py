@@ -63,16 +63,21 @@ def test_elementwise_max_form_matches_torch():
 
 @pytest.mark.parametrize("dim", [None, 0, 1])
 def test_prod_matches_torch_with_and_without_zeros(dim):
-    for x in [rng.uniform(0.5, 2, (3, 4)), np.array([[1.0, 0.0, 2.0, 3.0], [0.0, 0.0, 1.0, 2.0],
-                                                     [1.5, 2.0, 3.0, -1.0]])]:  # fmt: skip
+    for x in [
+        rng.uniform(0.5, 2, (3, 4)),
+        np.array([[1.0, 0.0, 2.0, 3.0], [0.0, 0.0, 1.0, 2.0], [1.5, 2.0, 3.0, -1.0]]),
+    ]:
         check(lambda L, x: x.prod() if dim is None else x.prod(dim), x, rtol=1e-9)
         check(lambda L, x: x.prod() if dim is None else x.prod(dim, keepdim=True), x, rtol=1e-9)
 
 
 def test_argmax_argmin_match_torch():
     x = np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0]])
-    check(lambda L, x: (x.argmax(), x.argmin(), x.argmax(1), x.argmin(0), x.argmax(1, keepdim=True)),
-          x, grad=False)  # fmt: skip
+    check(
+        lambda L, x: (x.argmax(), x.argmin(), x.argmax(1), x.argmin(0), x.argmax(1, keepdim=True)),
+        x,
+        grad=False,
+    )
 
 
 def test_zero_dim_reductions_match_torch():

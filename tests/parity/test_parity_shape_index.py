@@ -150,11 +150,17 @@ def test_index_select_and_masked_fill_match_torch():
 
 @pytest.mark.parametrize(
     "fn, exc",
-    [(lambda L, x: x[5], IndexError), (lambda L, x: x[:, [0, 9]], IndexError),
-     (lambda L, x: x.sum(4), IndexError), (lambda L, x: L.cat([x, x[:, :, :2]], 1), RuntimeError),
-     (lambda L, x: L.stack([x, x[0]]), RuntimeError), (lambda L, x: x.permute(0, 1), RuntimeError),
-     (lambda L, x: x > x[0, :2], RuntimeError), (lambda L, x: x.item(), RuntimeError)],
-)  # fmt: skip
+    [
+        (lambda L, x: x[5], IndexError),
+        (lambda L, x: x[:, [0, 9]], IndexError),
+        (lambda L, x: x.sum(4), IndexError),
+        (lambda L, x: L.cat([x, x[:, :, :2]], 1), RuntimeError),
+        (lambda L, x: L.stack([x, x[0]]), RuntimeError),
+        (lambda L, x: x.permute(0, 1), RuntimeError),
+        (lambda L, x: x > x[0, :2], RuntimeError),
+        (lambda L, x: x.item(), RuntimeError),
+    ],
+)
 def test_errors_have_torch_exception_types(fn, exc):
     err = check_raises(fn, X)
     assert isinstance(err, exc)
@@ -227,6 +233,9 @@ def test_scatter_and_index_add_match_torch():
     index = np.array([[0, 1], [3, 2], [2, 0]])
     check(lambda L, x, i, s: L.scatter(x, 1, i, s) ** 2, a, index, src)
     check(lambda L, x, i: L.scatter(x, 1, i, value=2.5) ** 2, a, index)
-    check(lambda L, x, s: L.index_add(x, 0, L.tensor([2, 0, 2]), s, alpha=2.0) ** 2, a,
-          rng.standard_normal((3, 4)))  # fmt: skip
+    check(
+        lambda L, x, s: L.index_add(x, 0, L.tensor([2, 0, 2]), s, alpha=2.0) ** 2,
+        a,
+        rng.standard_normal((3, 4)),
+    )
     check(lambda L, x, s: x.index_add(1, L.tensor([1, 3]), s) ** 2, a, src)

@@ -63,8 +63,12 @@ def test_early_stopping_min_delta_counts_small_gains_as_no_improvement():
 
 def test_early_stopping_mode_max_for_accuracy():
     model = nn.Linear(1, 1)
-    _drive(EarlyStopping("val_accuracy", patience=1, mode="max"), [0.5, 0.9, 0.8],
-           monitor="val_accuracy", model=model)  # fmt: skip
+    _drive(
+        EarlyStopping("val_accuracy", patience=1, mode="max"),
+        [0.5, 0.9, 0.8],
+        monitor="val_accuracy",
+        model=model,
+    )
     assert model.weight.item() == 2.0
 
 
@@ -87,8 +91,9 @@ def test_termination_small_improvement_over_a_window_stops():
 
 def test_termination_needs_enough_epochs_before_judging_improvement():
     values = [10, 10, 10, 10, 10, 10]
-    _, ran = _drive(TerminationCriteria(min_improvement=0.1, window=1, min_epochs=4), values,
-                    "loss")  # fmt: skip
+    _, ran = _drive(
+        TerminationCriteria(min_improvement=0.1, window=1, min_epochs=4), values, "loss"
+    )
     assert ran == 4
 
 
@@ -126,9 +131,15 @@ def test_gradient_stats_match_the_slide_moving_averages():
                 grads[name].append(p.grad.numpy().copy())
 
     beta = 0.9
-    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1),
-                  DataLoader(TensorDataset(x, y), 4), epochs=2, progress=False,
-                  callbacks=[Grab(), GradientStats(beta=beta)])  # fmt: skip
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        DataLoader(TensorDataset(x, y), 4),
+        epochs=2,
+        progress=False,
+        callbacks=[Grab(), GradientStats(beta=beta)],
+    )
     for name, gs in grads.items():
         m = np.zeros_like(gs[0])
         s = np.zeros_like(gs[0])
@@ -148,8 +159,14 @@ def test_gradient_stats_count_dead_relu_gradients_as_zero():
     with tg.no_grad():
         model[0].bias.fill_(-100.0)  # every hidden unit dead
     x, y = tg.randn(8, 2), tg.randn(8, 1)
-    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01),
-                  DataLoader(TensorDataset(x, y), 8), epochs=1, progress=False)  # fmt: skip
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.01),
+        DataLoader(TensorDataset(x, y), 8),
+        epochs=1,
+        progress=False,
+    )
     assert history.grad_stats["0.weight"]["zero_frac"] == [1.0]
     assert history.grad_stats["2.bias"]["zero_frac"] == [0.0]
 
@@ -158,10 +175,16 @@ def test_fit_records_gradient_stats_by_default_and_not_when_off():
     x, y = tg.randn(8, 2), tg.randn(8, 1)
     loader = DataLoader(TensorDataset(x, y), 4)
     model = nn.Linear(2, 1)
-    on = fit(model, nn.MSELoss(), optim.SGD(model.parameters()), loader, epochs=1,
-             progress=False)  # fmt: skip
-    off = fit(model, nn.MSELoss(), optim.SGD(model.parameters()), loader, epochs=1,
-              progress=False, grad_stats=False)  # fmt: skip
+    on = fit(model, nn.MSELoss(), optim.SGD(model.parameters()), loader, epochs=1, progress=False)
+    off = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters()),
+        loader,
+        epochs=1,
+        progress=False,
+        grad_stats=False,
+    )
     assert set(on.grad_stats) == {"weight", "bias"} and off.grad_stats == {}
 
 
@@ -170,8 +193,15 @@ def test_lr_scheduler_callback_steps_once_per_epoch():
     model = nn.Linear(2, 1)
     opt = optim.SGD(model.parameters(), lr=1.0)
     sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
-    history = fit(model, nn.MSELoss(), opt, DataLoader(TensorDataset(x, y), 2), epochs=3,
-                  progress=False, callbacks=[LearningRateScheduler(sched)])  # fmt: skip
+    history = fit(
+        model,
+        nn.MSELoss(),
+        opt,
+        DataLoader(TensorDataset(x, y), 2),
+        epochs=3,
+        progress=False,
+        callbacks=[LearningRateScheduler(sched)],
+    )
     assert history.lr == [[1.0], [0.5], [0.25]]
 
 
@@ -180,7 +210,14 @@ def test_lr_scheduler_callback_feeds_the_loss_to_reduce_on_plateau():
     model = nn.Linear(2, 1)
     opt = optim.SGD(model.parameters(), lr=1e-7)  # too small for the loss to improve
     sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5, eps=0.0)
-    history = fit(model, nn.MSELoss(), opt, DataLoader(TensorDataset(x, y), 8), epochs=3,
-                  progress=False, callbacks=[LearningRateScheduler(sched)])  # fmt: skip
+    history = fit(
+        model,
+        nn.MSELoss(),
+        opt,
+        DataLoader(TensorDataset(x, y), 8),
+        epochs=3,
+        progress=False,
+        callbacks=[LearningRateScheduler(sched)],
+    )
     assert [lr for (lr,) in history.lr] == pytest.approx([1e-7, 1e-7, 5e-8])
     assert sched.best == pytest.approx(history["loss"][0])

@@ -28,8 +28,15 @@ def test_mlp_with_adam_learns_the_spiral_to_99_percent(loaders):
     model = nn.MLP([2, 64, 64, 2])
     opt = optim.Adam(model.parameters(), lr=0.01)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=80)
-    history = fit(model, nn.CrossEntropyLoss(), opt, train_loader, epochs=80, progress=False,
-                  callbacks=[LearningRateScheduler(sched)])  # fmt: skip
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        opt,
+        train_loader,
+        epochs=80,
+        progress=False,
+        callbacks=[LearningRateScheduler(sched)],
+    )
     full = DataLoader(train_loader.dataset, batch_size=600)
     assert evaluate(model, nn.CrossEntropyLoss(), full)["accuracy"] >= 0.99
     assert history["accuracy"][-1] >= 0.99
@@ -38,13 +45,21 @@ def test_mlp_with_adam_learns_the_spiral_to_99_percent(loaders):
 
 def test_early_stopping_returns_the_model_with_the_best_validation_loss(loaders):
     tg.manual_seed(0)
-    train_loader, val_loader = loaders(n=300, noise=0.25, seed=1, batch_size=16,
-                                              val_fraction=0.5)  # fmt: skip
+    train_loader, val_loader = loaders(n=300, noise=0.25, seed=1, batch_size=16, val_fraction=0.5)
     model = nn.MLP([2, 128, 128, 2])
     opt = optim.Adam(model.parameters(), lr=0.01)
     stopper = EarlyStopping(patience=5, restore_best=True)
-    history = fit(model, nn.CrossEntropyLoss(), opt, train_loader, val_loader, epochs=200,
-                  callbacks=[stopper], progress=False, grad_stats=False)  # fmt: skip
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        opt,
+        train_loader,
+        val_loader,
+        epochs=200,
+        callbacks=[stopper],
+        progress=False,
+        grad_stats=False,
+    )
     val = history["val_loss"]
     best = min(val)
     assert history.stop_reason.startswith("early stopping")
@@ -57,10 +72,16 @@ def test_early_stopping_returns_the_model_with_the_best_validation_loss(loaders)
 
 def test_history_records_losses_metrics_lr_and_times(tiny):
     model, train_loader, val_loader = tiny
-    opt = optim.SGD([{"params": [model[0].weight]}, {"params": [model[0].bias, model[2].weight,
-                     model[2].bias], "lr": 0.05}], lr=0.1)  # fmt: skip
-    history = fit(model, nn.CrossEntropyLoss(), opt, train_loader, val_loader, epochs=3,
-                  progress=False)  # fmt: skip
+    opt = optim.SGD(
+        [
+            {"params": [model[0].weight]},
+            {"params": [model[0].bias, model[2].weight, model[2].bias], "lr": 0.05},
+        ],
+        lr=0.1,
+    )
+    history = fit(
+        model, nn.CrossEntropyLoss(), opt, train_loader, val_loader, epochs=3, progress=False
+    )
     assert history.epochs == [1, 2, 3] and len(history) == 3
     assert set(history.metrics) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(0 <= a <= 1 for a in history["val_accuracy"])
@@ -75,16 +96,23 @@ def test_train_loss_is_the_batch_size_weighted_mean(tiny):
     opt = optim.SGD(model.parameters(), lr=0.0)  # nothing changes: losses are comparable
     history = fit(model, nn.CrossEntropyLoss(), opt, train_loader, epochs=1, progress=False)
     full = DataLoader(train_loader.dataset, batch_size=len(train_loader.dataset))
-    assert history["loss"][0] == pytest.approx(evaluate(model, nn.CrossEntropyLoss(),
-                                                        full)["loss"], rel=1e-5)  # fmt: skip
+    assert history["loss"][0] == pytest.approx(
+        evaluate(model, nn.CrossEntropyLoss(), full)["loss"], rel=1e-5
+    )
 
 
 def test_regression_targets_get_no_accuracy_by_default():
     x = tg.randn(32, 3)
     y = x.sum(1, keepdim=True)
     model = nn.Linear(3, 1)
-    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1),
-                  DataLoader(TensorDataset(x, y), 8), epochs=5, progress=False)  # fmt: skip
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        DataLoader(TensorDataset(x, y), 8),
+        epochs=5,
+        progress=False,
+    )
     assert set(history.metrics) == {"loss"}
     assert history["loss"][-1] < history["loss"][0]
 
@@ -95,17 +123,31 @@ def test_custom_metric_functions_are_recorded_by_name(tiny):
     def max_logit(output, target):
         return float(output.data.max())
 
-    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
-                  train_loader, val_loader, epochs=1, progress=False,
-                  metrics=["accuracy", max_logit])  # fmt: skip
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        train_loader,
+        val_loader,
+        epochs=1,
+        progress=False,
+        metrics=["accuracy", max_logit],
+    )
     assert {"max_logit", "val_max_logit", "accuracy"} <= set(history.metrics)
 
 
 def test_unknown_metric_name_is_an_error(tiny):
     model, train_loader, _ = tiny
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
-        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters()), train_loader, epochs=1,
-            progress=False, metrics=["f1"])  # fmt: skip
+        fit(
+            model,
+            nn.CrossEntropyLoss(),
+            optim.SGD(model.parameters()),
+            train_loader,
+            epochs=1,
+            progress=False,
+            metrics=["f1"],
+        )
 
 
 def test_accuracy_of_class_scores_and_of_binary_logits():
@@ -131,8 +173,15 @@ def test_a_callback_can_stop_training(tiny):
             if state.epoch == 2:
                 state.stop("enough")
 
-    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters()), train_loader,
-                  epochs=10, callbacks=[StopAtTwo()], progress=False)  # fmt: skip
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters()),
+        train_loader,
+        epochs=10,
+        callbacks=[StopAtTwo()],
+        progress=False,
+    )
     assert history.epochs == [1, 2] and history.stop_reason == "enough"
 
 
@@ -156,11 +205,26 @@ def test_callback_hooks_run_in_order(tiny):
         def on_train_end(self, state):
             calls.append("train_end")
 
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters()), train_loader, epochs=2,
-        callbacks=[Log()], progress=False)  # fmt: skip
+    fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters()),
+        train_loader,
+        epochs=2,
+        callbacks=[Log()],
+        progress=False,
+    )
     per_epoch = ["batch"] * len(train_loader)
-    assert calls == ["train_begin", "epoch_begin 1", *per_epoch, "epoch_end 1", "epoch_begin 2",
-                     *per_epoch, "epoch_end 2", "train_end"]  # fmt: skip
+    assert calls == [
+        "train_begin",
+        "epoch_begin 1",
+        *per_epoch,
+        "epoch_end 1",
+        "epoch_begin 2",
+        *per_epoch,
+        "epoch_end 2",
+        "train_end",
+    ]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery differs on Windows")
@@ -175,9 +239,16 @@ def test_ctrl_c_stops_after_the_current_batch_and_returns_the_history(tiny):
                 os.kill(os.getpid(), signal.SIGINT)
 
     stopper = EarlyStopping(patience=100)
-    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
-                  train_loader, val_loader, epochs=5, callbacks=[CtrlC(), stopper],
-                  progress=False)  # fmt: skip
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        train_loader,
+        val_loader,
+        epochs=5,
+        callbacks=[CtrlC(), stopper],
+        progress=False,
+    )
     assert history.interrupted and history.stop_reason == "interrupted"
     assert batches[-1] == (2, 1)  # the batch that was running finished, no more
     assert history.epochs == [1]  # the half epoch is not recorded
@@ -193,8 +264,15 @@ def test_keyboard_interrupt_raised_inside_fit_is_handled_the_same_way(tiny):
             if state.epoch == 2:
                 raise KeyboardInterrupt
 
-    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters()), train_loader,
-                  epochs=5, callbacks=[Raise()], progress=False)  # fmt: skip
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters()),
+        train_loader,
+        epochs=5,
+        callbacks=[Raise()],
+        progress=False,
+    )
     assert history.interrupted and history.epochs == [1, 2]
 
 
@@ -224,8 +302,10 @@ def test_progress_bar_shows_loss_on_a_terminal(tiny, monkeypatch):
 def test_importing_tapegrad_train_does_not_import_tqdm_or_matplotlib():
     import subprocess
 
-    code = ("import sys, tapegrad, tapegrad.train, tapegrad.optim, tapegrad.serialization; "
-            "print('tqdm' in sys.modules, 'matplotlib' in sys.modules)")  # fmt: skip
+    code = (
+        "import sys, tapegrad, tapegrad.train, tapegrad.optim, tapegrad.serialization; "
+        "print('tqdm' in sys.modules, 'matplotlib' in sys.modules)"
+    )
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.split() == ["False", "False"], out.stderr
@@ -233,7 +313,13 @@ def test_importing_tapegrad_train_does_not_import_tqdm_or_matplotlib():
 
 def test_zero_epochs_returns_an_empty_history(tiny):
     model, train_loader, _ = tiny
-    history = fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters()), train_loader,
-                  epochs=0, progress=False)  # fmt: skip
+    history = fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optim.SGD(model.parameters()),
+        train_loader,
+        epochs=0,
+        progress=False,
+    )
     assert len(history) == 0 and history.best_epoch is None
     assert math.isnan(evaluate(model, nn.CrossEntropyLoss(), [])["loss"])

@@ -14,8 +14,12 @@ def _history():
     h.append(1, {"loss": 1.0, "val_loss": 1.5}, [0.1], 0.5)
     h.append(2, {"loss": 0.5, "val_loss": 1.2}, [0.1], 0.4)
     h.append(3, {"loss": 0.2, "val_loss": math.inf}, [0.05], 0.4)
-    h.grad_stats["0.weight"] = {"norm": [1.0, 0.5, math.nan], "zero_frac": [0, 0, 0.1],
-                                "mean": [0.1, 0.0, 0.0], "var": [1.0, 0.5, 0.2]}  # fmt: skip
+    h.grad_stats["0.weight"] = {
+        "norm": [1.0, 0.5, math.nan],
+        "zero_frac": [0, 0, 0.1],
+        "mean": [0.1, 0.0, 0.0],
+        "var": [1.0, 0.5, 0.2],
+    }
     return h
 
 

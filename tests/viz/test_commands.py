@@ -86,8 +86,10 @@ def test_help_has_examples(capsys):
 def test_module_entry_point_runs():
     proc = subprocess.run(
         [sys.executable, "-m", "tapegrad.viz.commands", "graph", "x*z", "--at", "x=2", "z=3"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0 and "dy/dz = 2" in proc.stdout
 
 

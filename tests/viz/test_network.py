@@ -80,8 +80,8 @@ def test_tensor_graph_for_larger_networks_matches_scalar_graph(lecture):
 def test_network_svg_and_side_by_side(tmp_path, lecture):
     model, x, t = lecture
     root, ns = svg_root(network.draw_network(model))
-    circles = [g for g in root.iter(f"{ns}g") if g.get("class") == "node" and g.find(f"{ns}ellipse")
-               is not None]  # fmt: skip
+    nodes = [g for g in root.iter(f"{ns}g") if g.get("class") == "node"]
+    circles = [g for g in nodes if g.find(f"{ns}ellipse") is not None]
     assert len(circles) == 7
     path = network.draw_network(model, path=tmp_path / "side.svg", side_by_side=True, x=x, target=t)
     root, ns = svg_root(path.read_bytes())
