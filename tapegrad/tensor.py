@@ -38,8 +38,9 @@ class Tensor(metaclass=_TensorType):
     ``grad`` is a ``Tensor`` or ``None``; ``grad_fn`` the ``Node`` that
     produced it (``None`` for leaves); ``name`` an optional label that diagrams
     and explanations use.  The array itself is internal (``_array``: a NumPy
-    array, or a NumPy scalar for the 0-d result of an op, which NumPy computes
-    on several times faster); ``.data`` and ``.numpy()`` are the public ways
+    array, or a NumPy scalar for a 0-d tensor, which NumPy computes on
+    several times faster, until its memory is shared or written: see
+    ``storage``); ``.data`` and ``.numpy()`` are the public ways
     to it, as in PyTorch.  Every tensor is made by ``new_tensor``.  The
     attributes most tensors never set (``grad``, ``name``, hooks) are class
     defaults until they are; other attributes may be set, as in PyTorch.
@@ -56,7 +57,8 @@ class Tensor(metaclass=_TensorType):
                    device=None):  # fmt: skip
         """``tg.Tensor(data)``: a new leaf holding a copy of ``data`` (as ``tg.tensor``)."""
         check_device(device, "tensor")
-        t = new_tensor(_to_array(data, dtype), cls=cls)
+        arr = _to_array(data, dtype)
+        t = new_tensor(arr[()] if not arr.ndim else arr, cls=cls)  # (0-d: a NumPy scalar)
         if name is not None:
             t.name = name
         if requires_grad:

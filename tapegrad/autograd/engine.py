@@ -85,10 +85,10 @@ def run_backward(outputs, seeds, retain_graph=None, create_graph=False, targets=
         GradMode.enabled = previous
 
 
-def make_seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
+def make_seed(out: Tensor, grad, what: str, shared: bool = False):
     """The gradient that starts a backward pass at ``out``: ``grad`` checked
     against ``out``'s shape, or ones for a one-element output (with
-    ``shared``, an immutable one: a NumPy scalar for a 0-d output, else a
+    ``shared``, an immutable array: a NumPy scalar for a 0-d output, else a
     cached read-only array, which ``.grad`` stores copies of)."""
     arr = out._array
     if grad is None:
@@ -100,9 +100,7 @@ def make_seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
             )
         if not shared:
             return new_tensor(B.xp.ones(arr.shape, dtype=arr.dtype))
-        if not arr.ndim:
-            return new_tensor(arr.dtype.type(1))
-        return new_tensor(B.ONE[arr.dtype].reshape(arr.shape))
+        return arr.dtype.type(1) if not arr.ndim else B.ONE[arr.dtype].reshape(arr.shape)
     if not isinstance(grad, Tensor):
         grad = Tensor(grad, dtype=out.dtype)
     elif grad.dtype != out.dtype:  # (as PyTorch: converted, once)
@@ -116,9 +114,9 @@ def make_seed(out: Tensor, grad, what: str, shared: bool = False) -> Tensor:
 
 
 def _seeded(outputs, seeds):
-    """The gradients waiting at the start, by node (or leaf); the nodes of
-    the outputs; the ids of the arrays the caller handed in (never stored as
-    a ``.grad`` as they are)."""
+    """The gradients waiting at the start (tensors or arrays), by node (or
+    leaf); the nodes of the outputs; the ids of the arrays of the tensors
+    the caller handed in (never stored as a ``.grad`` as they are)."""
     grads: dict = {}
     roots = []
     handed = set()
@@ -130,7 +128,8 @@ def _seeded(outputs, seeds):
                 "nothing to differentiate (did you compute it under no_grad, or from "
                 "tensors without requires_grad=True?)"
             )
-        handed.add(id(g._array))
+        if isinstance(g, Tensor):
+            handed.add(id(g._array))
         key = out.grad_fn
         if key is None:
             key = out
@@ -152,9 +151,12 @@ def _sweep(grads: dict, roots: list, plan: _Plan) -> None:
     arrays, propagate, release, capture = plan.arrays, plan.propagate, plan.release, plan.capture
     pop, get = grads.pop, grads.get
     heap: list = []
-    for root in dict.fromkeys(roots):
-        heappush(heap, (-root.seq, root))
-    node = heappop(heap)[1]
+    if len(roots) > 1:
+        for root in dict.fromkeys(roots):
+            heappush(heap, (-root.seq, root))
+        node = heappop(heap)[1]
+    else:
+        node = roots[0]
     g = pop(node)
     while True:
         if node.inputs is None:

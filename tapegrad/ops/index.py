@@ -104,7 +104,7 @@ def getitem(input, key) -> Tensor:
 
 # ----------------------------------------------------------------- setitem
 def _index_put_fwd(a, v, key):
-    out = a.copy()
+    out = xp.array(a)  # (a copy, and an array even of a NumPy scalar)
     try:
         out[key] = v
     except (ValueError, IndexError) as e:
@@ -199,7 +199,7 @@ def _scatter_target(a, index, src, dim, op: str):
             f"{op}: input, index and src need the same number of dims, got shapes "
             f"{a.shape}, {index.shape} and {src.shape}"
         )
-    return a.copy(), _full_index(index, dim), src[tuple(slice(0, n) for n in index.shape)]
+    return xp.array(a), _full_index(index, dim), src[tuple(slice(0, n) for n in index.shape)]
 
 
 def _scatter_add_fwd(a, index, src, dim):

@@ -549,12 +549,13 @@ def scalar_operand(x, dtype):
     array of the dtype PyTorch gives the number there, cached (NumPy converts
     a Python number anew on every op, which costs as much as a small op).
     Cached constants are read-only, so one can never be changed in place;
-    zeros are not cached (``0.0 == -0.0``), nor NaN."""
+    only those of ``dtype`` itself are cached (the others depend on the
+    default dtype); zeros are not (``0.0 == -0.0``), nor NaN."""
     key = (x.__class__, x, dtype)
     arr = _CONSTANTS.get(key)
     if arr is None:
         arr = _asarray(x).astype(dtypes.scalar_dtype_for(x, dtype))  # (ints wrap, as in PyTorch)
-        if x and x == x and len(_CONSTANTS) < _MAX_CONSTANTS:
+        if x and x == x and arr.dtype == dtype and len(_CONSTANTS) < _MAX_CONSTANTS:
             arr.flags.writeable = False
             _CONSTANTS[key] = arr
     return arr
