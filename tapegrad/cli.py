@@ -3,7 +3,8 @@
 Subcommands ``train``, ``evaluate`` and ``predict`` (the work is done in
 ``tapegrad.run``), plus ``graph`` and ``draw-network`` from
 ``tapegrad.viz.commands``.  :func:`main` returns the exit status: 0 done,
-2 bad input (one line on stderr, nothing written), 130 interrupted by Ctrl-C.
+2 bad input (one line on stderr, nothing written), 130 interrupted by Ctrl-C
+(the codes are defined in ``tapegrad.run.exits``).
 Heavy modules (the network code, matplotlib, tqdm) are imported only by the
 subcommand that needs them, so ``tapegrad --help`` answers at once.
 """
@@ -14,6 +15,7 @@ import argparse
 import sys
 
 from tapegrad.run import config as C
+from tapegrad.run.exits import EXIT_OK, EXIT_USAGE
 
 TRAIN_EXAMPLES = """examples:
   tapegrad train                                  # MLP 64-256-10 on the bundled digits
@@ -56,7 +58,7 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line: ``prog: error: message``."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _option_type(name: str):
@@ -213,10 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2)
-        return exc.code if isinstance(exc.code, int) else 0
-    if not hasattr(args, "func"):
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    if not hasattr(args, "func"):  # no subcommand given
         parser.print_help(sys.stderr)
-        return 2
+        return EXIT_USAGE
     return args.func(args)
 
 

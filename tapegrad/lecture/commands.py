@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tapegrad.run.exits import error as _err
+
 EXAMPLES = """examples:
   tapegrad lecture list
   tapegrad lecture worked-example
@@ -232,11 +234,6 @@ def add_commands(subparsers) -> None:
     p.add_argument("--out", metavar="DIR", help="write the pictures (PNG) into DIR")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.set_defaults(func=run_lecture)
-
-
-def _err(msg: str) -> int:
-    print(f"tapegrad: error: {msg}", file=sys.stderr)
-    return 2
 
 
 def run_lecture(args: argparse.Namespace) -> int:

@@ -1,6 +1,15 @@
 """The main job: train a network from a configuration and write a run folder.
 
-``tapegrad.run.config`` holds the options, ``tapegrad.run.job`` runs them,
-``tapegrad.run.plots`` and ``tapegrad.run.report`` draw and print the results.
+One module per part of the work:
+
+- ``config``: the options of ``tapegrad train``, their defaults and checks.
+- ``build``: the data, model, optimiser and loss a configuration asks for.
+- ``job``: ``tapegrad train`` itself: fit, then write the run folder.
+- ``saved``: the saved model file, and ``tapegrad evaluate`` / ``predict``.
+- ``metrics``: test loss and accuracy, and the contents of ``metrics.json``.
+- ``plots`` and ``report``: the pictures and the printed tables.
+- ``files`` and ``images``: atomic file writes, and reading an input image.
+- ``exits``: the command's exit statuses and its one-line error message.
+
 Nothing here imports matplotlib or tqdm until a plot or a progress bar is made.
 """

@@ -2,8 +2,9 @@
 
 matplotlib is imported only inside these functions, with the non-interactive
 Agg backend, so importing tapegrad never pulls it in and plotting works
-without a display.  Both functions take plain lists (the job converts the
-training history), write the PNG atomically and return its path.
+without a display.  :func:`plot_curves` and :func:`plot_gradients` take plain
+lists, write one PNG atomically and return its path; :func:`plot_run` turns a
+finished run's training history into both pictures.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 
 from tapegrad._plot import matplotlib_available, save_png
 from tapegrad._plot import pyplot as _pyplot
+from tapegrad.run.report import layer_sizes
 
-__all__ = ["matplotlib_available", "plot_curves", "plot_gradients"]
+__all__ = ["matplotlib_available", "plot_curves", "plot_gradients", "plot_run"]
 
 DPI = 100
 
@@ -95,3 +97,48 @@ def plot_gradients(
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, ncol=2 if len(names) > 6 else 1)
     return save_png(fig, path, DPI)
+
+
+def _title(prep) -> str:
+    """``"digits: MLP 64-256-10"``: the data set and the layer widths."""
+    cfg, info = prep.config, prep.info
+    return f"{cfg.dataset}: MLP {layer_sizes(info.features, cfg.hidden, info.classes)}"
+
+
+def _weight_norms(prep, history) -> dict[str, list[float]]:
+    """Per-epoch gradient norms of the weight matrices, as ``"layer k (name)"``.
+
+    Only parameters with two or more dimensions count, so the picture has
+    one line per layer rather than one per bias or normalisation scale.
+    """
+    dims = {name: p.ndim for name, p in prep.model.named_parameters()}
+    weights = [name for name in history.grad_stats if dims.get(name, 0) >= 2]
+    return {
+        f"layer {i + 1} ({name})": history.grad_stats[name]["norm"]
+        for i, name in enumerate(weights)
+    }
+
+
+def plot_run(folder: Path, prep, history) -> list[Path]:
+    """``curves.png`` and, when gradient norms were recorded, ``gradients.png``
+    of a run in ``folder``; returns the paths written (none without matplotlib
+    or epochs)."""
+    if not matplotlib_available() or not history.epochs:
+        return []
+    cfg, m, title = prep.config, history.metrics, _title(prep)
+    written = [
+        plot_curves(
+            folder / "curves.png",
+            m.get("loss", []),
+            m.get("val_loss"),
+            m.get("accuracy"),
+            m.get("val_accuracy"),
+            best_epoch=history.best_epoch,
+            title=f"{title}, {cfg.optimizer} lr {cfg.lr:g}",
+        )
+    ]
+    norms = _weight_norms(prep, history)
+    if norms:
+        title = f"{title}: gradient norm per layer (mean over each epoch)"
+        written.append(plot_gradients(folder / "gradients.png", history.epochs, norms, title=title))
+    return written

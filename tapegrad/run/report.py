@@ -1,7 +1,8 @@
 """What a run prints: the summary table, the confusion matrix, class probabilities.
 
 Pure formatting of numbers into text (no tensors, no files), so each piece is
-easy to test.
+easy to test.  :func:`format_summary` is the table ``tapegrad train`` prints
+at the end; the others serve ``evaluate`` and ``predict``.
 """
 
 from __future__ import annotations
@@ -13,13 +14,27 @@ __all__ = [
     "confusion_matrix",
     "format_confusion",
     "format_probabilities",
+    "format_summary",
     "format_table",
+    "layer_sizes",
 ]
 
+# A row of format_table that draws a rule instead of a key and a value.
+RULE = ("", "")
+
+# Fashion-MNIST's ten articles, in the order of their labels 0..9.
 FASHION_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 
 def class_names(dataset: str, classes: int) -> list[str]:
@@ -47,7 +62,7 @@ def confusion_matrix(y_true, y_pred, classes: int):
 
 
 def format_table(rows: list[tuple[str, str]], title: str = "") -> str:
-    """Two aligned columns in a box of ``-``; a row ``("", "")`` is a separator."""
+    """Two aligned columns in a box of ``-``; a row ``RULE`` (``("", "")``) is a separator."""
     width_key = max((len(k) for k, _ in rows), default=0)
     width_val = max((len(v) for _, v in rows), default=0)
     width = max(width_key + 3 + width_val, len(title))
@@ -56,9 +71,79 @@ def format_table(rows: list[tuple[str, str]], title: str = "") -> str:
     if title:
         lines += [title, rule]
     for key, value in rows:
-        lines.append(rule if (key, value) == ("", "") else f"{key:<{width_key}}   {value}")
+        lines.append(rule if (key, value) == RULE else f"{key:<{width_key}}   {value}")
     lines.append(rule)
     return "\n".join(lines)
+
+
+def layer_sizes(features: int, hidden, classes: int) -> str:
+    """``"64-256-10"``: the widths of a network's layers, input first."""
+    return "-".join(map(str, [features, *hidden, classes]))
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _loss(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _scores(metrics: dict, part: str) -> str:
+    """Loss and accuracy of ``part`` (``train``, ``val`` or ``test``) side by side."""
+    return f"{_loss(metrics[part + '_loss'])}   {_percent(metrics[part + '_accuracy'])}"
+
+
+def _model_text(config, info, parameters: int) -> str:
+    """``"MLP 64-256-10, relu, layer norm, dropout 0.3, 19,210 parameters"``."""
+    parts = [config.activation]
+    if config.norm != "none":
+        parts.append(f"{config.norm} norm")
+    if config.residual:
+        parts.append("residual")
+    if config.dropout:
+        parts.append(f"dropout {config.dropout:g}")
+    sizes = layer_sizes(info.features, config.hidden, info.classes)
+    return f"MLP {sizes}, {', '.join(parts)}, {parameters:,} parameters"
+
+
+def _optimizer_text(config) -> str:
+    """``"adam, lr 0.001, batch 64"``, plus weight decay and l2 when they are set."""
+    text = f"{config.optimizer}, lr {config.lr:g}, batch {config.batch_size}"
+    if config.weight_decay:
+        text += f", weight decay {config.weight_decay:g}"
+    if config.l2:
+        text += f", l2 {config.l2:g}"
+    return text
+
+
+def format_summary(config, info, metrics: dict, folder, files: list[str]) -> str:
+    """The table ``tapegrad train`` prints when it is done.
+
+    ``config``: the run's TrainConfig; ``info``: its data set's DatasetInfo;
+    ``metrics``: the contents of ``metrics.json``; ``files``: the names written
+    into ``folder``.
+    """
+    m = metrics
+    split = f"{m['train_size']}/{m['val_size']}/{m['test_size']} train/val/test"
+    epochs = f"{m['epochs_run']} run, best {m['best_epoch']}"
+    if m["interrupted"]:
+        epochs += " (interrupted)"
+    rows = [
+        ("data set", f"{config.dataset} ({split})"),
+        ("model", _model_text(config, info, m["parameters"])),
+        ("optimizer", _optimizer_text(config)),
+        ("epochs", epochs),
+        RULE,
+        ("train loss / accuracy", _scores(m, "train")),
+        ("val   loss / accuracy", _scores(m, "val")),
+        ("test  loss / accuracy", _scores(m, "test")),
+        RULE,
+        ("time", f"{m['seconds']:.1f} s"),
+        ("run folder", str(folder)),
+        ("files", ", ".join(files)),
+    ]
+    return format_table(rows, title="tapegrad train: summary")
 
 
 def format_confusion(matrix, labels: list[str]) -> str:

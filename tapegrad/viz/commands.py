@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tapegrad.run.exits import error as _err
+
 GRAPH_EXAMPLES = """examples:
   tapegrad graph "exp(x*z) + x*z/log(x) + sin(log(x))/(x*z)" --at x=2 z=3
   tapegrad graph "a = x*z; b = log(x); c = sin(b); d = exp(a); e = a/b; f = c/a; y = d + e + f" \\
@@ -87,11 +89,6 @@ def add_commands(subparsers) -> None:
         help="output file (.svg, .png, .pdf or .dot; default network.svg)",
     )
     n.set_defaults(func=run_draw_network)
-
-
-def _err(msg: str) -> int:
-    print(f"tapegrad: error: {msg}", file=sys.stderr)
-    return 2
 
 
 def run_graph(args) -> int:
