@@ -36,10 +36,20 @@ import itertools
 from tapegrad.utils.hooks import add_hook
 
 
-class GradMode:
-    """Whether ops record a graph (``tg.is_grad_enabled()``)."""
+class _GradMode:
+    """Whether ops record a graph (``tg.is_grad_enabled()``): ``GradMode.enabled``.
 
-    enabled = True
+    An object's attribute, not a class's: setting a class attribute changes
+    the class's version, and every place that reads it then loses Python's
+    cached lookup (measurably, for the two switches of each backward pass)."""
+
+    __slots__ = ("enabled",)
+
+    def __init__(self):
+        self.enabled = True
+
+
+GradMode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
