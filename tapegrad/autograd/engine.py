@@ -26,6 +26,8 @@ from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode, Node
 from tapegrad.tensor import Tensor, change, last_change, new_tensor
 
+_ndarray = B.ndarray
+
 
 class GraphFreedError(RuntimeError):
     """A backward pass reached nodes whose saved values were released."""
@@ -410,10 +412,10 @@ def _store_grad(t: Tensor, g, plan: _Plan) -> None:
         t.grad = g
         return
     arr = g._array if g.__class__ is Tensor else g
-    if arr.__class__ is B.ndarray and (arr.base is not None or id(arr) in plan.handed
-                                       or not arr.flags.writeable):  # fmt: skip
-        arr = arr.copy()
-    plan.handed.add(id(arr))
+    if arr.__class__ is _ndarray:  # (a NumPy scalar is immutable: kept as it is)
+        if arr.base is not None or id(arr) in plan.handed or not arr.flags.writeable:
+            arr = arr.copy()
+        plan.handed.add(id(arr))
     t.grad = new_tensor(arr)
 
 

@@ -315,47 +315,8 @@ def _vjp_adapter(prim: Primitive):
             return _conformed(prim, list(grads), node.inputs)
 
         return vjp
-    if prim.elementwise and prim.arity == 1:
-        (vjp_a,) = vjps
-
-        def vjp1(node, g, needs, arrays):
-            if not (arrays and on_arrays):
-                return (vjp_a(_tensor_of(g), output_tensor(node), node.inputs[0]),)
-            if g.__class__ is Tensor:
-                g = g._array
-            a, out = node.inputs[0]._array, node.ans
-            if g.__class__ is not _ndarray:  # 0-d: all on NumPy scalars (several times faster)
-                a, out = a[()], (None if out is None else out[()])
-            return (vjp_a(g, out, a),)
-
-        return vjp1
-    if prim.elementwise and prim.arity == 2:
-        vjp_a, vjp_b = vjps
-
-        def vjp2(node, g, needs, arrays):
-            a, b = node.inputs
-            if arrays and on_arrays:
-                out, a, b = node.ans, a._array, b._array
-                if g.__class__ is Tensor:
-                    g = g._array
-                if g.__class__ is not _ndarray:  # 0-d: all on NumPy scalars
-                    a, b, out = a[()], b[()], (None if out is None else out[()])
-            else:
-                out, g = output_tensor(node), _tensor_of(g)
-            if needs is None:
-                needs = node.parents
-            ga = gb = None
-            if needs[0] is not None:
-                ga = vjp_a(g, out, a, b)
-                if ga.shape != a.shape:
-                    ga = sum_to_shape(ga, a.shape)
-            if needs[1] is not None:
-                gb = vjp_b(g, out, a, b)
-                if gb.shape != b.shape:
-                    gb = sum_to_shape(gb, b.shape)
-            return ga, gb
-
-        return vjp2
+    if prim.elementwise and prim.arity <= 2:
+        return (_unary_vjp if prim.arity == 1 else _binary_vjp)(prim)
 
     def vjp(node, g, needs, arrays):
         inputs, out, g, params = _operands(node, g, arrays and on_arrays)
@@ -367,6 +328,62 @@ def _vjp_adapter(prim: Primitive):
         return _conformed(prim, grads, node.inputs)
 
     return vjp
+
+
+def _unary_vjp(prim: Primitive):
+    """The adapter of an elementwise entry of one input (see ``_vjp_adapter``)."""
+    (vjp_a,) = prim.vjps
+    on_arrays = prim.arrays
+
+    def vjp1(node, g, needs, arrays):
+        if not (arrays and on_arrays):
+            return (vjp_a(_tensor_of(g), output_tensor(node), node.inputs[0]),)
+        a, out = node.inputs[0]._array, node.ans
+        if g.__class__ is not _ndarray:
+            if g.__class__ is Tensor:
+                g = g._array
+            if g.__class__ is not _ndarray and a.__class__ is _ndarray:
+                a = a[()]  # 0-d: all on NumPy scalars (several times faster than 0-d arrays)
+        return (vjp_a(g, out, a),)
+
+    return vjp1
+
+
+def _binary_vjp(prim: Primitive):
+    """The adapter of an elementwise entry of two inputs (see ``_vjp_adapter``):
+    each result summed back to its input's shape where the forward broadcast."""
+    vjp_a, vjp_b = prim.vjps
+    on_arrays = prim.arrays
+
+    def vjp2(node, g, needs, arrays):
+        a, b = node.inputs
+        if needs is None:
+            needs = node.parents
+        if arrays and on_arrays:
+            a, b, out = a._array, b._array, node.ans
+            if g.__class__ is Tensor:
+                g = g._array
+            if g.__class__ is not _ndarray:  # 0-d: on NumPy scalars, nothing broadcast
+                if a.__class__ is _ndarray:
+                    a = a[()]
+                if b.__class__ is _ndarray:
+                    b = b[()]
+                return (None if needs[0] is None else vjp_a(g, out, a, b),
+                        None if needs[1] is None else vjp_b(g, out, a, b))  # fmt: skip
+        else:
+            out, g = output_tensor(node), _tensor_of(g)
+        ga = gb = None
+        if needs[0] is not None:
+            ga = vjp_a(g, out, a, b)
+            if ga.shape != a.shape:
+                ga = sum_to_shape(ga, a.shape)
+        if needs[1] is not None:
+            gb = vjp_b(g, out, a, b)
+            if gb.shape != b.shape:
+                gb = sum_to_shape(gb, b.shape)
+        return ga, gb
+
+    return vjp2
 
 
 def _operands(node: Node, g, arrays: bool):
