@@ -285,10 +285,9 @@ LINEAR = defprim(
 def linear(input, weight, bias=None) -> Tensor:
     """``input @ weight.T + bias``: ``input (..., in)``, ``weight (out, in)``,
     ``bias (out,)``; one node with one vjp (no transposed copies)."""
-    x, w = as_tensor_arg(input), as_tensor_arg(weight)
-    if bias is None:
-        return LINEAR.apply(*cast_common(x, w))
-    b = as_tensor_arg(bias)
-    if x._array.dtype is w._array.dtype is b._array.dtype:  # (the common case, at once)
-        return LINEAR.apply(x, w, b)
-    return LINEAR.apply(*cast_common(x, w, b))
+    args = (input, weight) if bias is None else (input, weight, bias)
+    dtype = input._array.dtype if isinstance(input, Tensor) else None
+    for a in args:
+        if not isinstance(a, Tensor) or a._array.dtype is not dtype:  # convert, promote
+            return LINEAR.apply(*cast_common(*map(as_tensor_arg, args)))
+    return LINEAR.apply(*args)

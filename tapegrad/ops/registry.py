@@ -220,29 +220,17 @@ def _applier(prim: Primitive, convert=None):
             raise forward_error(prim, inputs, err) from None
         if not tensors:
             return out
-        return new_tensor(out, prim, inputs, _parents(inputs), params)
+        if GradMode.enabled:
+            for t in inputs:
+                if t.requires_grad:  # record: one edge per input (None: no gradient there)
+                    edges = [(u.grad_fn or u) if u.requires_grad else None for u in inputs]
+                    return new_tensor(out, prim, inputs, tuple(edges), params)
+        return new_tensor(out, prim, inputs)
 
     return apply
 
 
 _array_of = operator.attrgetter("_array")
-
-
-def _parents(inputs):
-    """One edge per input (its node, the input itself for a leaf, ``None``
-    where no gradient flows), or ``None`` when nothing is to be recorded
-    (grad mode off, or no input requires grad)."""
-    if not GradMode.enabled:
-        return None
-    recording = False
-    edges = []
-    for t in inputs:
-        if t.requires_grad:
-            recording = True
-            edges.append(t.grad_fn or t)
-        else:
-            edges.append(None)
-    return tuple(edges) if recording else None
 
 
 def _unary_applier(prim: Primitive, convert):
@@ -310,7 +298,7 @@ def _vjp_adapter(prim: Primitive):
 
         def vjp(node, g, needs, arrays):
             inputs, out, g, params = _operands(node, g, arrays and on_arrays)
-            flags = _flags(node.parents if needs is None else needs)
+            flags = tuple([e is not None for e in (node.parents if needs is None else needs)])
             grads = vjp_all(g, out, *inputs, needs=flags, **params)
             return _conformed(prim, list(grads), node.inputs)
 
@@ -401,15 +389,6 @@ def _operands(node: Node, g, arrays: bool):
     return node.inputs, output_tensor(node), _tensor_of(g), params
 
 
-def _flags(edges) -> tuple:
-    """``needs`` for a ``vjp_all``: whether each input needs a gradient."""
-    if len(edges) == 2:
-        return (edges[0] is not None, edges[1] is not None)
-    if len(edges) == 3:
-        return (edges[0] is not None, edges[1] is not None, edges[2] is not None)
-    return tuple([e is not None for e in edges])
-
-
 def _tensor_of(g) -> Tensor:
     """A gradient as a tensor (vjps on arrays pass on arrays and NumPy scalars)."""
     return g if isinstance(g, Tensor) else new_tensor(g)
@@ -417,12 +396,12 @@ def _tensor_of(g) -> Tensor:
 
 def _conformed(prim: Primitive, grads: list, inputs) -> list:
     """The gradients in their inputs' dtypes; a wrong shape is a bug in the vjp."""
-    for i in range(len(grads)):
-        gi = grads[i]
+    i = -1
+    for gi, x in zip(grads, inputs):
+        i += 1
         if gi is None:
             continue
-        x = inputs[i]._array
-        arr = gi._array if gi.__class__ is Tensor else gi
+        arr, x = (gi._array if gi.__class__ is Tensor else gi), x._array
         if arr.shape != x.shape:
             raise RuntimeError(
                 f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
@@ -431,50 +410,6 @@ def _conformed(prim: Primitive, grads: list, inputs) -> list:
         if arr.dtype != x.dtype:
             grads[i] = gi.astype(x.dtype) if gi is arr else to_dtype(gi, x.dtype)
     return grads
-
-
-def _operands(node: Node, g, arrays: bool):
-    """A node's inputs, output, incoming gradient and params, as arrays or as
-    tensors.  On tensors, what the entry ``saves_aux`` is computed again
-    from the inputs, recorded (a second derivative flows through it)."""
-    if arrays:
-        g = g._array if g.__class__ is Tensor else g
-        return tuple(map(_array_of, node.inputs)), node.ans, g, node.params
-    params = node.params
-    saves_aux = node.prim.saves_aux
-    if saves_aux is not None:
-        params = {k: v for k, v in params.items() if k != "aux"}
-        params["aux"] = saves_aux(*node.inputs, **params)
-    return node.inputs, output_tensor(node), _tensor_of(g), params
-
-
-def _flags(edges) -> tuple:
-    """``needs`` for a ``vjp_all``: whether each input needs a gradient."""
-    if len(edges) == 2:
-        return (edges[0] is not None, edges[1] is not None)
-    if len(edges) == 3:
-        return (edges[0] is not None, edges[1] is not None, edges[2] is not None)
-    return tuple([e is not None for e in edges])
-
-
-def _tensor_of(g) -> Tensor:
-    """A gradient as a tensor (vjps on arrays pass on arrays and NumPy scalars)."""
-    return g if isinstance(g, Tensor) else new_tensor(g)
-
-
-def _conformed(prim: Primitive, grads, inputs):
-    """The gradients in their inputs' dtypes; a wrong shape is a bug in the vjp."""
-    for i, (gi, x) in enumerate(zip(grads, inputs)):
-        if gi is None:
-            continue
-        if gi.shape != x.shape:
-            raise RuntimeError(
-                f"internal error: the vjp of `{prim.name}` returned a gradient of shape "
-                f"{tuple(gi.shape)} for input {i} of shape {tuple(x.shape)}"
-            )
-        if gi.dtype != x.dtype:
-            grads[i] = gi.astype(x.dtype) if gi.__class__ is not Tensor else to_dtype(gi, x.dtype)
-    return tuple(grads)
 
 
 def output_tensor(node: Node):
