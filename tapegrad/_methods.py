@@ -16,7 +16,7 @@ from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.engine import backward as _engine_backward
 from tapegrad.autograd.graph import GradMode, no_grad
-from tapegrad.device import check_device, is_device
+from tapegrad.device import check_device, to_arguments
 from tapegrad.ops import activations as A
 from tapegrad.ops import compare as C
 from tapegrad.ops import elementwise as E
@@ -32,28 +32,6 @@ xp = B.xp
 
 
 # --------------------------------------------------------------- conversions
-def to_arguments(args, kwargs, what: str):
-    """The dtype asked for by ``.to(...)`` arguments (PyTorch's forms:
-    ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` for its
-    dtype, ``to(device=..., dtype=...)``), or ``None``; a device other than
-    the CPU is refused (``tapegrad.device.check_device``)."""
-    unknown = set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"}
-    if unknown:
-        raise TypeError(f"{what}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
-    dtype = kwargs.get("dtype")
-    check_device(kwargs.get("device"), what)
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif a is None:
-            continue
-        elif is_device(a):
-            check_device(a, what)
-        else:
-            dtype = a
-    return None if dtype is None else dtypes.as_dtype(dtype)
-
-
 def to(self: Tensor, *args, **kwargs) -> Tensor:
     """``x.to(dtype)``, ``x.to(device)``, ``x.to(device, dtype)``,
     ``x.to(other)`` (its dtype), ``copy=True`` for a new tensor even when
@@ -367,60 +345,136 @@ def _mod(self, other):
 
 _METHODS = {
     # composites and ops without an entry of their own
-    "lerp": E.lerp, "isclose": C.isclose, "tile": S.tile,
-    "repeat_interleave": S.repeat_interleave, "diag": S.diag, "roll": S.roll,
-    "sort": O.sort, "argsort": O.argsort, "topk": O.topk, "square": E.square,
-    "where": _where_method, "eq": C.eq, "ne": C.ne, "lt": C.lt, "le": C.le, "gt": C.gt,
-    "ge": C.ge, "logical_not": C.logical_not, "logical_and": C.logical_and,
-    "logical_or": C.logical_or, "logical_xor": C.logical_xor, "isnan": C.isnan,
-    "isinf": C.isinf, "isfinite": C.isfinite, "allclose": C.allclose, "equal": C.equal,
-    "std": R.std, "max": R.max, "min": R.min, "argmax": R.argmax, "argmin": R.argmin,
-    "any": R.any, "all": R.all, "count_nonzero": R.count_nonzero,
-    "flatten": S.flatten, "unflatten": S.unflatten, "transpose": S.transpose,
-    "swapaxes": S.transpose, "unsqueeze": S.unsqueeze, "squeeze": S.squeeze,
-    "expand": S.expand, "expand_as": S.expand_as, "view_as": _view_as,
-    "reshape_as": _view_as, "split": S.split, "chunk": S.chunk, "narrow": S.narrow,
-    "unbind": S.unbind, "select": S.select, "t": S.t, "movedim": S.movedim,
-    "sum_to_size": S.sum_to_size, "index_put": _index_put_method,
-    "bernoulli": _bernoulli_method, "index_select": I.index_select, "index_add": I.index_add,
-    "masked_fill": I.masked_fill, "take_along_dim": I.take_along_dim, "nonzero": I.nonzero,
-    "mm": L.mm, "bmm": L.bmm, "mv": L.mv, "addcmul": _addcmul, "addcdiv": _addcdiv,
+    "lerp": E.lerp,
+    "isclose": C.isclose,
+    "tile": S.tile,
+    "repeat_interleave": S.repeat_interleave,
+    "diag": S.diag,
+    "roll": S.roll,
+    "sort": O.sort,
+    "argsort": O.argsort,
+    "topk": O.topk,
+    "square": E.square,
+    "where": _where_method,
+    "eq": C.eq,
+    "ne": C.ne,
+    "lt": C.lt,
+    "le": C.le,
+    "gt": C.gt,
+    "ge": C.ge,
+    "logical_not": C.logical_not,
+    "logical_and": C.logical_and,
+    "logical_or": C.logical_or,
+    "logical_xor": C.logical_xor,
+    "isnan": C.isnan,
+    "isinf": C.isinf,
+    "isfinite": C.isfinite,
+    "allclose": C.allclose,
+    "equal": C.equal,
+    "std": R.std,
+    "max": R.max,
+    "min": R.min,
+    "argmax": R.argmax,
+    "argmin": R.argmin,
+    "any": R.any,
+    "all": R.all,
+    "count_nonzero": R.count_nonzero,
+    "flatten": S.flatten,
+    "unflatten": S.unflatten,
+    "transpose": S.transpose,
+    "swapaxes": S.transpose,
+    "unsqueeze": S.unsqueeze,
+    "squeeze": S.squeeze,
+    "expand": S.expand,
+    "expand_as": S.expand_as,
+    "view_as": _view_as,
+    "reshape_as": _view_as,
+    "split": S.split,
+    "chunk": S.chunk,
+    "narrow": S.narrow,
+    "unbind": S.unbind,
+    "select": S.select,
+    "t": S.t,
+    "movedim": S.movedim,
+    "sum_to_size": S.sum_to_size,
+    "index_put": _index_put_method,
+    "bernoulli": _bernoulli_method,
+    "index_select": I.index_select,
+    "index_add": I.index_add,
+    "masked_fill": I.masked_fill,
+    "take_along_dim": I.take_along_dim,
+    "nonzero": I.nonzero,
+    "mm": L.mm,
+    "bmm": L.bmm,
+    "mv": L.mv,
+    "addcmul": _addcmul,
+    "addcdiv": _addcdiv,
     "softplus": A.softplus,
     # conversion
-    "to": to, "float": _caster(dtypes.float32), "double": _caster(dtypes.float64),
-    "half": _caster(dtypes.float16), "long": _caster(dtypes.int64),
-    "int": _caster(dtypes.int32), "bool": _caster(dtypes.bool), "contiguous": contiguous,
-    "type_as": type_as, "cpu": lambda self: self, "cuda": _cuda,
-    "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
-    "new_full": _new("full"), "new_tensor": _new("tensor"),
+    "to": to,
+    "float": _caster(dtypes.float32),
+    "double": _caster(dtypes.float64),
+    "half": _caster(dtypes.float16),
+    "long": _caster(dtypes.int64),
+    "int": _caster(dtypes.int32),
+    "bool": _caster(dtypes.bool),
+    "contiguous": contiguous,
+    "type_as": type_as,
+    "cpu": lambda self: self,
+    "cuda": _cuda,
+    "new_zeros": _new("zeros"),
+    "new_ones": _new("ones"),
+    "new_empty": _new("empty"),
+    "new_full": _new("full"),
+    "new_tensor": _new("tensor"),
     # in-place
     "add_": _arithmetic_(E.ADD, "add_", scaled=True),
     "sub_": _arithmetic_(E.SUB, "sub_", scaled=True),
-    "mul_": _arithmetic_(E.MUL, "mul_"), "div_": _arithmetic_(E.DIV, "div_"),
-    "__iadd__": _arithmetic_(E.ADD, "__iadd__"), "__isub__": _arithmetic_(E.SUB, "__isub__"),
+    "mul_": _arithmetic_(E.MUL, "mul_"),
+    "div_": _arithmetic_(E.DIV, "div_"),
+    "__iadd__": _arithmetic_(E.ADD, "__iadd__"),
+    "__isub__": _arithmetic_(E.SUB, "__isub__"),
     "__imul__": _arithmetic_(E.MUL, "__imul__"),
     "__itruediv__": _arithmetic_(E.DIV, "__itruediv__"),
-    "pow_": _inplace_method(E.pow, "pow_"), "clamp_": _inplace_method(E.clamp, "clamp_"),
-    "fill_": _inplace_method(_fill, "fill_"), "zero_": _inplace_method(_zero, "zero_"),
-    "copy_": _inplace_method(_copy, "copy_"), "neg_": _inplace_method(E.neg, "neg_"),
-    "exp_": _inplace_method(E.exp, "exp_"), "relu_": _inplace_method(E.relu, "relu_"),
-    "sqrt_": _inplace_method(E.sqrt, "sqrt_"), "lerp_": _inplace_method(E.lerp, "lerp_"),
+    "pow_": _inplace_method(E.pow, "pow_"),
+    "clamp_": _inplace_method(E.clamp, "clamp_"),
+    "fill_": _inplace_method(_fill, "fill_"),
+    "zero_": _inplace_method(_zero, "zero_"),
+    "copy_": _inplace_method(_copy, "copy_"),
+    "neg_": _inplace_method(E.neg, "neg_"),
+    "exp_": _inplace_method(E.exp, "exp_"),
+    "relu_": _inplace_method(E.relu, "relu_"),
+    "sqrt_": _inplace_method(E.sqrt, "sqrt_"),
+    "lerp_": _inplace_method(E.lerp, "lerp_"),
     "addcmul_": _inplace_method(_addcmul, "addcmul_"),
     "addcdiv_": _inplace_method(_addcdiv, "addcdiv_"),
     "masked_fill_": _inplace_method(I.masked_fill, "masked_fill_"),
     "scatter_": _inplace_method(I.scatter, "scatter_"),
     "scatter_add_": _inplace_method(I.scatter_add, "scatter_add_"),
     "index_add_": _inplace_method(I.index_add, "index_add_"),
-    "uniform_": _random_(uniform_), "normal_": _random_(normal_),
-    "bernoulli_": _random_(bernoulli_), "__setitem__": _setitem,
+    "uniform_": _random_(uniform_),
+    "normal_": _random_(normal_),
+    "bernoulli_": _random_(bernoulli_),
+    "__setitem__": _setitem,
     # reflected and other operators
-    "__rsub__": _rsub, "__rtruediv__": _rdiv, "__rpow__": _rpow, "__rmatmul__": _rmatmul,
-    "__pos__": lambda self: self, "__eq__": C.eq, "__ne__": C.ne, "__lt__": C.lt,
-    "__le__": C.le, "__gt__": C.gt, "__ge__": C.ge,
-    "__and__": _bitwise(xp.bitwise_and, "__and__"), "__or__": _bitwise(xp.bitwise_or, "__or__"),
-    "__xor__": _bitwise(xp.bitwise_xor, "__xor__"), "__invert__": _invert,
-    "__floordiv__": _floordiv, "__mod__": _mod,
-}  # fmt: skip
+    "__rsub__": _rsub,
+    "__rtruediv__": _rdiv,
+    "__rpow__": _rpow,
+    "__rmatmul__": _rmatmul,
+    "__pos__": lambda self: self,
+    "__eq__": C.eq,
+    "__ne__": C.ne,
+    "__lt__": C.lt,
+    "__le__": C.le,
+    "__gt__": C.gt,
+    "__ge__": C.ge,
+    "__and__": _bitwise(xp.bitwise_and, "__and__"),
+    "__or__": _bitwise(xp.bitwise_or, "__or__"),
+    "__xor__": _bitwise(xp.bitwise_xor, "__xor__"),
+    "__invert__": _invert,
+    "__floordiv__": _floordiv,
+    "__mod__": _mod,
+}
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)

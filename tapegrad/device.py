@@ -10,6 +10,8 @@ fail on a machine without that device.
 
 from __future__ import annotations
 
+from tapegrad.dtypes import as_dtype
+
 # the device types PyTorch parses (``torch.device('foo')`` is an error)
 _TYPES = (
     "cpu",
@@ -131,3 +133,27 @@ class cuda:
     @staticmethod
     def manual_seed_all(seed: int) -> None:
         """Nothing to seed (as PyTorch without CUDA, silently)."""
+
+
+def to_arguments(args, kwargs, what: str):
+    """The dtype asked for by ``.to(...)`` arguments (PyTorch's forms:
+    ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` for its
+    dtype, ``to(device=..., dtype=...)``), or ``None``; a device other than
+    the CPU is refused (``tapegrad.device.check_device``)."""
+    from tapegrad.tensor import Tensor
+
+    unknown = set(kwargs) - {"dtype", "device", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise TypeError(f"{what}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+    dtype = kwargs.get("dtype")
+    check_device(kwargs.get("device"), what)
+    for a in args:
+        if isinstance(a, Tensor):  # (to(other): other's dtype)
+            dtype = a.dtype
+        elif a is None:
+            continue
+        elif is_device(a):
+            check_device(a, what)
+        else:
+            dtype = a
+    return None if dtype is None else as_dtype(dtype)

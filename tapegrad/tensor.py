@@ -53,8 +53,9 @@ class Tensor(metaclass=_TensorType):
     _hooks = None
 
     @classmethod
-    def _construct(cls, data, dtype=None, requires_grad: bool = False, name: str | None = None,
-                   device=None):  # fmt: skip
+    def _construct(
+        cls, data, dtype=None, requires_grad: bool = False, name: str | None = None, device=None
+    ):
         """``tg.Tensor(data)``: a new leaf holding a copy of ``data`` (as ``tg.tensor``)."""
         check_device(device, "tensor")
         arr = _to_array(data, dtype)
@@ -320,8 +321,15 @@ def _format_array(a) -> str:
 
         width = max((len(one(v)) for v in finite), default=0)
         formatter = {"float_kind": lambda v: one(v).rjust(width)}
-    text = host.array2string(a, separator=", ", prefix="tensor(", threshold=threshold,
-                             edgeitems=edge, max_line_width=80, formatter=formatter)  # fmt: skip
+    text = host.array2string(
+        a,
+        separator=", ",
+        prefix="tensor(",
+        threshold=threshold,
+        edgeitems=edge,
+        max_line_width=80,
+        formatter=formatter,
+    )
     return text.replace(", ..., ", ",  ..., ")  # PyTorch's ' ...' within a row
 
 
@@ -334,8 +342,9 @@ _blank = type.__call__.__get__(Tensor)  # a new Tensor object, not yet initialis
 NO_PARAMS: dict = {}  # the params of every node of an op without parameters; never written to
 
 
-def new_tensor(array, prim=None, inputs=None, parents=None, params=NO_PARAMS, version=None,
-               cls=Tensor) -> Tensor:  # fmt: skip
+def new_tensor(
+    array, prim=None, inputs=None, parents=None, params=NO_PARAMS, version=None, cls=Tensor
+) -> Tensor:
     """The one constructor of tensors: ``array`` as a tensor of class ``cls``
     and, when ``parents`` is given, the ``Node`` that records how ``prim``
     made it from ``inputs`` (with ``params``): the one place a tensor's
@@ -439,8 +448,9 @@ def change(tensors, op: str, write, operands) -> None:
         except ValueError:
             if arr.flags.writeable:
                 raise
-            raise RuntimeError(f"{op}: this tensor is {_read_only(arr)}; clone() it before "
-                               "changing it in place") from None  # fmt: skip
+            raise RuntimeError(
+                f"{op}: this tensor is {_read_only(arr)}; clone() it before changing it in place"
+            ) from None
         vc = t._vc
         if vc is FRESH:
             vc = t._vc = [0, 0]
@@ -522,8 +532,9 @@ def _unwrap_nested(data):
     return data
 
 
-def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None,
-           device=None) -> Tensor:  # fmt: skip
+def tensor(
+    data, dtype=None, requires_grad: bool = False, name: str | None = None, device=None
+) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (number, nested list,
     array or tensor); ``name`` labels it in diagrams; ``device`` may only be
     the CPU (see ``tapegrad.device``)."""

@@ -8,6 +8,15 @@ from tapegrad.autograd.functional import backward, grad
 from tapegrad.autograd.graph import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = [
-    "Function", "FunctionCtx", "GraphFreedError", "InPlaceError", "backward", "enable_grad",
-    "functional", "grad", "is_grad_enabled", "no_grad", "set_grad_enabled",
-]  # fmt: skip
+    "Function",
+    "FunctionCtx",
+    "GraphFreedError",
+    "InPlaceError",
+    "backward",
+    "enable_grad",
+    "functional",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+]

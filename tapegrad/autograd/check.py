@@ -102,8 +102,13 @@ def _jacobians(fn, args, checked, eps):
             if o.requires_grad:
                 seed = xp.zeros(o._array.size, dtype=o._array.dtype)
                 seed[k] = 1
-                gs = _grad(o, [args[i] for i in checked], new_tensor(seed.reshape(o._array.shape)),
-                           retain_graph=True, allow_unused=True)  # fmt: skip
+                gs = _grad(
+                    o,
+                    [args[i] for i in checked],
+                    new_tensor(seed.reshape(o._array.shape)),
+                    retain_graph=True,
+                    allow_unused=True,
+                )
                 for j, g in enumerate(gs):
                     if g is not None:
                         analytic[j][row] = g._array.reshape(-1)
@@ -149,10 +154,17 @@ def _compare(analytic, numeric, checked, args, atol, rtol):
         worst = None
         if bad.any():
             o, e = xp.unravel_index(xp.argmax(xp.where(bad, diff, -1)), bad.shape)
-            worst = (int(o), tuple(int(v) for v in xp.unravel_index(e, args[i]._array.shape)),
-                     float(a[o, e]), float(n[o, e]))  # fmt: skip
-        reports.append(InputReport(i, float(diff.max(initial=0)), float(rel.max(initial=0)), worst,
-                                   a, n, not bad.any()))  # fmt: skip
+            worst = (
+                int(o),
+                tuple(int(v) for v in xp.unravel_index(e, args[i]._array.shape)),
+                float(a[o, e]),
+                float(n[o, e]),
+            )
+        reports.append(
+            InputReport(
+                i, float(diff.max(initial=0)), float(rel.max(initial=0)), worst, a, n, not bad.any()
+            )
+        )
     return reports
 
 
@@ -170,8 +182,12 @@ def _fast(fn, args, checked, eps, atol, rtol):
     live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
     analytic = 0.0
     if live:
-        gs = _grad([o for o, _ in live], [args[i] for i in checked], [v for _, v in live],
-                   allow_unused=True)  # fmt: skip
+        gs = _grad(
+            [o for o, _ in live],
+            [args[i] for i in checked],
+            [v for _, v in live],
+            allow_unused=True,
+        )
         analytic = sum(float((g._array * u).sum()) for g, u in zip(gs, us) if g is not None)
     xs = [args[i] for i in checked]
     with no_grad():
@@ -222,8 +238,9 @@ def first_failing_primitive(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3):
         for r in _compare(analytic, numeric, schecked, sargs, atol, rtol):
             if not r.ok:
                 o, e, av, nv = r.worst
-                return prim.name, (f"argument {r.index}, element {e}: analytic {av:.6g}, "
-                                   f"numeric {nv:.6g}")  # fmt: skip
+                return prim.name, (
+                    f"argument {r.index}, element {e}: analytic {av:.6g}, numeric {nv:.6g}"
+                )
     return None, None
 
 
@@ -245,8 +262,9 @@ def gradcheck_report(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, fast_mode=False
     return report
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
-              fast_mode=False, **_ignored) -> bool:  # fmt: skip
+def gradcheck(
+    fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, fast_mode=False, **_ignored
+) -> bool:
     """True when the analytic gradients of ``fn`` at ``inputs`` match central
     differences (``|a - n| <= atol + rtol |n|``) in float64; otherwise raise
     ``GradcheckError`` naming the input, the element and both values (or
@@ -258,14 +276,21 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         return False
     if fast_mode:
         r = report.inputs[0]
-        msg = (f"gradcheck (fast mode): along a random direction the analytic derivative is "
-               f"{r.analytic:.8g} but the numeric one is {r.numeric:.8g}")  # fmt: skip
+        msg = (
+            f"gradcheck (fast mode): along a random direction the analytic derivative is "
+            f"{r.analytic:.8g} but the numeric one is {r.numeric:.8g}"
+        )
     else:
         r = next(r for r in report.inputs if not r.ok)
         o, e, a, n = r.worst
-        msg = (f"gradcheck: input {r.index}, element {e} (output element {o}): analytic gradient "
-               f"{a:.8g} but numeric {n:.8g} (difference {abs(a - n):.3g}, tolerance "
-               f"{atol + rtol * abs(n):.3g})")  # fmt: skip
+        msg = (
+            f"gradcheck: input {r.index}, element {e} (output element {o}): analytic gradient "
+            f"{a:.8g} but numeric {n:.8g} (difference {abs(a - n):.3g}, tolerance "
+            f"{atol + rtol * abs(n):.3g})"
+        )
     if report.culprit:
-        msg += f"; the first primitive whose own vjp disagrees is `{report.culprit}` ({report.culprit_detail})"
+        msg += (
+            f"; the first primitive whose own vjp disagrees is `{report.culprit}` "
+            f"({report.culprit_detail})"
+        )
     raise GradcheckError(msg)

@@ -20,7 +20,7 @@ intermediate.
 from __future__ import annotations
 
 import operator
-from heapq import heappop, heappush, heappushpop
+from heapq import heappop, heappush
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode, Node
@@ -54,8 +54,9 @@ def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=Fals
     run_backward((tensor,), (seed,), retain_graph, create_graph, targets=inputs)
 
 
-def run_backward(outputs, seeds, retain_graph=None, create_graph=False, targets=None,
-                 accumulate=True):  # fmt: skip
+def run_backward(
+    outputs, seeds, retain_graph=None, create_graph=False, targets=None, accumulate=True
+):
     """Backpropagate from ``outputs``, seeded with ``seeds``.
 
     ``targets=None``: add into the ``.grad`` of every leaf that requires grad.
@@ -75,8 +76,9 @@ def run_backward(outputs, seeds, retain_graph=None, create_graph=False, targets=
                 _store_grad(leaf, _run_hooks(leaf._hooks, g) if leaf._hooks else g, plan)
             return None
         _run_leaf_hooks(grads)
-        results = [plan.captured.get(t.grad_fn) if t.grad_fn is not None else grads.get(t)
-                   for t in targets]  # fmt: skip
+        results = [
+            plan.captured.get(t.grad_fn) if t.grad_fn is not None else grads.get(t) for t in targets
+        ]
         if not accumulate:
             return [None if g is None else _as_tensor(g) for g in results]
         for t, g in zip(targets, results):
@@ -239,11 +241,14 @@ class _Plan:
         if self.wanted is None:
             return None
         wanted, leaves = self.wanted, self.target_leaves
-        return tuple([
-            True if p is not None and (p in wanted if p.__class__ is Node else p in leaves)
-            else None
-            for p in node.parents
-        ])  # fmt: skip
+        return tuple(
+            [
+                True
+                if p is not None and (p in wanted if p.__class__ is Node else p in leaves)
+                else None
+                for p in node.parents
+            ]
+        )
 
     def arrive(self, node: Node, g):
         """The gradient that arrives at ``node``, after the hooks registered on
@@ -367,9 +372,7 @@ def _run_hooks(hooks: dict, g) -> Tensor:
             continue
         if not isinstance(r, Tensor) or r.shape != g.shape or r.dtype != g.dtype:
             what = (
-                f"shape {tuple(r.shape)} {r.dtype}"
-                if isinstance(r, Tensor)
-                else type(r).__name__
+                f"shape {tuple(r.shape)} {r.dtype}" if isinstance(r, Tensor) else type(r).__name__
             )
             raise RuntimeError(
                 f"hook {getattr(hook, '__name__', hook)!r} changed the gradient: it had "
@@ -394,8 +397,12 @@ def _store_grad(t: Tensor, g, plan: _Plan) -> None:
     immutable), else a copy."""
     if t.grad is not None:
         held = t.grad._array
-        if (plan.create_graph or t.grad.grad_fn is not None or held.__class__ is not B.ndarray
-                or not held.flags.writeable):  # fmt: skip
+        if (
+            plan.create_graph
+            or t.grad.grad_fn is not None
+            or held.__class__ is not B.ndarray
+            or not held.flags.writeable
+        ):
             t.grad = t.grad + g
         else:
             arr = g._array if isinstance(g, Tensor) else g

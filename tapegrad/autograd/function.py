@@ -166,8 +166,13 @@ class Function:
             return out
         parents = tuple((t.grad_fn or t) if t.requires_grad else None for t in tensors)
         packed = isinstance(out, tuple)
-        params = dict(ctx=ctx, positions=tuple(positions), n_args=len(args),
-                      shapes=tuple(o.shape for o in outs), packed=packed)  # fmt: skip
+        params = dict(
+            ctx=ctx,
+            positions=tuple(positions),
+            n_args=len(args),
+            shapes=tuple(o.shape for o in outs),
+            packed=packed,
+        )
         if not packed:  # (a fresh tensor: an input returned as is is not its own parent)
             return new_tensor(out._array, cls._prim, tensors, parents, params)
         flat = xp.concatenate([o._array.reshape(-1) for o in outs])

@@ -41,16 +41,24 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     pass (shared parts of the graph are walked once).  A ``grad_tensors``
     entry may be ``None`` for a one-element tensor; ``inputs`` restricts the
     accumulation to those tensors, as ``Tensor.backward(inputs=...)``."""
-    outs, seeds = _seeds(tensors, grad_tensors, "backward", ("grad_tensors", "tensors"),
-                         shared=not create_graph)  # fmt: skip
+    outs, seeds = _seeds(
+        tensors, grad_tensors, "backward", ("grad_tensors", "tensors"), shared=not create_graph
+    )
     targets = None
     if inputs is not None:
         targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     run_backward(outs, seeds, retain_graph, create_graph, targets=targets, accumulate=True)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):  # fmt: skip
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    materialize_grads=False,
+):
     """The gradients of ``outputs`` with respect to ``inputs`` (a tuple, one per
     input), without touching any ``.grad``.  Each output needs a
     ``grad_outputs`` entry unless it has one element.  An input the outputs do
@@ -63,8 +71,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outs, seeds = _seeds(outputs, grad_outputs, "grad", ("grad_outputs", "outputs"))
     if allow_unused is None:
         allow_unused = materialize_grads
-    results = run_backward(outs, seeds, retain_graph, create_graph, targets=list(ins),
-                           accumulate=False)  # fmt: skip
+    results = run_backward(
+        outs, seeds, retain_graph, create_graph, targets=list(ins), accumulate=False
+    )
     out = []
     for i, (t, g) in enumerate(zip(ins, results)):
         if g is None:
@@ -93,8 +102,11 @@ def _prepare(inputs, create_graph):
 
             prepared.append(CLONE.apply(t))
         else:
-            prepared.append(new_tensor(t._array).requires_grad_(True) if t._array.dtype.kind == "f"
-                            else new_tensor(t._array))  # fmt: skip
+            prepared.append(
+                new_tensor(t._array).requires_grad_(True)
+                if t._array.dtype.kind == "f"
+                else new_tensor(t._array)
+            )
     return tuple(prepared), single
 
 
@@ -110,8 +122,15 @@ def _grads_or_zeros(out, ins, g, create_graph, strict, what):
     return final
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode", layout="numerator"):  # fmt: skip
+def jacobian(
+    func,
+    inputs,
+    create_graph=False,
+    strict=False,
+    vectorize=False,
+    strategy="reverse-mode",
+    layout="numerator",
+):
     """The Jacobian of ``func`` at ``inputs``: entry ``[i..., j...]`` is
     ``d out[i...] / d in[j...]``, shape ``out.shape + in.shape``; with several
     inputs (or outputs) a tuple (of tuples).  ``layout="denominator"`` puts the
@@ -161,8 +180,14 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     return rows[0] if single_out else tuple(rows)
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
-            outer_jacobian_strategy="reverse-mode"):  # fmt: skip
+def hessian(
+    func,
+    inputs,
+    create_graph=False,
+    strict=False,
+    vectorize=False,
+    outer_jacobian_strategy="reverse-mode",
+):
     """The Hessian of a scalar ``func``: shape ``in.shape + in.shape`` (a
     tuple of tuples for several inputs)."""
     ins, single_in = _prepare(inputs, True)
@@ -174,8 +199,9 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
             raise RuntimeError("hessian: func must return a single-element tensor")
         return tuple(_grads_or_zeros(out, xs, None, True, strict, "hessian"))
 
-    res = jacobian(gradient, ins if not single_in else ins, create_graph=create_graph,
-                   strict=strict)  # fmt: skip
+    res = jacobian(
+        gradient, ins if not single_in else ins, create_graph=create_graph, strict=strict
+    )
     if single_in:
         return res[0][0] if isinstance(res[0], tuple) else res[0]
     return res
@@ -208,14 +234,22 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         vs = [new_tensor(xp.ones(ins[0]._array.shape, dtype=ins[0]._array.dtype))]
     else:
         vs = list(_as_tuple(v)[0])
-    dummies = [new_tensor(xp.zeros(o._array.shape, dtype=o._array.dtype)).requires_grad_(True)
-               for o in outs_t]  # fmt: skip
+    dummies = [
+        new_tensor(xp.zeros(o._array.shape, dtype=o._array.dtype)).requires_grad_(True)
+        for o in outs_t
+    ]
     with enable_grad():
         u = _grads_or_zeros(outs_t, ins, dummies, True, strict, "jvp")
         live = [(ui, vi) for ui, vi in zip(u, vs) if ui.requires_grad]
         if live:
-            res = grad([ui for ui, _ in live], dummies, [vi for _, vi in live],
-                       create_graph=create_graph, allow_unused=True, materialize_grads=True)  # fmt: skip
+            res = grad(
+                [ui for ui, _ in live],
+                dummies,
+                [vi for _, vi in live],
+                create_graph=create_graph,
+                allow_unused=True,
+                materialize_grads=True,
+            )
         else:
             res = tuple(new_tensor(xp.zeros(d._array.shape, dtype=d._array.dtype)) for d in dummies)
     if not create_graph:
@@ -232,9 +266,18 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         g = _grads_or_zeros(out, ins, None, True, strict, "vhp")
         vs = list(_as_tuple(v)[0]) if v is not None else [None]
         live = [(gi, vi) for gi, vi in zip(g, vs) if gi.requires_grad]
-        res = grad([gi for gi, _ in live], ins, [vi for _, vi in live], create_graph=create_graph,
-                   allow_unused=True, materialize_grads=True) if live else \
-            tuple(new_tensor(xp.zeros(x._array.shape, dtype=x._array.dtype)) for x in ins)  # fmt: skip
+        res = (
+            grad(
+                [gi for gi, _ in live],
+                ins,
+                [vi for _, vi in live],
+                create_graph=create_graph,
+                allow_unused=True,
+                materialize_grads=True,
+            )
+            if live
+            else tuple(new_tensor(xp.zeros(x._array.shape, dtype=x._array.dtype)) for x in ins)
+        )
     if not create_graph:
         out = out.detach()
         res = tuple(r.detach() for r in res)

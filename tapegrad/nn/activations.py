@@ -225,8 +225,9 @@ class PReLU(Module):
     """``x`` where ``x > 0``, else ``a x`` with a learnt slope ``a`` (one, or one
     per channel with ``num_parameters``), starting at ``init``."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
-                 dtype=None) -> None:  # fmt: skip
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None
+    ) -> None:
         from tapegrad.factories import full
         from tapegrad.nn.module import Parameter
 
@@ -268,7 +269,17 @@ class PairwiseDistance(Module):
 
 
 ACTIVATIONS = {
-    "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "gelu": GELU, "silu": SiLU,
-    "sigmoid": Sigmoid, "tanh": Tanh, "softplus": Softplus, "hardtanh": Hardtanh,
-    "relu6": ReLU6, "hardsigmoid": Hardsigmoid, "hardswish": Hardswish, "mish": Mish,
-}  # fmt: skip
+    "relu": ReLU,
+    "leaky_relu": LeakyReLU,
+    "elu": ELU,
+    "gelu": GELU,
+    "silu": SiLU,
+    "sigmoid": Sigmoid,
+    "tanh": Tanh,
+    "softplus": Softplus,
+    "hardtanh": Hardtanh,
+    "relu6": ReLU6,
+    "hardsigmoid": Hardsigmoid,
+    "hardswish": Hardswish,
+    "mish": Mish,
+}

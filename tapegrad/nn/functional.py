@@ -41,10 +41,6 @@ xp = B.xp
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _t(x) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor_arg(x)
-
-
 def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     if reduction == "none":
         return loss
@@ -72,7 +68,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     The mask is drawn from tapegrad's generator; the gradient is ``g * mask``."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    x = _t(input)
+    x = as_tensor_arg(input)
     if not training or p == 0.0:
         return x
     dtype = x.dtype
@@ -89,7 +85,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     """The lecture's layer norm over the last ``len(normalized_shape)`` dims:
     ``a' = (a - mean a) / sqrt(var a + eps)`` (biased variance), then
     ``weight * a' + bias``.  One fused node."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if tuple(x.shape[x.ndim - k :]) != shape or k > x.ndim:
@@ -103,14 +99,22 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     return nn_ops.layer_norm_fused(x, weight, bias, k, eps)
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:  # fmt: skip
+def batch_norm(
+    input,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel of ``input (N, C)`` or ``(N, C, L)``:
     ``(x - mean) / sqrt(var + eps) * weight + bias``.  Training uses the batch
     statistics (biased variance) and updates the running ones in place:
     ``running = (1 - momentum) running + momentum * batch`` (unbiased variance);
     otherwise the running statistics are used."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     if x.ndim not in (2, 3):
         raise ValueError(f"batch_norm: expected 2D or 3D input (N, C[, L]), got {x.ndim}D")
     c = x.shape[1]
@@ -151,8 +155,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out
 
 
-def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
-              scale_grad_by_freq=False, sparse=False) -> Tensor:  # fmt: skip
+def embedding(
+    input,
+    weight,
+    padding_idx=None,
+    max_norm=None,
+    norm_type=2.0,
+    scale_grad_by_freq=False,
+    sparse=False,
+) -> Tensor:
     """Rows of ``weight (num_embeddings, dim)`` picked by the integer ``input``
     (any shape) -> ``input.shape + (dim,)``.  The gradient adds up over
     repeated indices; rows at ``padding_idx`` get no gradient.
@@ -163,7 +174,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     ``weight`` changes). ``scale_grad_by_freq``: the gradient reaching each
     position is divided by how often its index occurs in ``input``.
     ``sparse`` gradients do not exist in tapegrad (an error says so)."""
-    idx = _t(input)
+    idx = as_tensor_arg(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
     if sparse:
@@ -208,7 +219,7 @@ def _renorm_rows(weight: Tensor, rows, max_norm: float, norm_type: float) -> Non
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
     """``(..., num_classes)`` int64 tensor with a 1 at each index."""
-    idx = _t(tensor).numpy()
+    idx = as_tensor_arg(tensor).numpy()
     if idx.dtype.kind not in "iu":
         raise TypeError("one_hot is only applicable to index tensor")
     if num_classes < 0:
@@ -220,7 +231,7 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """``x / max(||x||_p, eps)`` along ``dim``."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     return x / E.clamp(R.norm(x, p, dim, keepdim=True), min=eps)
 
 
@@ -228,25 +239,25 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """``x1/max(||x1||, eps) . x2/max(||x2||, eps)`` along ``dim`` (each norm
     clamped on its own, as PyTorch; the inputs broadcast).  Below ``eps`` the
     gradient is that of the clamped norm (PyTorch's differs there)."""
-    a, b = _t(x1), _t(x2)
+    a, b = as_tensor_arg(x1), as_tensor_arg(x2)
     return R.sum(normalize(a, 2.0, dim, eps) * normalize(b, 2.0, dim, eps), dim)
 
 
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """``||x1 - x2 + eps||_p`` along the last dimension, as PyTorch."""
-    return R.norm(_t(x1) - _t(x2) + eps, p, -1, keepdim=keepdim)
+    return R.norm(as_tensor_arg(x1) - as_tensor_arg(x2) + eps, p, -1, keepdim=keepdim)
 
 
 # ------------------------------------------------------------------ losses
 def softmin(input, dim=None) -> Tensor:
     """``softmax(-input, dim)``."""
-    return R.softmax(E.neg(_t(input)), dim)
+    return R.softmax(E.neg(as_tensor_arg(input)), dim)
 
 
 def glu(input, dim: int = -1) -> Tensor:
     """The gated linear unit: the first half of ``input`` along ``dim`` times
     the sigmoid of the second half (``dim`` must have an even size)."""
-    x = _t(input)
+    x = as_tensor_arg(input)
     d = dim % x.ndim if x.ndim else 0
     if x.ndim == 0 or x.shape[d] % 2:
         raise ValueError(
@@ -256,13 +267,14 @@ def glu(input, dim: int = -1) -> Tensor:
     return a * E.sigmoid(b)
 
 
-def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
-           log_target: bool = False) -> Tensor:  # fmt: skip
+def kl_div(
+    input, target, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
+) -> Tensor:
     """``target * (log(target) - input)`` pointwise (``input`` holds
     log-probabilities; 0 where ``target`` is 0), or with ``log_target``
     ``exp(target) * (target - input)``; ``reduction='batchmean'`` divides the
     sum by the batch size (PyTorch's recommended form of the KL divergence)."""
-    x, t = _t(input), _t(target)
+    x, t = as_tensor_arg(input), as_tensor_arg(target)
     if reduction not in ("mean", "sum", "none", "batchmean"):
         raise ValueError(
             f"kl_div: reduction must be 'mean', 'sum', 'none' or 'batchmean', got {reduction!r}"
@@ -280,18 +292,18 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
 def mse_loss(input, target, reduction: str = "mean") -> Tensor:
     """``(input - target)^2`` reduced; the lecture's ``1/2 (y - t)^2`` is
     ``0.5 * mse_loss(y, t, reduction='sum')``."""
-    d = _t(input) - _t(target)
+    d = as_tensor_arg(input) - as_tensor_arg(target)
     return _reduce(d * d, reduction, "mse_loss")
 
 
 def l1_loss(input, target, reduction: str = "mean") -> Tensor:
     """``|input - target|`` reduced."""
-    return _reduce(E.abs(_t(input) - _t(target)), reduction, "l1_loss")
+    return _reduce(E.abs(as_tensor_arg(input) - as_tensor_arg(target)), reduction, "l1_loss")
 
 
 def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
-    d = _t(input) - _t(target)
+    d = as_tensor_arg(input) - as_tensor_arg(target)
     a = E.abs(d)
     loss = E.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
     return _reduce(loss, reduction, "huber_loss")
@@ -299,7 +311,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Te
 
 def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
-    d = _t(input) - _t(target)
+    d = as_tensor_arg(input) - as_tensor_arg(target)
     a = E.abs(d)
     if beta == 0:
         return _reduce(a, reduction, "smooth_l1_loss")
@@ -327,7 +339,7 @@ def _constant_arg(x, name: str, op: str):
     requires grad while grad mode is on (and so does tapegrad)."""
     if x is None:
         return None
-    x = _t(x)
+    x = as_tensor_arg(x)
     if x.requires_grad and is_grad_enabled():
         raise RuntimeError(
             f"{op}: not differentiable with respect to `{name}`; this input cannot have "
@@ -345,8 +357,16 @@ def _weight_arg(weight, n_classes: int, op: str):
     return w
 
 
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
-                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:  # fmt: skip
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Softmax cross-entropy of logits ``input (N, C, d...)`` (or ``(C,)``).
 
     With class indices ``target (N, d...)``: ``loss_i = -sum_c q_ic log_softmax(x_i)_c``
@@ -368,7 +388,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    x, t = _t(input), _t(target)
+    x, t = as_tensor_arg(input), as_tensor_arg(target)
     x, t, squeeze = _class_first(x, t, "cross_entropy")
     n_classes = x.shape[1]
     w = _weight_arg(weight, n_classes, "cross_entropy")
@@ -404,12 +424,19 @@ def _cross_entropy_probs(x, t, w, reduction, label_smoothing):
     return R.sum(loss) / (x.numel() // n_classes if n_classes else 0)
 
 
-def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
-             reduce=None, reduction: str = "mean") -> Tensor:  # fmt: skip
+def nll_loss(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """``loss_i = -w_{t_i} input[i, t_i]`` for log-probabilities ``input (N, C, d...)``;
     'mean' divides by the summed weights of the targets not equal to ``ignore_index``."""
     _check_reduction(reduction, "nll_loss")
-    x, t = _t(input), _t(target)
+    x, t = as_tensor_arg(input), as_tensor_arg(target)
     x, t, squeeze = _class_first(x, t, "nll_loss")
     n_classes = x.shape[1]
     if tuple(t.shape) != (x.shape[0],) + tuple(x.shape[2:]):
@@ -433,12 +460,13 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     return R.sum(loss) / from_numpy(xp.asarray(wt.sum(), dtype=dtype))
 
 
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction: str = "mean") -> Tensor:  # fmt: skip
+def binary_cross_entropy(
+    input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
     """``-w (t log x + (1 - t) log(1 - x))`` with each log clamped at -100, as PyTorch;
     ``input`` probabilities in [0, 1] of the same shape as ``target``."""
     _check_reduction(reduction, "binary_cross_entropy")
-    x, t = _t(input), _t(target)
+    x, t = as_tensor_arg(input), as_tensor_arg(target)
     if tuple(x.shape) != tuple(t.shape):
         raise ValueError(
             f"binary_cross_entropy: target size {tuple(t.shape)} is different from the input "
@@ -457,12 +485,19 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction: str = "mean", pos_weight=None) -> Tensor:  # fmt: skip
+def binary_cross_entropy_with_logits(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight=None,
+) -> Tensor:
     """``-w (p t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)))``, computed stably as
     ``(1 - t) x + (1 + (p - 1) t) softplus(-x)`` (``p`` = ``pos_weight``)."""
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    x, t = _t(input), _t(target)
+    x, t = as_tensor_arg(input), as_tensor_arg(target)
     if tuple(x.shape) != tuple(t.shape):
         raise ValueError(
             f"binary_cross_entropy_with_logits: target size {tuple(t.shape)} is different from "
@@ -479,9 +514,33 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 __all__ = [
-    "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-    "dropout", "elu", "embedding", "gelu", "hardtanh", "huber_loss", "l1_loss", "layer_norm",
-    "leaky_relu", "linear", "log_softmax", "logsigmoid", "mse_loss", "nll_loss", "normalize",
-    "one_hot", "pad", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss", "softmax",
-    "softplus", "tanh",
-]  # fmt: skip
+    "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "elu",
+    "embedding",
+    "gelu",
+    "hardtanh",
+    "huber_loss",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "logsigmoid",
+    "mse_loss",
+    "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softplus",
+    "tanh",
+]

@@ -9,14 +9,13 @@ to it as an attribute, and walks them (iteratively: a 1,000-layer
 from __future__ import annotations
 
 import collections
-import itertools
 from collections import OrderedDict
 from collections.abc import Iterator
 
+import tapegrad as tg
 from tapegrad import dtypes
 from tapegrad.autograd.graph import no_grad
-from tapegrad.device import check_device
-import tapegrad as tg
+from tapegrad.device import check_device, to_arguments
 from tapegrad.tensor import Tensor
 from tapegrad.utils.hooks import RemovableHandle, add_hook
 
@@ -149,7 +148,8 @@ class Module:
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as buffer '{name}' (Tensor or None expected)"
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    "(Tensor or None expected)"
                 )
             buffers[name] = value
         else:
@@ -211,7 +211,8 @@ class Module:
             self._check_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None required)"
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                "(Tensor or None required)"
             )
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
@@ -373,8 +374,6 @@ class Module:
         """``module.to(dtype)`` converts floating parameters and buffers in
         place; ``module.to(device)`` accepts the CPU (the only device) and
         refuses others; ``module.to(device, dtype)`` both."""
-        from tapegrad._methods import to_arguments
-
         dtype = to_arguments(args, kwargs, "Module.to")
         if dtype is None:
             return self

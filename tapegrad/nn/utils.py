@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
+import tapegrad as tg
 from tapegrad import backend as B
 from tapegrad.autograd.graph import no_grad
 from tapegrad.ops import shape as S
-import tapegrad as tg
 from tapegrad.tensor import Tensor
 
 xp = B.xp
@@ -33,8 +33,13 @@ def _vector_norm(a, p: float):
     return (xp.abs(a) ** a.dtype.type(p)).sum() ** a.dtype.type(1.0 / p)
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:  # fmt: skip
+def clip_grad_norm_(
+    parameters,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach=None,
+) -> Tensor:
     """Scale the gradients in place so that their joint ``norm_type``-norm is
     at most ``max_norm``: ``g <- g * min(1, max_norm / (total + 1e-6))``.
     Returns the total norm (before clipping) as a tensor."""

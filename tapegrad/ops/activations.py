@@ -24,9 +24,13 @@ def _leaky_vjp(g, out, a, negative_slope):
 
 
 LEAKY_RELU = defprim(
-    "leaky_relu", _leaky_fwd, _leaky_vjp, partials="[a>0] + slope*[a<=0]", saves=(0,),
+    "leaky_relu",
+    _leaky_fwd,
+    _leaky_vjp,
+    partials="[a>0] + slope*[a<=0]",
+    saves=(0,),
     doc="out = a if a > 0 else slope * a",
-)  # fmt: skip
+)
 
 
 @LEAKY_RELU.public(methods=())
@@ -43,9 +47,14 @@ def _elu_vjp(g, out, a, alpha):
 
 
 ELU = defprim(
-    "elu", _elu_fwd, _elu_vjp, partials="[a>0] + alpha*exp(a)*[a<=0]", saves=(0,),
-    saves_output=True, doc="out = a if a > 0 else alpha * (e^a - 1)",
-)  # fmt: skip
+    "elu",
+    _elu_fwd,
+    _elu_vjp,
+    partials="[a>0] + alpha*exp(a)*[a<=0]",
+    saves=(0,),
+    saves_output=True,
+    doc="out = a if a > 0 else alpha * (e^a - 1)",
+)
 
 
 @ELU.public(methods=())
@@ -62,9 +71,13 @@ def _hardtanh_vjp(g, out, a, min_val, max_val):
 
 
 HARDTANH = defprim(
-    "hardtanh", _hardtanh_fwd, _hardtanh_vjp, partials="[min<a<max]", saves=(0,),
+    "hardtanh",
+    _hardtanh_fwd,
+    _hardtanh_vjp,
+    partials="[min<a<max]",
+    saves=(0,),
     doc="out = clamp(a, min_val, max_val); gradient 0 at and beyond the limits",
-)  # fmt: skip
+)
 
 
 @HARDTANH.public(methods=())
@@ -84,9 +97,13 @@ def _softplus_vjp(g, out, a, beta, threshold):
 
 
 SOFTPLUS = defprim(
-    "softplus", _softplus_fwd, _softplus_vjp, partials="sigmoid(beta*a)", saves=(0,),
+    "softplus",
+    _softplus_fwd,
+    _softplus_vjp,
+    partials="sigmoid(beta*a)",
+    saves=(0,),
     doc="out = ln(1 + e^(beta a)) / beta; linear above `threshold`",
-)  # fmt: skip
+)
 
 
 @SOFTPLUS.public
@@ -120,9 +137,13 @@ def _gelu_vjp(g, out, a, approximate):
 
 
 GELU = defprim(
-    "gelu", _gelu_fwd, _gelu_vjp, partials="Phi(a) + a*phi(a)", saves=(0,),
+    "gelu",
+    _gelu_fwd,
+    _gelu_vjp,
+    partials="Phi(a) + a*phi(a)",
+    saves=(0,),
     doc="out = a * Phi(a), Phi the standard normal CDF ('tanh': its tanh approximation)",
-)  # fmt: skip
+)
 
 
 @GELU.public(methods=())

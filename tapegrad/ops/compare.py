@@ -52,14 +52,28 @@ def isfinite(input) -> Tensor:
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    return bool(xp.allclose(as_tensor_arg(input)._array, as_tensor_arg(other)._array, rtol=rtol, atol=atol,
-                            equal_nan=equal_nan))  # fmt: skip
+    return bool(
+        xp.allclose(
+            as_tensor_arg(input)._array,
+            as_tensor_arg(other)._array,
+            rtol=rtol,
+            atol=atol,
+            equal_nan=equal_nan,
+        )
+    )
 
 
 def isclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> Tensor:
     """Elementwise ``|input - other| <= atol + rtol |other|`` (bool, no gradient)."""
-    return new_tensor(xp.isclose(as_tensor_arg(input)._array, as_tensor_arg(other)._array, rtol=rtol, atol=atol,
-                             equal_nan=equal_nan))  # fmt: skip
+    return new_tensor(
+        xp.isclose(
+            as_tensor_arg(input)._array,
+            as_tensor_arg(other)._array,
+            rtol=rtol,
+            atol=atol,
+            equal_nan=equal_nan,
+        )
+    )
 
 
 def equal(input, other) -> bool:

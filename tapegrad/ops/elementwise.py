@@ -2,9 +2,10 @@
 
 Each entry: the forward on arrays, the vjp in tapegrad ops, the local
 partial.  Binary ops broadcast as NumPy does; the registry's adapter sums
-each vjp's result back to its input's shape (``sum_to_shape``).  Vjps that run on plain arrays too (``arrays=True``) call
-other primitives through their appliers (``COS.apply(a)``), which compute
-on arrays when given arrays.
+each vjp's result back to its input's shape (``sum_to_shape``).  Vjps that
+run on plain arrays too (``arrays=True``) call other primitives through
+their appliers (``COS.apply(a)``), which compute on arrays when given
+arrays.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from builtins import abs as builtins_abs
 
 from tapegrad import backend as B
 from tapegrad import dtypes
-from tapegrad.ops.registry import as_tensor_arg, binary_args, defprim, sum_to_shape, to_dtype
+from tapegrad.ops.registry import as_tensor_arg, binary_args, defprim, to_dtype
 from tapegrad.tensor import Tensor, new_tensor
 
 xp = B.xp
@@ -25,28 +26,53 @@ _ONE = B.ONE  # 1 next to an array, without NumPy's conversion per op
 # Forwards by operator: on arrays the same ufunc, on NumPy scalars (0-d
 # results) NumPy's scalar arithmetic, several times faster than a ufunc.
 ADD = defprim(
-    "add", operator.add,
-    (lambda g, out, a, b: g, lambda g, out, a, b: g), partials=("1", "1"), elementwise=True, arrays=True, public="binary",
-    methods=("__add__", "__radd__"), inplace=operator.iadd, doc="out = a + b",
-)  # fmt: skip
+    "add",
+    operator.add,
+    (lambda g, out, a, b: g, lambda g, out, a, b: g),
+    partials=("1", "1"),
+    elementwise=True,
+    arrays=True,
+    public="binary",
+    methods=("__add__", "__radd__"),
+    inplace=operator.iadd,
+    doc="out = a + b",
+)
 SUB = defprim(
-    "sub", operator.sub,
-    (lambda g, out, a, b: g, lambda g, out, a, b: -g), partials=("1", "-1"), elementwise=True, arrays=True, public="binary", methods=("__sub__",),
-    inplace=operator.isub, doc="out = a - b",
-)  # fmt: skip
+    "sub",
+    operator.sub,
+    (lambda g, out, a, b: g, lambda g, out, a, b: -g),
+    partials=("1", "-1"),
+    elementwise=True,
+    arrays=True,
+    public="binary",
+    methods=("__sub__",),
+    inplace=operator.isub,
+    doc="out = a - b",
+)
 MUL = defprim(
-    "mul", operator.mul,
+    "mul",
+    operator.mul,
     (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
-    partials=("b", "a"), saves_for=((1,), (0,)), elementwise=True, arrays=True, public="binary",
-    methods=("mul", "multiply", "__mul__", "__rmul__"), inplace=operator.imul,
+    partials=("b", "a"),
+    saves_for=((1,), (0,)),
+    elementwise=True,
+    arrays=True,
+    public="binary",
+    methods=("mul", "multiply", "__mul__", "__rmul__"),
+    inplace=operator.imul,
     doc="out = a * b",
-)  # fmt: skip
+)
 DIV = defprim(
-    "div", operator.truediv,
+    "div",
+    operator.truediv,
     (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * a / (b * b)),
-    partials=("1/b", "-a/b**2"), saves_for=((1,), (0, 1)), elementwise=True, arrays=True,
-    inplace=operator.itruediv, doc="out = a / b",
-)  # fmt: skip
+    partials=("1/b", "-a/b**2"),
+    saves_for=((1,), (0, 1)),
+    elementwise=True,
+    arrays=True,
+    inplace=operator.itruediv,
+    doc="out = a / b",
+)
 
 
 def _pow_a(g, out, a, b):
@@ -58,10 +84,16 @@ def _pow_b(g, out, a, b):
 
 
 POW = defprim(
-    "pow", operator.pow, (_pow_a, _pow_b), partials=("b*a**(b-1)", "a**b*log(a)"),
-    saves=(0, 1), saves_output=True, elementwise=True, inplace=operator.ipow,
+    "pow",
+    operator.pow,
+    (_pow_a, _pow_b),
+    partials=("b*a**(b-1)", "a**b*log(a)"),
+    saves=(0, 1),
+    saves_output=True,
+    elementwise=True,
+    inplace=operator.ipow,
     doc="out = a ** b",
-)  # fmt: skip
+)
 
 
 def _tie_share(g, a, b, wins):
@@ -70,23 +102,40 @@ def _tie_share(g, a, b, wins):
 
 
 MAXIMUM = defprim(
-    "maximum", xp.maximum,
-    (lambda g, out, a, b: _tie_share(g, a, b, a > b), lambda g, out, a, b: _tie_share(g, b, a, b > a)),
-    partials=("[a>b]", "[b>a]"), saves=(0, 1), elementwise=True, public="binary",
+    "maximum",
+    xp.maximum,
+    (
+        lambda g, out, a, b: _tie_share(g, a, b, a > b),
+        lambda g, out, a, b: _tie_share(g, b, a, b > a),
+    ),
+    partials=("[a>b]", "[b>a]"),
+    saves=(0, 1),
+    elementwise=True,
+    public="binary",
     doc="out = max(a, b) elementwise; ties share the gradient equally",
-)  # fmt: skip
+)
 MINIMUM = defprim(
-    "minimum", xp.minimum,
-    (lambda g, out, a, b: _tie_share(g, a, b, a < b), lambda g, out, a, b: _tie_share(g, b, a, b < a)),
-    partials=("[a<b]", "[b<a]"), saves=(0, 1), elementwise=True, public="binary",
+    "minimum",
+    xp.minimum,
+    (
+        lambda g, out, a, b: _tie_share(g, a, b, a < b),
+        lambda g, out, a, b: _tie_share(g, b, a, b < a),
+    ),
+    partials=("[a<b]", "[b<a]"),
+    saves=(0, 1),
+    elementwise=True,
+    public="binary",
     doc="out = min(a, b) elementwise; ties share the gradient equally",
-)  # fmt: skip
+)
 WHERE = defprim(
-    "where", xp.where,
+    "where",
+    xp.where,
     (None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)),
-    partials=("0", "[c]", "[not c]"), saves=(0,), elementwise=True,
+    partials=("0", "[c]", "[not c]"),
+    saves=(0,),
+    elementwise=True,
     doc="out = a where c else b",
-)  # fmt: skip
+)
 
 
 # ``x + y`` and ``x - y``: tensors of one dtype at once, anything else promoted
@@ -116,8 +165,12 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     PyTorch)."""
     if rounding_mode is not None:
         return _rounded_div(input, other, rounding_mode)
-    if (input.__class__ is Tensor and other.__class__ is Tensor
-            and input._array.dtype is other._array.dtype and input._array.dtype.kind == "f"):  # fmt: skip
+    if (
+        input.__class__ is Tensor
+        and other.__class__ is Tensor
+        and input._array.dtype is other._array.dtype
+        and input._array.dtype.kind == "f"
+    ):
         return DIV.apply(input, other)
     if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
         input, other = _float_operand(input), _float_operand(other)
@@ -180,71 +233,171 @@ def rsub(input, other, alpha=1) -> Tensor:
 
 # ================================================================== unary
 NEG = defprim(
-    "neg", xp.negative, lambda g, out, a: -g, partials="-1", elementwise=True, arrays=True,
-    public="unary", methods=("neg", "negative", "__neg__"), doc="out = -a",
-)  # fmt: skip
+    "neg",
+    xp.negative,
+    lambda g, out, a: -g,
+    partials="-1",
+    elementwise=True,
+    arrays=True,
+    public="unary",
+    methods=("neg", "negative", "__neg__"),
+    doc="out = -a",
+)
 EXP = defprim(
-    "exp", xp.exp, lambda g, out, a: g * out, partials="exp(a)", saves_output=True,
-    elementwise=True, arrays=True, public="float", doc="out = e^a",
-)  # fmt: skip
+    "exp",
+    xp.exp,
+    lambda g, out, a: g * out,
+    partials="exp(a)",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = e^a",
+)
 LOG = defprim(
-    "log", xp.log, lambda g, out, a: g / a, partials="1/a", saves=(0,), elementwise=True,
-    arrays=True, public="float", doc="out = ln(a)",
-)  # fmt: skip
+    "log",
+    xp.log,
+    lambda g, out, a: g / a,
+    partials="1/a",
+    saves=(0,),
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = ln(a)",
+)
 LOG1P = defprim(
-    "log1p", xp.log1p, lambda g, out, a: g / (a + 1), partials="1/(1+a)", saves=(0,),
-    elementwise=True, arrays=True, public="float", doc="out = ln(1 + a)",
-)  # fmt: skip
+    "log1p",
+    xp.log1p,
+    lambda g, out, a: g / (a + 1),
+    partials="1/(1+a)",
+    saves=(0,),
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = ln(1 + a)",
+)
 EXPM1 = defprim(
-    "expm1", xp.expm1, lambda g, out, a: g * (out + 1), partials="exp(a)", saves_output=True,
-    elementwise=True, arrays=True, public="float", doc="out = e^a - 1",
-)  # fmt: skip
+    "expm1",
+    xp.expm1,
+    lambda g, out, a: g * (out + 1),
+    partials="exp(a)",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = e^a - 1",
+)
 SQRT = defprim(
-    "sqrt", xp.sqrt, lambda g, out, a: g / (out * 2), partials="1/(2*sqrt(a))",
-    saves_output=True, elementwise=True, arrays=True, public="float", doc="out = a^(1/2)",
-)  # fmt: skip
+    "sqrt",
+    xp.sqrt,
+    lambda g, out, a: g / (out * 2),
+    partials="1/(2*sqrt(a))",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = a^(1/2)",
+)
 RSQRT = defprim(
-    "rsqrt", lambda a: 1 / xp.sqrt(a), lambda g, out, a: g * out * out * out * -0.5,
-    partials="-1/(2*a**1.5)", saves_output=True, elementwise=True, arrays=True, public="float",
+    "rsqrt",
+    lambda a: 1 / xp.sqrt(a),
+    lambda g, out, a: g * out * out * out * -0.5,
+    partials="-1/(2*a**1.5)",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="float",
     doc="out = a^(-1/2)",
-)  # fmt: skip
+)
 RECIPROCAL = defprim(
-    "reciprocal", xp.reciprocal, lambda g, out, a: -(g * out * out), partials="-1/a**2",
-    saves_output=True, elementwise=True, arrays=True, public="float", doc="out = 1/a",
-)  # fmt: skip
+    "reciprocal",
+    xp.reciprocal,
+    lambda g, out, a: -(g * out * out),
+    partials="-1/a**2",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = 1/a",
+)
 SIGN = defprim(
-    "sign", xp.sign, lambda g, out, a: g * 0.0, partials="0", elementwise=True, arrays=True,
-    public="unary", doc="out = sign(a)",
-)  # fmt: skip
+    "sign",
+    xp.sign,
+    lambda g, out, a: g * 0.0,
+    partials="0",
+    elementwise=True,
+    arrays=True,
+    public="unary",
+    doc="out = sign(a)",
+)
 ABS = defprim(
-    "abs", xp.abs, lambda g, out, a: g * SIGN.apply(a), partials="sign(a)", saves=(0,),
-    elementwise=True, arrays=True, public="unary", methods=("abs", "__abs__"),
+    "abs",
+    xp.abs,
+    lambda g, out, a: g * SIGN.apply(a),
+    partials="sign(a)",
+    saves=(0,),
+    elementwise=True,
+    arrays=True,
+    public="unary",
+    methods=("abs", "__abs__"),
     doc="out = |a|",
-)  # fmt: skip
+)
 SIN = defprim(
-    "sin", xp.sin, lambda g, out, a: g * COS.apply(a), partials="cos(a)", saves=(0,),
-    elementwise=True, arrays=True, public="float", doc="out = sin(a)",
-)  # fmt: skip
+    "sin",
+    xp.sin,
+    lambda g, out, a: g * COS.apply(a),
+    partials="cos(a)",
+    saves=(0,),
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = sin(a)",
+)
 COS = defprim(
-    "cos", xp.cos, lambda g, out, a: -(g * SIN.apply(a)), partials="-sin(a)", saves=(0,),
-    elementwise=True, arrays=True, public="float", doc="out = cos(a)",
-)  # fmt: skip
+    "cos",
+    xp.cos,
+    lambda g, out, a: -(g * SIN.apply(a)),
+    partials="-sin(a)",
+    saves=(0,),
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = cos(a)",
+)
 TAN = defprim(
-    "tan", xp.tan, lambda g, out, a: g * (out * out + 1), partials="1 + tan(a)**2",
-    saves_output=True, elementwise=True, arrays=True, public="float", doc="out = tan(a)",
-)  # fmt: skip
+    "tan",
+    xp.tan,
+    lambda g, out, a: g * (out * out + 1),
+    partials="1 + tan(a)**2",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = tan(a)",
+)
 ERF = defprim(
-    "erf", B.erf, lambda g, out, a: g * EXP.apply(-(a * a)) * (2.0 / math.sqrt(math.pi)),
-    partials="2/sqrt(pi)*exp(-a**2)", saves=(0,), elementwise=True, arrays=True,
-    public="float", doc="out = erf(a)",
-)  # fmt: skip
+    "erf",
+    B.erf,
+    lambda g, out, a: g * EXP.apply(-(a * a)) * (2.0 / math.sqrt(math.pi)),
+    partials="2/sqrt(pi)*exp(-a**2)",
+    saves=(0,),
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = erf(a)",
+)
 
 neg = negative = NEG.function
 exp, log, log1p, expm1 = EXP.function, LOG.function, LOG1P.function, EXPM1.function
 sqrt, rsqrt, reciprocal = SQRT.function, RSQRT.function, RECIPROCAL.function
 sign, abs, sin, cos, tan, erf = (
-    SIGN.function, ABS.function, SIN.function, COS.function, TAN.function, ERF.function,
-)  # fmt: skip
+    SIGN.function,
+    ABS.function,
+    SIN.function,
+    COS.function,
+    TAN.function,
+    ERF.function,
+)
 
 
 # ------------------------------------------------------------- activations
@@ -253,18 +406,28 @@ sign, abs, sin, cos, tan, erf = (
 # instead of three in a first-order backward, and differentiable for the
 # second order.  ``y`` is the activation's output.
 TANH_BACKWARD = defprim(
-    "tanh_backward", lambda g, y: g * (_ONE[y.dtype] - y * y),
+    "tanh_backward",
+    lambda g, y: g * (_ONE[y.dtype] - y * y),
     (lambda gg, out, g, y: TANH_BACKWARD.apply(gg, y), lambda gg, out, g, y: gg * g * y * -2.0),
-    partials=("1 - b**2", "-2*a*b"), saves=(0, 1), elementwise=True, arrays=True,
+    partials=("1 - b**2", "-2*a*b"),
+    saves=(0, 1),
+    elementwise=True,
+    arrays=True,
     doc="out = a * (1 - b^2): tanh's vjp, b = tanh(x)",
-)  # fmt: skip
+)
 SIGMOID_BACKWARD = defprim(
-    "sigmoid_backward", lambda g, y: g * y * (_ONE[y.dtype] - y),
-    (lambda gg, out, g, y: SIGMOID_BACKWARD.apply(gg, y),
-     lambda gg, out, g, y: gg * g * (1 - y * 2.0)),
-    partials=("b*(1-b)", "a*(1-2*b)"), saves=(0, 1), elementwise=True, arrays=True,
+    "sigmoid_backward",
+    lambda g, y: g * y * (_ONE[y.dtype] - y),
+    (
+        lambda gg, out, g, y: SIGMOID_BACKWARD.apply(gg, y),
+        lambda gg, out, g, y: gg * g * (1 - y * 2.0),
+    ),
+    partials=("b*(1-b)", "a*(1-2*b)"),
+    saves=(0, 1),
+    elementwise=True,
+    arrays=True,
     doc="out = a * b * (1 - b): sigmoid's vjp, b = sigmoid(x)",
-)  # fmt: skip
+)
 
 _SAME_SIZE_INT = {2: xp.int16, 4: xp.int32, 8: xp.int64}
 
@@ -283,15 +446,26 @@ def _threshold_bw_fwd(g, y):
 
 
 THRESHOLD_BACKWARD = defprim(
-    "threshold_backward", _threshold_bw_fwd,
+    "threshold_backward",
+    _threshold_bw_fwd,
     (lambda gg, out, g, y: THRESHOLD_BACKWARD.apply(gg, y), lambda gg, out, g, y: gg * 0.0),
-    partials=("[b>0]", "0"), saves=(1,), elementwise=True, arrays=True,
+    partials=("[b>0]", "0"),
+    saves=(1,),
+    elementwise=True,
+    arrays=True,
     doc="out = a where b > 0, else 0: relu's vjp, b = relu(x)",
-)  # fmt: skip
+)
 TANH = defprim(
-    "tanh", xp.tanh, lambda g, out, a: TANH_BACKWARD.apply(g, out), partials="1 - tanh(a)**2",
-    saves_output=True, elementwise=True, arrays=True, public="float", doc="out = tanh(a)",
-)  # fmt: skip
+    "tanh",
+    xp.tanh,
+    lambda g, out, a: TANH_BACKWARD.apply(g, out),
+    partials="1 - tanh(a)**2",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = tanh(a)",
+)
 
 # sigmoid(a) = 1 / (1 + e^-a) after raising ``a`` to a bound below which
 # e^-a would overflow: one op more than the textbook formula, accurate to
@@ -313,15 +487,27 @@ def _sigmoid_fwd(a):
 
 
 SIGMOID = defprim(
-    "sigmoid", _sigmoid_fwd, lambda g, out, a: SIGMOID_BACKWARD.apply(g, out),
-    partials="sigmoid(a)*(1-sigmoid(a))", saves_output=True, elementwise=True, arrays=True,
-    public="float", doc="out = 1/(1 + e^-a)",
-)  # fmt: skip
+    "sigmoid",
+    _sigmoid_fwd,
+    lambda g, out, a: SIGMOID_BACKWARD.apply(g, out),
+    partials="sigmoid(a)*(1-sigmoid(a))",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="float",
+    doc="out = 1/(1 + e^-a)",
+)
 RELU = defprim(
-    "relu", lambda a: xp.maximum(a, 0), lambda g, out, a: THRESHOLD_BACKWARD.apply(g, out),
-    partials="[a>0]", saves_output=True, elementwise=True, arrays=True, public="unary",
+    "relu",
+    lambda a: xp.maximum(a, 0),
+    lambda g, out, a: THRESHOLD_BACKWARD.apply(g, out),
+    partials="[a>0]",
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="unary",
     doc="out = max(a, 0)",
-)  # fmt: skip
+)
 
 tanh, sigmoid, relu = TANH.function, SIGMOID.function, RELU.function
 
@@ -355,21 +541,42 @@ def _zero_vjp(g, out, a, **params):
 
 
 FLOOR = defprim(
-    "floor", _rounding(xp.floor), _zero_vjp, partials="0", elementwise=True, public="unary",
+    "floor",
+    _rounding(xp.floor),
+    _zero_vjp,
+    partials="0",
+    elementwise=True,
+    public="unary",
     doc="out = the largest integer <= a",
-)  # fmt: skip
+)
 CEIL = defprim(
-    "ceil", _rounding(xp.ceil), _zero_vjp, partials="0", elementwise=True, public="unary",
+    "ceil",
+    _rounding(xp.ceil),
+    _zero_vjp,
+    partials="0",
+    elementwise=True,
+    public="unary",
     doc="out = the smallest integer >= a",
-)  # fmt: skip
+)
 TRUNC = defprim(
-    "trunc", _rounding(xp.trunc), _zero_vjp, partials="0", elementwise=True, public="unary",
-    methods=("trunc", "fix"), doc="out = a rounded toward zero",
-)  # fmt: skip
+    "trunc",
+    _rounding(xp.trunc),
+    _zero_vjp,
+    partials="0",
+    elementwise=True,
+    public="unary",
+    methods=("trunc", "fix"),
+    doc="out = a rounded toward zero",
+)
 FRAC = defprim(
-    "frac", lambda a: a - xp.trunc(a), lambda g, out, a: g, partials="1", elementwise=True,
-    public="float", doc="out = a - trunc(a)",
-)  # fmt: skip
+    "frac",
+    lambda a: a - xp.trunc(a),
+    lambda g, out, a: g,
+    partials="1",
+    elementwise=True,
+    public="float",
+    doc="out = a - trunc(a)",
+)
 floor, ceil, trunc, frac = FLOOR.function, CEIL.function, TRUNC.function, FRAC.function
 fix = trunc
 
@@ -384,9 +591,12 @@ def _round_fwd(a, decimals):
 
 
 ROUND = defprim(
-    "round", _round_fwd, _zero_vjp, partials="0",
+    "round",
+    _round_fwd,
+    _zero_vjp,
+    partials="0",
     doc="out = a rounded to `decimals` places, halves to even",
-)  # fmt: skip
+)
 
 
 @ROUND.public
@@ -415,9 +625,13 @@ def _clamp_vjp(g, out, a, min, max):
 
 
 CLAMP = defprim(
-    "clamp", _clamp_fwd, _clamp_vjp, partials="[min<=a<=max]", saves=(0,),
+    "clamp",
+    _clamp_fwd,
+    _clamp_vjp,
+    partials="[min<=a<=max]",
+    saves=(0,),
     doc="out = min(max(a, min), max)",
-)  # fmt: skip
+)
 
 
 @CLAMP.public(methods=("clamp", "clip"))

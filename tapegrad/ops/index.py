@@ -63,13 +63,20 @@ def _getitem_vjp(g, out, a, key):
 
 
 GETITEM = defprim(
-    "getitem", _getitem_fwd, _getitem_vjp, partials="1", view=True,
+    "getitem",
+    _getitem_fwd,
+    _getitem_vjp,
+    partials="1",
+    view=True,
     doc="out = a[key] with a basic key (ints, slices, None, ...): a view",
-)  # fmt: skip
+)
 INDEX = defprim(
-    "index", _getitem_fwd, _getitem_vjp, partials="1",
+    "index",
+    _getitem_fwd,
+    _getitem_vjp,
+    partials="1",
     doc="out = a[key] with integer arrays or boolean masks: a copy",
-)  # fmt: skip
+)
 
 
 def _is_basic_key(key) -> bool:
@@ -128,9 +135,12 @@ def _index_put_v(g, out, a, v, key):
 
 
 INDEX_PUT = defprim(
-    "index_put", _index_put_fwd, (_index_put_a, _index_put_v), partials=("[not key]", "1"),
+    "index_put",
+    _index_put_fwd,
+    (_index_put_a, _index_put_v),
+    partials=("[not key]", "1"),
     doc="out = a copy of a with out[key] = b",
-)  # fmt: skip
+)
 
 
 @INDEX_PUT.public(methods=())
@@ -175,9 +185,12 @@ def _gather_vjp(g, out, a, index, dim):
 
 
 GATHER = defprim(
-    "gather", _gather_fwd, (_gather_vjp, None), partials=("1", "0"),
+    "gather",
+    _gather_fwd,
+    (_gather_vjp, None),
+    partials=("1", "0"),
     doc="out[i][j] = a[index[i][j]][j] (dim 0): values picked along `dim`",
-)  # fmt: skip
+)
 
 
 @GATHER.public
@@ -253,9 +266,12 @@ def _scatter_input(g, out, a, index, src, dim):
 
 
 SCATTER = defprim(
-    "scatter", _scatter_fwd, (_scatter_input, None, _scatter_add_src), partials=("[kept]", "0", "1"),
+    "scatter",
+    _scatter_fwd,
+    (_scatter_input, None, _scatter_add_src),
+    partials=("[kept]", "0", "1"),
     doc="out = a with out[index[i][j]][j] = src[i][j] (dim 0); repeated positions: one of them",
-)  # fmt: skip
+)
 
 
 @SCATTER.public

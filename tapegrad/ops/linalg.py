@@ -54,9 +54,13 @@ def _matmul_b(g, out, a, b):
 
 
 MATMUL = defprim(
-    "matmul", _matmul_fwd, (_matmul_a, _matmul_b), partials=("b^T", "a^T"), saves_for=((1,), (0,)),
+    "matmul",
+    _matmul_fwd,
+    (_matmul_a, _matmul_b),
+    partials=("b^T", "a^T"),
+    saves_for=((1,), (0,)),
     doc="out = a @ b (matrix product; batched over leading dims; 1-D as in NumPy)",
-)  # fmt: skip
+)
 
 
 @MATMUL.public(methods=("matmul", "__matmul__"))
@@ -106,9 +110,13 @@ def _dot_fwd(a, b):
 
 
 DOT = defprim(
-    "dot", _dot_fwd, (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
-    partials=("b", "a"), saves=(0, 1), doc="out = sum_i a_i b_i",
-)  # fmt: skip
+    "dot",
+    _dot_fwd,
+    (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
+    partials=("b", "a"),
+    saves=(0, 1),
+    doc="out = sum_i a_i b_i",
+)
 
 
 @DOT.public(methods=("dot", "inner"))
@@ -127,10 +135,13 @@ def _outer_fwd(a, b):
 
 
 OUTER = defprim(
-    "outer", _outer_fwd,
+    "outer",
+    _outer_fwd,
     (lambda g, out, a, b: matmul(g, b), lambda g, out, a, b: matmul(mT(g), a)),
-    partials=("b^T", "a"), saves=(0, 1), doc="out_ij = a_i b_j",
-)  # fmt: skip
+    partials=("b^T", "a"),
+    saves=(0, 1),
+    doc="out_ij = a_i b_j",
+)
 
 
 @OUTER.public
@@ -220,14 +231,19 @@ def _einsum_grad(g, inputs, ins, out, i):
 
 
 def _einsum_vjp(g, out, *inputs, ins, result, needs):
-    return tuple(_einsum_grad(g, inputs, ins, result, i) if need else None
-                 for i, need in enumerate(needs))  # fmt: skip
+    return tuple(
+        _einsum_grad(g, inputs, ins, result, i) if need else None for i, need in enumerate(needs)
+    )
 
 
 EINSUM = defprim(
-    "einsum", _einsum_fwd, vjp_all=_einsum_vjp, partials=("others", "others"),
-    saves=(), doc="out = the sum over repeated subscripts of the operands' products",
-)  # fmt: skip
+    "einsum",
+    _einsum_fwd,
+    vjp_all=_einsum_vjp,
+    partials=("others", "others"),
+    saves=(),
+    doc="out = the sum over repeated subscripts of the operands' products",
+)
 
 
 @EINSUM.public(methods=())
@@ -276,9 +292,14 @@ def _linear_vjp(g, out, x, w, b=None, *, needs):
 
 
 LINEAR = defprim(
-    "linear", _linear_fwd, vjp_all=_linear_vjp, partials=("W^T", "x", "1"), saves=(0, 1),
-    arrays=True, doc="out = x W^T + b (one node: the fused affine layer)",
-)  # fmt: skip
+    "linear",
+    _linear_fwd,
+    vjp_all=_linear_vjp,
+    partials=("W^T", "x", "1"),
+    saves=(0, 1),
+    arrays=True,
+    doc="out = x W^T + b (one node: the fused affine layer)",
+)
 
 
 @LINEAR.public(methods=())

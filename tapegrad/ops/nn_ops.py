@@ -9,8 +9,6 @@ takes.
 
 from __future__ import annotations
 
-import math
-
 from tapegrad import backend as B
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import reduce as R
@@ -55,8 +53,16 @@ class _Targets:
       ``(1, C, 1...)`` (``None``: no smoothing);
     * ``total``: the sum of the kept targets' weights, 'mean''s divisor."""
 
-    def __init__(self, t, w, n_classes: int, ignore_index: int, eps: float, dtype,
-                 everything: bool | None = None):  # fmt: skip
+    def __init__(
+        self,
+        t,
+        w,
+        n_classes: int,
+        ignore_index: int,
+        eps: float,
+        dtype,
+        everything: bool | None = None,
+    ):
         valid = None if everything else t != ignore_index
         if everything is None:
             everything = bool(valid.all())
@@ -114,8 +120,9 @@ def _ce_fwd(z, t, *w, aux, ignore_index, reduction, label_smoothing):
     """``loss_i = -sum_c q_ic logp_ic``, ``logp`` the log-probabilities."""
     logp, everything = aux
     n_classes, dtype = z.shape[1], z.dtype
-    q = _Targets(t, w[0] if w else None, n_classes, ignore_index, label_smoothing, dtype,
-                 everything or None)  # fmt: skip
+    q = _Targets(
+        t, w[0] if w else None, n_classes, ignore_index, label_smoothing, dtype, everything or None
+    )
     picked = _pick(logp, q.index)  # log p of each target (the loss is minus that)
     if q.valid is not None:  # (before the weights: no NaN from -inf * 0)
         picked = xp.where(q.valid, picked, 0)
@@ -139,8 +146,15 @@ def _ce_vjp(g, out, z, t, *w, aux, needs, ignore_index, reduction, label_smoothi
         return (None,) * len(needs)
     logp, everything = aux
     n_classes, dtype = z.shape[1], z.dtype
-    q = _Targets(_value(t), _value(w[0]) if w else None, n_classes, ignore_index,
-                 label_smoothing, dtype, everything or None)  # fmt: skip
+    q = _Targets(
+        _value(t),
+        _value(w[0]) if w else None,
+        n_classes,
+        ignore_index,
+        label_smoothing,
+        dtype,
+        everything or None,
+    )
     spread = q.spread
     if spread is not None and q.valid is not None:
         spread = spread * _class_axis(q.valid, z.ndim)
@@ -178,11 +192,16 @@ def _minus_targets(dz, index, on, spread):
 
 
 CROSS_ENTROPY = defprim(
-    "cross_entropy", _ce_fwd, vjp_all=_ce_vjp, partials=("softmax(a)*sum(q) - q", "0", "0"),
-    saves=(0,), saves_aux=_log_probabilities, arrays=True,
+    "cross_entropy",
+    _ce_fwd,
+    vjp_all=_ce_vjp,
+    partials=("softmax(a)*sum(q) - q", "0", "0"),
+    saves=(0,),
+    saves_aux=_log_probabilities,
+    arrays=True,
     doc="out = -sum_c q_c log_softmax(a)_c, q the (weighted, smoothed) one-hot target "
-        "(log-softmax and NLL fused; stable: the maximum is subtracted first)",
-)  # fmt: skip
+    "(log-softmax and NLL fused; stable: the maximum is subtracted first)",
+)
 
 
 # ========================================================== layer norm
@@ -231,11 +250,14 @@ def _ln_vjp(g, out, x, *wb, needs, n_norm, eps, has_weight, has_bias):
 
 
 LAYER_NORM = defprim(
-    "layer_norm", _ln_fwd, vjp_all=_ln_vjp,
-    partials=("(I - 1/d - xhat xhat^T/d) w / sigma", "xhat", "1"), saves=(0,),
+    "layer_norm",
+    _ln_fwd,
+    vjp_all=_ln_vjp,
+    partials=("(I - 1/d - xhat xhat^T/d) w / sigma", "xhat", "1"),
+    saves=(0,),
     doc="out = (a - mean(a)) / sqrt(var(a) + eps) * weight + bias over the last dims "
-        "(biased variance)",
-)  # fmt: skip
+    "(biased variance)",
+)
 
 
 # ================================================ binary cross-entropy
@@ -258,10 +280,13 @@ def _bce_t(g, out, x, t):
 
 
 BINARY_CROSS_ENTROPY = defprim(
-    "binary_cross_entropy", _bce_fwd, (_bce_x, _bce_t),
-    partials=("(a - b) / max(a (1 - a), 1e-12)", "log(1 - a) - log(a)"), saves=(0, 1),
+    "binary_cross_entropy",
+    _bce_fwd,
+    (_bce_x, _bce_t),
+    partials=("(a - b) / max(a (1 - a), 1e-12)", "log(1 - a) - log(a)"),
+    saves=(0, 1),
     doc="out = -(b max(log a, -100) + (1 - b) max(log(1 - a), -100)) elementwise",
-)  # fmt: skip
+)
 
 
 def cross_entropy_indices(
@@ -274,8 +299,12 @@ def cross_entropy_indices(
 ) -> Tensor:
     """Apply the fused primitive; ``logits (N, C, d...)``, ``target (N, d...)``."""
     args = (logits, target) if weight is None else (logits, target, weight)
-    return CROSS_ENTROPY.apply(*args, ignore_index=int(ignore_index), reduction=reduction,
-                 label_smoothing=float(label_smoothing))  # fmt: skip
+    return CROSS_ENTROPY.apply(
+        *args,
+        ignore_index=int(ignore_index),
+        reduction=reduction,
+        label_smoothing=float(label_smoothing),
+    )
 
 
 def layer_norm_fused(
@@ -283,5 +312,10 @@ def layer_norm_fused(
 ) -> Tensor:
     """Apply the fused layer-norm primitive over the last ``n_norm`` dims."""
     args = [x] + [a for a in (weight, bias) if a is not None]
-    return LAYER_NORM.apply(*args, n_norm=int(n_norm), eps=float(eps),
-                 has_weight=weight is not None, has_bias=bias is not None)  # fmt: skip
+    return LAYER_NORM.apply(
+        *args,
+        n_norm=int(n_norm),
+        eps=float(eps),
+        has_weight=weight is not None,
+        has_bias=bias is not None,
+    )

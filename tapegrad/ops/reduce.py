@@ -64,10 +64,13 @@ def _sum_fwd(a, axes, keepdim):
 
 
 SUM = defprim(
-    "sum", _sum_fwd,
+    "sum",
+    _sum_fwd,
     lambda g, out, a, axes, keepdim: expand_back(g, a.shape, axes, keepdim),
-    partials="1", arrays=True, doc="out = sum of a over `dim`",
-)  # fmt: skip
+    partials="1",
+    arrays=True,
+    doc="out = sum of a over `dim`",
+)
 
 
 @SUM.public
@@ -124,9 +127,13 @@ def _var_vjp(g, out, a, axes, keepdim, correction):
 
 
 VAR = defprim(
-    "var", _var_fwd, _var_vjp, partials="2*(a - mean(a))/(n - correction)", saves=(0,),
+    "var",
+    _var_fwd,
+    _var_vjp,
+    partials="2*(a - mean(a))/(n - correction)",
+    saves=(0,),
     doc="out = sum((a - mean a)^2) / (n - correction) over `dim`",
-)  # fmt: skip
+)
 
 
 def _correction(unbiased, correction) -> float:
@@ -144,8 +151,12 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
     x = _float_input(as_tensor_arg(input), "var")
     if isinstance(dim, bool):  # var(x, False): the old positional `unbiased`
         dim, unbiased = None, dim
-    return VAR.apply(x, axes=_axes(dim, x.ndim, "var"), keepdim=keepdim,
-                 correction=_correction(unbiased, correction))  # fmt: skip
+    return VAR.apply(
+        x,
+        axes=_axes(dim, x.ndim, "var"),
+        keepdim=keepdim,
+        correction=_correction(unbiased, correction),
+    )
 
 
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
@@ -173,15 +184,23 @@ def _extreme_vjp(g, out, a, axes, keepdim):
 
 
 AMAX = defprim(
-    "amax", lambda a, axes, keepdim: a.max(axis=axes, keepdims=keepdim), _extreme_vjp,
-    partials="[a == max]/count", saves=(0,), saves_output=True,
+    "amax",
+    lambda a, axes, keepdim: a.max(axis=axes, keepdims=keepdim),
+    _extreme_vjp,
+    partials="[a == max]/count",
+    saves=(0,),
+    saves_output=True,
     doc="out = largest element of a over `dim`; ties share the gradient equally",
-)  # fmt: skip
+)
 AMIN = defprim(
-    "amin", lambda a, axes, keepdim: a.min(axis=axes, keepdims=keepdim), _extreme_vjp,
-    partials="[a == min]/count", saves=(0,), saves_output=True,
+    "amin",
+    lambda a, axes, keepdim: a.min(axis=axes, keepdims=keepdim),
+    _extreme_vjp,
+    partials="[a == min]/count",
+    saves=(0,),
+    saves_output=True,
     doc="out = smallest element of a over `dim`; ties share the gradient equally",
-)  # fmt: skip
+)
 
 
 def _nonempty(x: Tensor, axes, op: str):
@@ -274,8 +293,11 @@ def all(input, dim=None, keepdim: bool = False) -> Tensor:
 
 def count_nonzero(input, dim=None) -> Tensor:
     x = as_tensor_arg(input)
-    return new_tensor(xp.asarray(xp.count_nonzero(x._array, axis=_axes(dim, x.ndim, "count_nonzero")),
-                             dtype=B.int64))  # fmt: skip
+    return new_tensor(
+        xp.asarray(
+            xp.count_nonzero(x._array, axis=_axes(dim, x.ndim, "count_nonzero")), dtype=B.int64
+        )
+    )
 
 
 # --------------------------------------------------------------------- prod
@@ -304,9 +326,14 @@ def _prod_of_others(a, axes):
 
 
 PROD = defprim(
-    "prod", _prod_fwd, _prod_vjp, partials="prod(a)/a", saves=(0,), saves_output=True,
+    "prod",
+    _prod_fwd,
+    _prod_vjp,
+    partials="prod(a)/a",
+    saves=(0,),
+    saves_output=True,
     doc="out = product of a over `dim`",
-)  # fmt: skip
+)
 
 
 @PROD.public
@@ -326,9 +353,12 @@ def _cumsum_vjp(g, out, a, dim):
 
 
 CUMSUM = defprim(
-    "cumsum", lambda a, dim: xp.cumsum(a, axis=dim), _cumsum_vjp, partials="[j>=i]",
+    "cumsum",
+    lambda a, dim: xp.cumsum(a, axis=dim),
+    _cumsum_vjp,
+    partials="[j>=i]",
     doc="out_i = sum of a_j for j <= i along `dim`",
-)  # fmt: skip
+)
 
 
 @CUMSUM.public
@@ -367,9 +397,14 @@ def _norm_vjp(g, out, a, p, axes, keepdim):
 
 
 NORM = defprim(
-    "norm", _norm_fwd, _norm_vjp, partials="a*|a|**(p-2)/norm**(p-1)", saves=(0,), saves_output=True,
+    "norm",
+    _norm_fwd,
+    _norm_vjp,
+    partials="a*|a|**(p-2)/norm**(p-1)",
+    saves=(0,),
+    saves_output=True,
     doc="out = (sum |a|^p)^(1/p) over `dim` (p = 2 by default; 1 and inf too)",
-)  # fmt: skip
+)
 
 
 @NORM.public
@@ -423,9 +458,14 @@ def _logsumexp_vjp(g, out, a, axes, keepdim):
 
 
 LOGSUMEXP = defprim(
-    "logsumexp", _logsumexp_fwd, _logsumexp_vjp, partials="softmax(a)", saves=(0,),
-    saves_output=True, doc="out = log(sum(exp(a))) over `dim`, computed as m + log(sum(exp(a - m)))",
-)  # fmt: skip
+    "logsumexp",
+    _logsumexp_fwd,
+    _logsumexp_vjp,
+    partials="softmax(a)",
+    saves=(0,),
+    saves_output=True,
+    doc="out = log(sum(exp(a))) over `dim`, computed as m + log(sum(exp(a - m)))",
+)
 
 
 @LOGSUMEXP.public
@@ -445,9 +485,13 @@ def _softmax_vjp(g, out, a, dim):
 
 
 SOFTMAX = defprim(
-    "softmax", _softmax_fwd, _softmax_vjp, partials="diag(s) - s s^T", saves_output=True,
+    "softmax",
+    _softmax_fwd,
+    _softmax_vjp,
+    partials="diag(s) - s s^T",
+    saves_output=True,
     doc="out = exp(a) / sum(exp(a)) along `dim`, computed with the maximum subtracted",
-)  # fmt: skip
+)
 
 
 def _log_softmax_fwd(a, dim):
@@ -461,9 +505,13 @@ def _log_softmax_vjp(g, out, a, dim):
 
 
 LOG_SOFTMAX = defprim(
-    "log_softmax", _log_softmax_fwd, _log_softmax_vjp, partials="I - softmax(a)", saves_output=True,
+    "log_softmax",
+    _log_softmax_fwd,
+    _log_softmax_vjp,
+    partials="I - softmax(a)",
+    saves_output=True,
     doc="out = a - logsumexp(a) along `dim`",
-)  # fmt: skip
+)
 
 
 def _softmax_dim(ndim: int, dim):

@@ -75,9 +75,24 @@ class Primitive:
     """One entry of the table (see the module docstring); ``defprim`` makes
     one and registers it."""
 
-    def __init__(self, name: str, forward, vjps=None, vjp_all=None, *, partials, saves=(),
-                 saves_for=None, saves_output=False, saves_aux=None, view=False, arrays=False,
-                 elementwise=False, inplace=None, doc: str):  # fmt: skip
+    def __init__(
+        self,
+        name: str,
+        forward,
+        vjps=None,
+        vjp_all=None,
+        *,
+        partials,
+        saves=(),
+        saves_for=None,
+        saves_output=False,
+        saves_aux=None,
+        view=False,
+        arrays=False,
+        elementwise=False,
+        inplace=None,
+        doc: str,
+    ):
         partials = (partials,) if isinstance(partials, str) else tuple(partials)
         if vjps is not None and not isinstance(vjps, (tuple, list)):
             vjps = (vjps,)
@@ -153,8 +168,9 @@ def _ufunc_inplace(forward):
     return lambda a, *rest: forward(a, *rest, out=a)
 
 
-def defprim(name: str, forward, vjps=None, *, vjp_all=None, public=None, methods=None,
-            **entry) -> Primitive:  # fmt: skip
+def defprim(
+    name: str, forward, vjps=None, *, vjp_all=None, public=None, methods=None, **entry
+) -> Primitive:
     """Make the entry ``name`` of the table (see the module docstring for the
     arguments) and, with ``public``, its public function and methods."""
     if name in PRIMITIVES:
@@ -261,8 +277,11 @@ def _binary_applier(prim: Primitive, convert):
         if convert is None:
             if a.__class__ is not Tensor and not isinstance(a, Tensor):
                 return forward(a, b)
-        elif (a.__class__ is not Tensor or b.__class__ is not Tensor
-                or a._array.dtype is not b._array.dtype):  # fmt: skip
+        elif (
+            a.__class__ is not Tensor
+            or b.__class__ is not Tensor
+            or a._array.dtype is not b._array.dtype
+        ):
             return convert(a, b)
         try:
             out = forward(a._array, b._array)
@@ -308,11 +327,15 @@ def _vjp_adapter(prim: Primitive):
 
     def vjp(node, g, needs, arrays):
         inputs, out, g, params = _operands(node, g, arrays and on_arrays)
-        grads = [None if need is None else f(g, out, *inputs, **params)
-                 for f, need in zip(vjps, node.parents if needs is None else needs)]  # fmt: skip
+        grads = [
+            None if need is None else f(g, out, *inputs, **params)
+            for f, need in zip(vjps, node.parents if needs is None else needs)
+        ]
         if prim.elementwise:
-            grads = [gi if gi is None or gi.shape == x.shape else sum_to_shape(gi, x.shape)
-                     for gi, x in zip(grads, inputs)]  # fmt: skip
+            grads = [
+                gi if gi is None or gi.shape == x.shape else sum_to_shape(gi, x.shape)
+                for gi, x in zip(grads, inputs)
+            ]
         return _conformed(prim, grads, node.inputs)
 
     return vjp
@@ -356,8 +379,10 @@ def _binary_vjp(prim: Primitive):
                     a = a[()]
                 if b.__class__ is _ndarray:
                     b = b[()]
-                return (None if needs[0] is None else vjp_a(g, out, a, b),
-                        None if needs[1] is None else vjp_b(g, out, a, b))  # fmt: skip
+                return (
+                    None if needs[0] is None else vjp_a(g, out, a, b),
+                    None if needs[1] is None else vjp_b(g, out, a, b),
+                )
         else:
             out, g = output_tensor(node), _tensor_of(g)
         ga = gb = None

@@ -222,9 +222,12 @@ def _repeat_vjp(g, out, a, repeats):
 
 
 REPEAT = defprim(
-    "repeat", _repeat_fwd, _repeat_vjp, partials="1",
+    "repeat",
+    _repeat_fwd,
+    _repeat_vjp,
+    partials="1",
     doc="out = a tiled `repeats` times along each dimension",
-)  # fmt: skip
+)
 
 
 @REPEAT.public
@@ -254,9 +257,12 @@ def _cat_vjp(g, out, *inputs, dim, needs):
 
 
 CAT = defprim(
-    "cat", _cat_fwd, vjp_all=_cat_vjp, partials=("1", "1"),
+    "cat",
+    _cat_fwd,
+    vjp_all=_cat_vjp,
+    partials=("1", "1"),
     doc="out = the inputs joined along `dim` (any number of inputs)",
-)  # fmt: skip
+)
 
 
 @CAT.public(methods=())
@@ -267,8 +273,10 @@ def cat(tensors, dim: int = 0) -> Tensor:
         raise ValueError("cat: expects a non-empty list of tensors")
     d = _wrap_dim(dim, ts[0].ndim, "cat")
     shapes = [x.shape for x in ts]
-    if any(len(s) != len(shapes[0]) or s[:d] + s[d + 1 :] != shapes[0][:d] + shapes[0][d + 1 :]
-           for s in shapes):  # fmt: skip
+    if any(
+        len(s) != len(shapes[0]) or s[:d] + s[d + 1 :] != shapes[0][:d] + shapes[0][d + 1 :]
+        for s in shapes
+    ):
         listed = ", ".join(str(s) for s in shapes)
         raise ShapeMismatch(f"cat: shapes {listed} do not fit along dim {dim}")
     return CAT.apply(*ts, dim=d)
@@ -379,9 +387,12 @@ def _tri_fwd(a, diagonal, lower):
 
 
 TRI = defprim(
-    "tri", _tri_fwd, lambda g, out, a, diagonal, lower: TRI.apply(g, diagonal=diagonal, lower=lower),
-    partials="[kept]", doc="out = a with the entries above (tril) or below (triu) `diagonal` zeroed",
-)  # fmt: skip
+    "tri",
+    _tri_fwd,
+    lambda g, out, a, diagonal, lower: TRI.apply(g, diagonal=diagonal, lower=lower),
+    partials="[kept]",
+    doc="out = a with the entries above (tril) or below (triu) `diagonal` zeroed",
+)
 
 
 @TRI.public(methods=("tril",))
@@ -504,9 +515,12 @@ def _pad_vjp(g, out, a, widths, value):
 
 
 PAD = defprim(
-    "pad", _pad_fwd, _pad_vjp, partials="1",
+    "pad",
+    _pad_fwd,
+    _pad_vjp,
+    partials="1",
     doc="out = a surrounded by `value` (widths per dimension, before and after)",
-)  # fmt: skip
+)
 
 
 @PAD.public(methods=())

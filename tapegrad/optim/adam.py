@@ -52,9 +52,14 @@ class Adam(Optimizer):
         if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(
-            lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-            maximize=maximize, decoupled_weight_decay=decoupled_weight_decay,
-        )  # fmt: skip
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     def _update(self, param, grad, state: dict[str, Any], hp: dict[str, Any]) -> None:
@@ -81,7 +86,9 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"].copy_(tg.maximum(state["max_exp_avg_sq"], v))
         denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
         if decay:  # theta (1 - gamma lambda), then the step: one in-place write
-            param.copy_((param * (1.0 - lr * wd)).addcdiv_(m, denom, value=-(lr / bias_correction1)))
+            param.copy_(
+                (param * (1.0 - lr * wd)).addcdiv_(m, denom, value=-(lr / bias_correction1))
+            )
         else:
             param.addcdiv_(m, denom, value=-(lr / bias_correction1))
 
@@ -107,6 +114,12 @@ class AdamW(Adam):
         maximize: bool = False,
     ):
         super().__init__(
-            params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-            maximize=maximize, decoupled_weight_decay=True,
-        )  # fmt: skip
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )

@@ -14,9 +14,13 @@ from typing import Any
 from tapegrad.optim.optimizer import Optimizer
 
 __all__ = [
-    "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
+    "LRScheduler",
+    "StepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "LinearLR",
     "ReduceLROnPlateau",
-]  # fmt: skip
+]
 
 
 class LRScheduler:
@@ -85,8 +89,9 @@ class StepLR(LRScheduler):
     """``lr <- lr * gamma`` every ``step_size`` epochs:
     ``lr_e = base_lr * gamma ** (e // step_size)``."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1):  # fmt: skip
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ):
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -125,8 +130,9 @@ class CosineAnnealingLR(LRScheduler):
     climbs back after ``T_max`` and the schedule composes with other changes
     to ``lr``)."""
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
-                 last_epoch: int = -1):  # fmt: skip
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ):
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
@@ -154,8 +160,14 @@ class LinearLR(LRScheduler):
     """Scale the rate by a factor going linearly from ``start_factor`` to
     ``end_factor`` over ``total_iters`` epochs (a warm-up), then keep it."""
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
-                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1):  # fmt: skip
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ):
         if start_factor > 1.0 or start_factor <= 0:
             raise ValueError(
                 "Starting multiplicative factor expected to be greater than 0 and less or "
@@ -191,9 +203,18 @@ class ReduceLROnPlateau(LRScheduler):
     never go below ``min_lr``; changes smaller than ``eps`` are skipped.
     """
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8):  # fmt: skip
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | list[float] = 0,
+        eps: float = 1e-8,
+    ):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         if not isinstance(optimizer, Optimizer):

@@ -125,8 +125,7 @@ class Optimizer:
                             self.state[p] = state
         return loss
 
-    def _update_group(self, params: list, grads: list, states: list,
-                      hp: dict[str, Any]) -> None:  # fmt: skip
+    def _update_group(self, params: list, grads: list, states: list, hp: dict[str, Any]) -> None:
         """Update ``params`` in place from ``grads`` (under ``no_grad``), each
         with its state dict: ``_update`` on each, or one update for the list
         (``SGD``)."""
@@ -141,8 +140,9 @@ class Optimizer:
             if k != "params"
         }
 
-    def _update(self, param: Tensor, grad: Tensor, state: dict[str, Any],
-                hp: dict[str, Any]) -> None:  # fmt: skip
+    def _update(
+        self, param: Tensor, grad: Tensor, state: dict[str, Any], hp: dict[str, Any]
+    ) -> None:
         """Update ``param`` in place from ``grad`` (under ``no_grad``)."""
         raise NotImplementedError
 

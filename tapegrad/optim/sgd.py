@@ -45,9 +45,13 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(
-            lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-            nesterov=nesterov, maximize=maximize,
-        )  # fmt: skip
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
         super().__init__(params, defaults)
 
     def _update_group(self, params: list, grads: list, states: list, hp: dict[str, Any]) -> None:
@@ -68,7 +72,9 @@ class SGD(Optimizer):
                         bufs[i] = states[i]["momentum_buffer"] = g.clone()
                     else:
                         buf.mul_(momentum).add_(g, alpha=1.0 - hp["dampening"])
-            grads = [g.add(b, alpha=momentum) for g, b in zip(grads, bufs)] if hp["nesterov"] else bufs
+            grads = (
+                [g.add(b, alpha=momentum) for g, b in zip(grads, bufs)] if hp["nesterov"] else bufs
+            )
         tg._foreach_add_(params, grads, alpha=-hp["lr"])
 
 
