@@ -112,6 +112,7 @@ from tapegrad.ops.elementwise import (
     expm1,
     log,
     log1p,
+    logaddexp,
     maximum,
     minimum,
     mul,
@@ -130,6 +131,7 @@ from tapegrad.ops.elementwise import (
     tanh,
     true_divide,
     where,
+    xlogy,
 )
 from tapegrad.ops.order import argsort, sort, topk
 from tapegrad.ops.index import (

@@ -212,6 +212,37 @@ def pow(input, exponent) -> Tensor:
 maximum = MAXIMUM.function
 minimum = MINIMUM.function
 
+LOGADDEXP = defprim(
+    "logaddexp",
+    xp.logaddexp,
+    (lambda g, out, a, b: g * EXP.apply(a - out), lambda g, out, a, b: g * EXP.apply(b - out)),
+    partials=("exp(a - out)", "exp(b - out)"),
+    saves=(0, 1),
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    public="binary",
+    doc="out = log(e^a + e^b), computed without overflow",
+)
+
+
+def _xlogy_fwd(a, b):
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return xp.where((a == 0) & (b == b), 0, a * xp.log(b)).astype(a.dtype, copy=False)
+
+
+XLOGY = defprim(
+    "xlogy",
+    _xlogy_fwd,
+    (lambda g, out, a, b: where(b == 0, 0.0, g * log(b)), lambda g, out, a, b: g * a / b),
+    partials=("log(b) (0 at b = 0, as PyTorch)", "a/b"),
+    saves=(0, 1),
+    elementwise=True,
+    public="binary",
+    doc="out = a log(b), and 0 where a = 0 (unless b is NaN)",
+)
+logaddexp, xlogy = LOGADDEXP.function, XLOGY.function
+
 
 @WHERE.public
 def where(condition, input=None, other=None) -> Tensor:

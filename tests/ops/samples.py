@@ -17,6 +17,8 @@ SAMPLES = {
     "pow": binary_cases(lo=0.5, hi=2.0),
     "maximum": binary_cases(),
     "minimum": binary_cases(),
+    "logaddexp": binary_cases(),
+    "xlogy": binary_cases(lo=0.5, hi=2.0, lo_b=0.2, hi_b=3.0),
     "where": [
         case(C(np.array([True, False, True])), U((3,)), U((3,))),
         case(C(np.array([[True], [False]])), U((2, 3)), U(())),

@@ -66,6 +66,9 @@ BINARY = {
     "fn_add": lambda L, a, b: L.add(a, b, alpha=2),
     "fn_sub": lambda L, a, b: L.sub(a, b, alpha=0.5),
     "where": lambda L, a, b: L.where(a > b, a, b),
+    "logaddexp": lambda L, a, b: L.logaddexp(a, b),
+    "xlogy": lambda L, a, b: L.xlogy(a, b),
+    "method_logaddexp": lambda L, a, b: a.logaddexp(b),
 }
 
 
@@ -150,3 +153,17 @@ def test_integer_and_bool_elementwise_results_match_torch():
     i = np.array([1, -2, 3])
     check(lambda L, i: (L.abs(i), -i, L.sign(i), L.relu(i), i * 2, i + i, i - 1), i, grad=False)
     check(lambda L, i: (L.exp(i), L.sqrt(L.abs(i)), L.sigmoid(i)), i, grad=False)
+
+
+def test_logaddexp_of_huge_and_minus_infinite_arguments_matches_torch():
+    a = np.array([1000.0, -np.inf, 0.0, 30.0])
+    b = np.array([1000.0, 1.0, -1000.0, -30.0])
+    check(lambda L, a, b: L.logaddexp(a, b), a, b)
+
+
+def test_xlogy_is_zero_where_x_is_zero_like_torch():
+    x = np.array([0.0, 0.0, 2.0, 1.5])
+    y = np.array([0.0, 3.0, 0.5, np.nan])
+    check(lambda L, x, y: L.xlogy(x, y), x, y, grad=False)
+    check(lambda L, x, y: L.xlogy(x, y), x[:3], np.array([1.0, 3.0, 0.5]))
+    check(lambda L, y: L.xlogy(2, y) + L.xlogy(y, 3.0), np.array([0.5, 2.0]))
