@@ -19,7 +19,7 @@ import operator
 from tapegrad import backend as B
 from tapegrad.autograd.engine import topological_order
 from tapegrad.autograd.functional import grad as _grad
-from tapegrad.autograd.graph import enable_grad, no_grad
+from tapegrad.autograd.graph import enable_grad
 from tapegrad.tensor import Tensor, change, new_tensor
 
 xp = B.xp
@@ -114,18 +114,25 @@ def _jacobians(fn, args, checked, eps):
                         analytic[j][row] = g._array.reshape(-1)
             row += 1
     numeric = [xp.zeros_like(a) for a in analytic]
-    with no_grad():
-        for j, i in enumerate(checked):
-            x = args[i]
-            for e in range(x.numel()):
-                orig = x._array.reshape(-1)[e]
-                _set_element(x, e, orig + eps)
-                plus = _flat(_outputs(fn, args))
-                _set_element(x, e, orig - eps)
-                minus = _flat(_outputs(fn, args))
-                _set_element(x, e, orig)
-                numeric[j][:, e] = (plus - minus) / (2 * eps)
+    for j, i in enumerate(checked):
+        x = args[i]
+        for e in range(x.numel()):
+            orig = x._array.reshape(-1)[e]
+            _set_element(x, e, orig + eps)
+            plus = _values(fn, args)
+            _set_element(x, e, orig - eps)
+            minus = _values(fn, args)
+            _set_element(x, e, orig)
+            numeric[j][:, e] = (plus - minus) / (2 * eps)
     return analytic, numeric
+
+
+def _values(fn, args):
+    """The flattened outputs of ``fn`` at ``args``.  Grad mode stays on, as in
+    PyTorch: a function may itself differentiate (``autograd.grad`` with
+    ``create_graph=True`` inside), and that needs a recorded graph."""
+    with enable_grad():
+        return _flat(_outputs(fn, args))
 
 
 def _set_element(x: Tensor, e: int, value) -> None:
@@ -190,12 +197,11 @@ def _fast(fn, args, checked, eps, atol, rtol):
         )
         analytic = sum(float((g._array * u).sum()) for g, u in zip(gs, us) if g is not None)
     xs = [args[i] for i in checked]
-    with no_grad():
-        _shift(xs, us, eps)
-        plus = _flat(_outputs(fn, args))
-        _shift(xs, us, -2 * eps)
-        minus = _flat(_outputs(fn, args))
-        _shift(xs, us, eps)
+    _shift(xs, us, eps)
+    plus = _values(fn, args)
+    _shift(xs, us, -2 * eps)
+    minus = _values(fn, args)
+    _shift(xs, us, eps)
     numeric = float((_flat(vs) * (plus - minus)).sum() / (2 * eps))
     ok = abs(analytic - numeric) <= atol + rtol * abs(numeric)
     return analytic, numeric, ok

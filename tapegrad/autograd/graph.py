@@ -214,11 +214,13 @@ class Node:
 
     def __call__(self, grad):
         """The gradients of this node's inputs for the gradient ``grad`` of its
-        output, one per input (``None`` where no gradient flows), as calling a
-        ``grad_fn`` does in PyTorch.  Recorded when grad mode is on."""
+        output (``None`` where no gradient flows): a tuple, or the gradient
+        itself for a node of one input, as calling a ``grad_fn`` does in
+        PyTorch.  Recorded when grad mode is on."""
         if self.inputs is None:
             raise RuntimeError(f"{self.name()}: the values it saved were freed by a backward pass")
-        return self.prim.vjp(self, grad, None, False)
+        grads = tuple(self.prim.vjp(self, grad, None, False))
+        return grads[0] if len(grads) == 1 else grads
 
     def register_hook(self, fn):
         """``fn(grad) -> grad or None`` runs on the gradient arriving here."""

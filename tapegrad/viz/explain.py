@@ -99,6 +99,7 @@ def _vjp_contributions(v, tg) -> list:
     try:
         with tg.no_grad():
             gs = node(tg.tensor(v.grad))
+            gs = gs if isinstance(gs, tuple) else (gs,)
     except Exception:  # a user Function or an op that cannot run here: skip numbers
         return [None] * n
     return [None if gi is None else gi.detach().numpy() for gi in gs]
