@@ -12,6 +12,8 @@ the tensor's ``grad_fn`` moves to the new node.
 
 from __future__ import annotations
 
+from itertools import repeat
+
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.engine import backward as _engine_backward
@@ -137,10 +139,10 @@ def _arithmetic_(prim, op: str, scaled: bool = False):
 def _operand(other, t: Tensor):
     """What an in-place op on ``t`` computes with: a tensor's array, a Python
     number as a cached 0-d array of the dtype PyTorch gives it beside ``t``."""
-    if isinstance(other, Tensor):
-        return other._array
     if other.__class__ in (float, int, bool):
         return scalar_operand(other, t._array.dtype)
+    if isinstance(other, Tensor):
+        return other._array
     return B.xp.asarray(other)
 
 
@@ -163,26 +165,54 @@ def _foreach_(prim, op: str, tensors, others, alpha=1) -> None:
     """``t.<op>(other, alpha=alpha)`` for each tensor of a list, ``others`` a
     list beside it or one number: PyTorch's ``torch._foreach_<op>``, the
     multi-tensor form optimisers update parameters with (one call for the
-    list; each tensor still goes through ``change``)."""
-    if not isinstance(others, (list, tuple)):
-        others = [others] * len(tensors)
-    recording = GradMode.enabled
-    direct, operands = [], []
-    for t, other in zip(tensors, others):
-        if recording and (t.requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-            method = getattr(Tensor, op)  # (something to record: the tensor's own method)
+    list; the tensors change together through ``change``)."""
+    listed = isinstance(others, (list, tuple))
+    if GradMode.enabled and any(
+        _records(t, other) for t, other in zip(tensors, others if listed else repeat(others))
+    ):
+        method = getattr(Tensor, op)  # (something to record: each tensor's own method)
+        for t, other in zip(tensors, others if listed else repeat(others)):
             method(t, other, alpha=alpha) if alpha != 1 else method(t, other)
-            continue
-        operand = _operand(other, t)
-        if alpha != 1:
-            operand = operand * scalar_operand(alpha, operand.dtype)
-        direct.append(t)
-        operands.append(operand)
+        return
+    if not listed:
+        operands = _operands_of_one(others, tensors, alpha)
+    else:
+        operands = []
+        scales: dict = {}  # (alpha as a constant of each dtype met, looked up once)
+        for t, other in zip(tensors, others):
+            x = other._array if other.__class__ is Tensor else _operand(other, t)
+            if alpha != 1:
+                scale = scales.get(x.dtype)
+                if scale is None:
+                    scale = scales[x.dtype] = scalar_operand(alpha, x.dtype)
+                x = x * scale
+            operands.append(x)
     try:
-        change(direct, op, prim.inplace, operands)
+        change(tensors, op, prim.inplace, operands)
     except (TypeError, ValueError) as err:
-        i = next(i for i, t in enumerate(direct) if t._vc is FRESH or t._vc[1] != last_change[0])
-        raise _inplace_error(direct[i], operands[i], op, err) from None
+        i = next(i for i, t in enumerate(tensors) if t._vc is FRESH or t._vc[1] != last_change[0])
+        raise _inplace_error(tensors[i], operands[i], op, err) from None
+
+
+def _operands_of_one(other, tensors: list, alpha) -> list:
+    """``alpha * other`` as the operand beside each tensor; a number as one
+    cached constant per dtype (a parameter group has one)."""
+    if other.__class__ not in (float, int, bool):  # a 0-d tensor, an array
+        if alpha == 1:
+            return [_operand(other, t) for t in tensors]
+        return [_operand(other, t) * _operand(alpha, t) for t in tensors]
+    number = other * alpha if alpha != 1 else other
+    first = tensors[0]._array.dtype
+    constant = scalar_operand(number, first)
+    return [
+        constant if t._array.dtype is first else scalar_operand(number, t._array.dtype)
+        for t in tensors
+    ]
+
+
+def _records(t: Tensor, other) -> bool:
+    """Whether an in-place op on ``t`` with ``other`` is recorded (grad mode on)."""
+    return t.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
 
 
 def _foreach_add_(self, other, *, alpha=1) -> None:

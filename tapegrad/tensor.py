@@ -23,10 +23,22 @@ _ndarray = B.ndarray
 _asarray = B.xp.asarray
 
 
+# Every tensor class: ``x.__class__ in TENSOR_TYPES`` is what the hot paths
+# ask instead of ``isinstance(x, Tensor)``, which costs several times more for
+# anything but a plain ``Tensor`` (a class with its own metaclass takes
+# Python's slow path there).
+TENSOR_TYPES: set = set()
+
+
 class _TensorType(type):
     """The class of ``Tensor``: calling a tensor class (``tg.Tensor(data)``,
     ``nn.Parameter(t)``) runs its ``_construct``; ``new_tensor`` makes tensors
-    without it (a plain ``type.__call__``, the cheapest way to a new object)."""
+    without it (a plain ``type.__call__``, the cheapest way to a new object).
+    Every tensor class joins ``TENSOR_TYPES``."""
+
+    def __init__(cls, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        TENSOR_TYPES.add(cls)
 
     def __call__(cls, *args, **kwargs):
         return cls._construct(*args, **kwargs)

@@ -307,8 +307,11 @@ def linear(input, weight, bias=None) -> Tensor:
     """``input @ weight.T + bias``: ``input (..., in)``, ``weight (out, in)``,
     ``bias (out,)``; one node with one vjp (no transposed copies)."""
     args = (input, weight) if bias is None else (input, weight, bias)
-    dtype = input._array.dtype if isinstance(input, Tensor) else None
-    for a in args:
-        if not isinstance(a, Tensor) or a._array.dtype is not dtype:  # convert, promote
-            return LINEAR.apply(*cast_common(*map(as_tensor_arg, args)))
-    return LINEAR.apply(*args)
+    try:  # (attribute reads: cheaper than isinstance for a Parameter)
+        dtype = input._array.dtype
+        same = weight._array.dtype is dtype and (bias is None or bias._array.dtype is dtype)
+    except AttributeError:  # not all tensors
+        same = False
+    if same and isinstance(input, Tensor):
+        return LINEAR.apply(*args)
+    return LINEAR.apply(*cast_common(*map(as_tensor_arg, args)))

@@ -62,7 +62,7 @@ import operator
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node
-from tapegrad.tensor import Tensor, attached, new_tensor, storage
+from tapegrad.tensor import TENSOR_TYPES, Tensor, attached, new_tensor, storage
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -224,7 +224,7 @@ def _applier(prim: Primitive, convert=None):
 
     def apply(*inputs, **params):
         first = inputs[0]
-        tensors = first.__class__ is Tensor or isinstance(first, Tensor)
+        tensors = first.__class__ in TENSOR_TYPES
         if view and tensors:  # a view shares memory: the input's own array, made one first
             storage(first)
         arrays = tuple(map(_array_of, inputs)) if tensors else inputs
@@ -255,7 +255,7 @@ def _unary_applier(prim: Primitive, convert):
 
     def apply1(a):
         if convert is None:
-            if a.__class__ is not Tensor and not isinstance(a, Tensor):
+            if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
                 return forward(a)
         elif a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
             return convert(a)
@@ -275,7 +275,7 @@ def _binary_applier(prim: Primitive, convert):
 
     def apply2(a, b):
         if convert is None:
-            if a.__class__ is not Tensor and not isinstance(a, Tensor):
+            if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
                 return forward(a, b)
         elif (
             a.__class__ is not Tensor

@@ -9,11 +9,13 @@ update of one parameter from its gradient, as tensor arithmetic with
 PyTorch's in-place methods (``buf.mul_(momentum).add_(grad)``), run under
 ``no_grad``.  Each in-place method bumps the version counter of what it
 changes, so nothing is recorded and a graph that saved a parameter notices;
-hyperparameters are Python floats, which never promote a float32 tensor.
+hyperparameters are numbers (Python or NumPy), which never promote a float32
+tensor.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,7 +37,7 @@ class Optimizer:
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]):
         self.defaults = dict(defaults)
-        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
             raise TypeError(
@@ -111,34 +113,23 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                params, grads, states = [], [], []
+                params, grads = [], []
                 for p in group["params"]:
                     g = p.grad
                     if g is not None:
                         params.append(p)
                         grads.append(g if g.dtype == p.dtype else g.to(p.dtype))
-                        states.append(self.state.get(p) or {})
                 if params:
-                    self._update_group(params, grads, states, self._hyperparameters(group))
-                    for p, state in zip(params, states):
-                        if state:  # (plain SGD keeps none, as in PyTorch)
-                            self.state[p] = state
+                    self._update_group(params, grads, group)
         return loss
 
-    def _update_group(self, params: list, grads: list, states: list, hp: dict[str, Any]) -> None:
-        """Update ``params`` in place from ``grads`` (under ``no_grad``), each
-        with its state dict: ``_update`` on each, or one update for the list
-        (``SGD``)."""
-        for p, g, state in zip(params, grads, states):
-            self._update(p, g, state, hp)
-
-    def _hyperparameters(self, group: dict[str, Any]) -> dict[str, Any]:
-        """The group's options with numbers as Python floats (weak scalars)."""
-        return {
-            k: (float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v)
-            for k, v in group.items()
-            if k != "params"
-        }
+    def _update_group(self, params: list, grads: list, hp: dict[str, Any]) -> None:
+        """Update ``params`` in place from ``grads`` (under ``no_grad``) with
+        the options ``hp`` of their group: ``_update`` on each with its state
+        dict, or one update for the list (``SGD``)."""
+        state = self.state
+        for p, g in zip(params, grads):
+            self._update(p, g, state[p], hp)
 
     def _update(
         self, param: Tensor, grad: Tensor, state: dict[str, Any], hp: dict[str, Any]
@@ -211,7 +202,7 @@ class Optimizer:
                 new_group.setdefault(k, v)
             new_group["params"] = group["params"]
             new_groups.append(new_group)
-        self.state = new_state
+        self.state = defaultdict(dict, new_state)
         self.param_groups = new_groups
 
     def __repr__(self) -> str:

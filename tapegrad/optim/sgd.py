@@ -54,7 +54,7 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _update_group(self, params: list, grads: list, states: list, hp: dict[str, Any]) -> None:
+    def _update_group(self, params: list, grads: list, hp: dict[str, Any]) -> None:
         """The update above for the whole group, with PyTorch's multi-tensor ops."""
         if hp["maximize"]:
             grads = [-g for g in grads]
@@ -62,14 +62,15 @@ class SGD(Optimizer):
             grads = [g.add(p, alpha=hp["weight_decay"]) for g, p in zip(grads, params)]
         momentum = hp["momentum"]
         if momentum != 0:
-            bufs = [state.get("momentum_buffer") for state in states]
+            state = self.state
+            bufs = [state[p].get("momentum_buffer") for p in params]
             if all(buf is not None for buf in bufs):
                 tg._foreach_mul_(bufs, momentum)
                 tg._foreach_add_(bufs, grads, alpha=1.0 - hp["dampening"])
             else:  # (the first step: a buffer starts at its gradient)
-                for i, (buf, g) in enumerate(zip(bufs, grads)):
+                for i, (p, buf, g) in enumerate(zip(params, bufs, grads)):
                     if buf is None:
-                        bufs[i] = states[i]["momentum_buffer"] = g.clone()
+                        bufs[i] = state[p]["momentum_buffer"] = g.clone()
                     else:
                         buf.mul_(momentum).add_(g, alpha=1.0 - hp["dampening"])
             grads = (
