@@ -11,6 +11,8 @@ The methods named like the functions (``x.exp()``, ``x.sum(1)``) are bound in
 
 from __future__ import annotations
 
+import linecache
+import textwrap
 import weakref
 
 from tapegrad import backend as B
@@ -353,50 +355,99 @@ class ItemError(RuntimeError, ValueError):
 _blank = type.__call__.__get__(Tensor)  # a new Tensor object, not yet initialised
 NO_PARAMS: dict = {}  # the params of every node of an op without parameters; never written to
 
+# The version counter of a tensor nothing has changed or shared yet: one
+# immutable tuple for all of them (no list per op); ``change`` and
+# ``shared_version`` give a tensor a list of its own first.
+FRESH = (0, 0)
 
-def new_tensor(
-    array, prim=None, inputs=None, parents=None, params=NO_PARAMS, version=None, cls=Tensor
-) -> Tensor:
-    """The one constructor of tensors: ``array`` as a tensor of class ``cls``
-    and, when ``parents`` is given, the ``Node`` that records how ``prim``
-    made it from ``inputs`` (with ``params``): the one place a tensor's
-    slots are set and a node is made (every op, ``Function.apply``,
-    ``Parameter``, factories).
 
-    ``parents`` has one entry per input: its node, the input itself for a
-    leaf that requires grad, or ``None``; no ``parents`` when nothing is
-    recorded (grad mode off, or no input requires grad).  The output of a
-    view primitive shares its first input's version counter; ``version`` is
-    one to share otherwise (``detach``).  A node whose vjps read the output
-    watches the output's counter too.  (One call per op, no more: a call
-    costs about 5% of a small op, ``benchmarks/README.md``.)"""
-    if prim is not None and prim.view:
-        version = shared_version(inputs[0])
-    t = _blank() if cls is Tensor else type.__call__(cls)
-    t._array = array
-    if parents is None:
-        t.grad_fn = None
-        t.requires_grad = False
-        t._vc = FRESH if version is None else version
-        return t
-    node = Node()  # (a class without __init__: cheaper to call than object.__new__)
-    node.prim = prim
-    node.inputs = inputs
-    node.parents = parents
-    node.params = params
-    if prim.saves_output:
-        if version is None:
-            version = [0, 0]
-        node.ans = array
-        node.ans_vc = version
-    else:
-        node.ans = None
-    node.seq = next_seq()
-    node.extra = None
-    t.grad_fn = node
-    t.requires_grad = True
-    t._vc = FRESH if version is None else version
-    return t
+# The one construction of "a tensor and the node that made it", as source.
+# ``new_tensor`` is compiled from it, and so are the appliers of the
+# elementwise entries (``ops/registry.py``), which run it in their own body:
+# a call to ``new_tensor`` costs about 4% of a small op (benchmarks/README.md).
+# Where the line ``RECORD`` stands, ``array``, ``prim``, ``inputs``,
+# ``parents``, ``params`` and ``version`` are as ``new_tensor`` documents them.
+RECORD = """\
+t = _blank()
+t._array = array
+node = Node()  # (a class without __init__: cheaper to call than object.__new__)
+node.prim = prim
+node.inputs = inputs
+node.parents = parents
+node.params = params
+if prim.saves_output:  # the node's vjps read the output: it watches its version
+    if version is None:
+        version = [0, 0]
+    node.ans = array
+    node.ans_vc = version
+else:
+    node.ans = None
+node.seq = next_seq()
+node.extra = None
+t.grad_fn = node
+t.requires_grad = True
+t._vc = FRESH if version is None else version
+return t
+"""
+RECORD_NAMES = {  # what RECORD uses, and the params of a node that has none
+    "_blank": _blank,
+    "Node": Node,
+    "next_seq": next_seq,
+    "FRESH": FRESH,
+    "NO_PARAMS": NO_PARAMS,
+}
+
+
+def compile_with_record(source: str, name: str, scope: dict):
+    """The function ``name`` defined by ``source``, where a line ``RECORD``
+    stands for the construction above (at that line's indentation), compiled
+    with ``scope`` as its globals (which must hold what ``RECORD`` uses,
+    ``RECORD_NAMES``).  The source is kept for tracebacks and ``inspect``."""
+    lines = []
+    for line in textwrap.dedent(source).splitlines(keepends=True):
+        if line.strip() == "RECORD":
+            lines.append(textwrap.indent(RECORD, line[: len(line) - len(line.lstrip())]))
+        else:
+            lines.append(line)
+    text = "".join(lines)
+    prim = scope.get("prim")
+    filename = f"<tapegrad {name}{f' of {prim.name}' if prim is not None else ''}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    exec(compile(text, filename, "exec"), scope)
+    return scope[name]
+
+
+new_tensor = compile_with_record(
+    '''
+    def new_tensor(
+        array, prim=None, inputs=None, parents=None, params=NO_PARAMS, version=None, cls=Tensor
+    ) -> Tensor:
+        """The one constructor of tensors: ``array`` as a tensor and, when
+        ``parents`` is given, the ``Node`` that records how ``prim`` made it
+        from ``inputs`` (with ``params``): the one place a tensor's slots are
+        set and a node is made (every op, ``Function.apply``, ``Parameter``,
+        factories).
+
+        ``parents`` has one entry per input: its node, the input itself for a
+        leaf that requires grad, or ``None``; no ``parents`` when nothing is
+        recorded (grad mode off, or no input requires grad): a leaf, of class
+        ``cls``.  The output of a view primitive shares its first input's
+        version counter; ``version`` is one to share otherwise (``detach``).
+        A node whose vjps read the output watches the output's counter too."""
+        if prim is not None and prim.view:
+            version = shared_version(inputs[0])
+        if parents is None:
+            t = _blank() if cls is Tensor else type.__call__(cls)
+            t._array = array
+            t.grad_fn = None
+            t.requires_grad = False
+            t._vc = FRESH if version is None else version
+            return t
+        RECORD
+    ''',
+    "new_tensor",
+    globals(),
+)
 
 
 def attached(array, node, version=None) -> Tensor:
@@ -426,11 +477,6 @@ def storage(t: Tensor):
 # change, so the backward pass looks at the version counters of older nodes
 # only.
 last_change = [0]
-
-# The version counter of a tensor nothing has changed or shared yet: one
-# immutable tuple for all of them (no list per op); ``change`` and
-# ``shared_version`` give a tensor a list of its own first.
-FRESH = (0, 0)
 
 
 def shared_version(t: Tensor) -> list:

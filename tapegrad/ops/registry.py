@@ -62,7 +62,15 @@ import operator
 from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.autograd.graph import GradMode, Node
-from tapegrad.tensor import TENSOR_TYPES, Tensor, attached, new_tensor, storage
+from tapegrad.tensor import (
+    RECORD_NAMES,
+    TENSOR_TYPES,
+    Tensor,
+    attached,
+    compile_with_record,
+    new_tensor,
+    storage,
+)
 
 PRIMITIVES: dict[str, Primitive] = {}
 
@@ -250,50 +258,72 @@ _array_of = operator.attrgetter("_array")
 
 
 def _unary_applier(prim: Primitive, convert):
-    forward = prim.forward
-    float_only = getattr(convert, "float_only", False)
-
-    def apply1(a):
-        if convert is None:
-            if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
-                return forward(a)
-        elif a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
-            return convert(a)
-        try:
-            out = forward(a._array)
-        except (ValueError, IndexError) as err:
-            raise forward_error(prim, (a,), err) from None
-        if a.requires_grad and GradMode.enabled:
-            return new_tensor(out, prim, (a,), (a.grad_fn or a,))
-        return new_tensor(out)
-
-    return apply1
+    return _compiled_applier(prim, convert, "apply1", _APPLY1)
 
 
 def _binary_applier(prim: Primitive, convert):
-    forward = prim.forward
+    return _compiled_applier(prim, convert, "apply2", _APPLY2)
 
-    def apply2(a, b):
-        if convert is None:
-            if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
-                return forward(a, b)
-        elif (
-            a.__class__ is not Tensor
-            or b.__class__ is not Tensor
-            or a._array.dtype is not b._array.dtype
-        ):
-            return convert(a, b)
-        try:
-            out = forward(a._array, b._array)
-        except (ValueError, IndexError) as err:
-            raise forward_error(prim, (a, b), err) from None
-        ra, rb = a.requires_grad, b.requires_grad
-        if (ra or rb) and GradMode.enabled:
-            parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
-            return new_tensor(out, prim, (a, b), parents)
-        return new_tensor(out)
 
-    return apply2
+def _compiled_applier(prim: Primitive, convert, name: str, source: str):
+    """``prim``'s applier ``name``, compiled from ``source`` with the tensor
+    and its node made in its body (``RECORD``: see ``compile_with_record``)."""
+    scope = {
+        **globals(),
+        **RECORD_NAMES,
+        "prim": prim,
+        "forward": prim.forward,
+        "convert": convert,
+        "float_only": getattr(convert, "float_only", False),
+    }
+    return compile_with_record(source, name, scope)
+
+
+_APPLY1 = """
+def apply1(a):
+    if convert is None:
+        if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
+            return forward(a)
+    elif a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
+        return convert(a)
+    try:
+        array = forward(a._array)
+    except (ValueError, IndexError) as err:
+        raise forward_error(prim, (a,), err) from None
+    if not (a.requires_grad and GradMode.enabled):
+        return new_tensor(array)
+    inputs = (a,)
+    parents = (a.grad_fn or a,)
+    params = NO_PARAMS
+    version = None
+    RECORD
+"""
+
+_APPLY2 = """
+def apply2(a, b):
+    if convert is None:
+        if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
+            return forward(a, b)
+    elif (
+        a.__class__ is not Tensor
+        or b.__class__ is not Tensor
+        or a._array.dtype is not b._array.dtype
+    ):
+        return convert(a, b)
+    try:
+        array = forward(a._array, b._array)
+    except (ValueError, IndexError) as err:
+        raise forward_error(prim, (a, b), err) from None
+    ra = a.requires_grad
+    rb = b.requires_grad
+    if not ((ra or rb) and GradMode.enabled):
+        return new_tensor(array)
+    inputs = (a, b)
+    parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
+    params = NO_PARAMS
+    version = None
+    RECORD
+"""
 
 
 def apply(prim: Primitive, *inputs, **params):
