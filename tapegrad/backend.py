@@ -52,6 +52,15 @@ class Constant(dict):
 
 ONE = Constant(1)
 
+# Reductions called as the ufuncs' own ``reduce`` (``add_reduce(a, axis,
+# keepdims=...)`` is ``a.sum(axis, keepdims=...)``, same dtypes and results):
+# the array methods go through a Python wrapper that costs about a third of
+# a small reduction, and the hot paths (softmax, cross-entropy, a layer's
+# bias gradient, un-broadcasting) make several per step.
+add_reduce = xp.add.reduce
+max_reduce = xp.maximum.reduce
+min_reduce = xp.minimum.reduce
+
 
 def scatter_add(target, index, values) -> None:
     """``target[index] += values`` where repeated indices add up (unbuffered)."""

@@ -285,10 +285,17 @@ def _linear_vjp(g, out, x, w, b=None, *, needs):
         if needs[1]:
             gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
         if b is not None and needs[2]:
-            # a batch of one row: the sum is that row (NumPy's reduction costs
-            # more than the rest of a small layer's backward)
-            gb = g2[0] if g2.shape[0] == 1 else g2.sum(0)
+            gb = _column_sums(g2)
     return (gx, gw, gb)[: len(needs)]
+
+
+def _column_sums(g):
+    """``g.sum(0)``: on an array through the ufunc (the array method costs a
+    third more); for one row, that row (a reduction costs more than the rest
+    of a small layer's backward)."""
+    if g.shape[0] == 1:
+        return g[0]
+    return B.add_reduce(g, 0) if g.__class__ is B.ndarray else g.sum(0)
 
 
 LINEAR = defprim(

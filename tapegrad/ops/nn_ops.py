@@ -25,7 +25,7 @@ def check_class_indices(t, n_classes: int, ignore_index: int, op: str) -> bool:
     """Every target (an integer array) that is not ``ignore_index`` must be a
     class in ``[0, C)``.  True when every target counts (each is a class and
     none is ``ignore_index``)."""
-    if not t.size or (t.min() >= 0 and t.max() < n_classes):
+    if not t.size or (B.min_reduce(t, None) >= 0 and B.max_reduce(t, None) < n_classes):
         return not 0 <= ignore_index < n_classes
     kept = t[t != ignore_index]
     bad = kept[(kept < 0) | (kept >= n_classes)]
@@ -133,7 +133,7 @@ def _ce_fwd(z, t, *w, aux, ignore_index, reduction, label_smoothing):
         picked = picked + (smooth if q.valid is None else xp.where(q.valid, smooth, 0))
     if reduction == "none":
         return (-picked).astype(dtype, copy=False)
-    total = -picked.sum()
+    total = -B.add_reduce(picked, None)
     return total if reduction == "sum" else total / q.total
 
 

@@ -16,6 +16,7 @@ from tapegrad.ops.shape import RESHAPE, reshape
 from tapegrad.tensor import Tensor, _wrap_dim, new_tensor
 
 xp = B.xp
+add_reduce, max_reduce, min_reduce = B.add_reduce, B.max_reduce, B.min_reduce
 
 return_types_max = collections.namedtuple("max", ["values", "indices"])
 return_types_min = collections.namedtuple("min", ["values", "indices"])
@@ -60,7 +61,7 @@ def _count(shape, axes) -> int:
 
 # ---------------------------------------------------------------- sum/mean
 def _sum_fwd(a, axes, keepdim):
-    return a.sum(axis=axes, keepdims=keepdim)
+    return add_reduce(a, axes, keepdims=keepdim)
 
 
 SUM = defprim(
@@ -185,7 +186,7 @@ def _extreme_vjp(g, out, a, axes, keepdim):
 
 AMAX = defprim(
     "amax",
-    lambda a, axes, keepdim: a.max(axis=axes, keepdims=keepdim),
+    lambda a, axes, keepdim: max_reduce(a, axes, keepdims=keepdim),
     _extreme_vjp,
     partials="[a == max]/count",
     saves=(0,),
@@ -194,7 +195,7 @@ AMAX = defprim(
 )
 AMIN = defprim(
     "amin",
-    lambda a, axes, keepdim: a.min(axis=axes, keepdims=keepdim),
+    lambda a, axes, keepdim: min_reduce(a, axes, keepdims=keepdim),
     _extreme_vjp,
     partials="[a == min]/count",
     saves=(0,),
@@ -423,27 +424,31 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
 
 
 # ------------------------------------------------------- softmax family
-def _max_and_shifted(a, axes):
-    """``(m, a - m)`` for ``m`` the maximum over ``axes`` (kept), an infinite
-    maximum counted as 0, and whether every maximum was finite: then every
-    ``sum(exp(a - m))`` is at least 1 (no log of 0 to guard)."""
-    m = a.max(axis=axes, keepdims=True)
-    if math.isfinite(m.sum()):
+def _max_and_shifted(a, axes, guard: bool):
+    """``(m, a - m, finite)`` for ``m`` the maximum over ``axes`` (kept) and
+    whether every maximum was finite: then every ``sum(exp(a - m))`` is at
+    least 1 (no log of 0 to guard).  Where a maximum is not finite, ``a - m``
+    is NaN there, which is what PyTorch's softmax and log-softmax give; with
+    ``guard`` (log-sum-exp, which is +-inf there) such a maximum counts as 0."""
+    m = max_reduce(a, axes, keepdims=True)
+    if math.isfinite(add_reduce(m, None)):  # (a sum: the cheapest check of them all)
         return m, a - m, True
-    m = xp.where(xp.isfinite(m), m, 0)
-    return m, a - m, False
+    if guard:
+        m = xp.where(xp.isfinite(m), m, 0)
+    with xp.errstate(invalid="ignore"):  # (inf - inf: NaN, silently as PyTorch)
+        return m, a - m, False
 
 
 def _log_sum_exp(shifted, axes, finite: bool):
     """``log(sum(exp(shifted)))`` over ``axes`` (kept)."""
     if finite:
-        return xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
+        return xp.log(add_reduce(xp.exp(shifted), axes, keepdims=True))
     with xp.errstate(divide="ignore"):  # (a row of -inf: log 0 = -inf, as PyTorch)
-        return xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True))
+        return xp.log(add_reduce(xp.exp(shifted), axes, keepdims=True))
 
 
 def _logsumexp_fwd(a, axes, keepdim):
-    m, shifted, finite = _max_and_shifted(a, axes)
+    m, shifted, finite = _max_and_shifted(a, axes, guard=True)
     out = _log_sum_exp(shifted, axes, finite) + m
     return out if keepdim else out.reshape(_drop(out.shape, axes))
 
@@ -476,8 +481,8 @@ def logsumexp(input, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def _softmax_fwd(a, dim):
-    e = xp.exp(_max_and_shifted(a, dim)[1])
-    return e / e.sum(axis=dim, keepdims=True)
+    e = xp.exp(_max_and_shifted(a, dim, guard=False)[1])
+    return e / add_reduce(e, dim, keepdims=True)
 
 
 def _softmax_vjp(g, out, a, dim):
@@ -495,7 +500,7 @@ SOFTMAX = defprim(
 
 
 def _log_softmax_fwd(a, dim):
-    _, shifted, finite = _max_and_shifted(a, dim)
+    _, shifted, finite = _max_and_shifted(a, dim, guard=False)
     shifted -= _log_sum_exp(shifted, dim, finite)
     return shifted
 

@@ -603,7 +603,7 @@ def _sum_to_fwd(a, shape):
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and a.shape[i + lead] != 1
     )
-    out = a.sum(axis=axes, keepdims=True) if axes else a
+    out = B.add_reduce(a, axes, keepdims=True) if axes else a
     return out.reshape(shape) if lead or out.shape != shape else out
 
 

@@ -45,6 +45,20 @@ def test_cross_entropy_second_derivative_matches_finite_differences(reduction):
     assert tg.gradcheck(grad_sum, [x])
 
 
+def test_linear_second_derivative_through_every_input_matches_finite_differences():
+    x = tg.randn(4, 3, dtype=tg.float64, requires_grad=True)
+    w = tg.randn(2, 3, dtype=tg.float64, requires_grad=True)
+    b = tg.randn(2, dtype=tg.float64, requires_grad=True)
+
+    def grad_sum(x, w, b):
+        with tg.enable_grad():
+            y = F.linear(x, w, b)
+            grads = tg.autograd.grad((y * y * y).sum(), [x, w, b], create_graph=True)
+            return sum((g * g).sum() for g in grads)
+
+    assert tg.gradcheck(grad_sum, [x, w, b])
+
+
 def test_layer_norm_second_derivative_matches_finite_differences():
     x = tg.randn(2, 5, dtype=tg.float64, requires_grad=True)
     w = tg.randn(5, dtype=tg.float64, requires_grad=True)

@@ -109,6 +109,14 @@ def test_softmax_family_with_minus_inf_entries_like_torch():
     check(lambda L, x: L.log_softmax(x, 1)[:, 0], x)
 
 
+@pytest.mark.parametrize(
+    "row", [[np.inf, 1.0, 0.0], [-np.inf, -np.inf, -np.inf], [np.nan, 1.0, 0.0]]
+)
+def test_softmax_family_of_a_row_with_no_finite_maximum_matches_torch(row):
+    x = np.array([row, [1.0, 2.0, 3.0]])
+    check(lambda L, x: (L.softmax(x, 1), L.log_softmax(x, 1), L.logsumexp(x, 1)), x, backward=False)
+
+
 def test_softmax_family_float32_matches_torch():
     x = (rng.standard_normal((4, 6)) * 5).astype(np.float32)
     check(lambda L, x: (x.softmax(-1), x.log_softmax(-1), x.logsumexp(-1)), x)
