@@ -105,24 +105,23 @@ def _pick(a, index):
 
 def _log_probabilities(z, t, *w, ignore_index, reduction, label_smoothing):
     """What cross-entropy's forward and vjp share: ``log_softmax(z)`` over the
-    class axis (stable: the maximum subtracted first), and whether every
-    target counts (checked to be a class)."""
+    class axis (stable: the maximum subtracted first), and the targets
+    (checked to be classes) as ``_Targets``."""
     if z.ndim < 2:
         raise ValueError("expects logits of shape (N, C) or (N, C, d1, ...)")
     t = _value(t)
     if t.shape != (z.shape[0],) + z.shape[2:]:
         raise ValueError(f"target shape {t.shape} does not fit logits {z.shape}")
-    everything = check_class_indices(t, z.shape[1], ignore_index, "cross_entropy")
-    return LOG_SOFTMAX.apply(z, dim=1), everything
+    n_classes = z.shape[1]
+    everything = check_class_indices(t, n_classes, ignore_index, "cross_entropy")
+    weight = _value(w[0]) if w else None
+    q = _Targets(t, weight, n_classes, ignore_index, label_smoothing, z.dtype, everything or None)
+    return LOG_SOFTMAX.apply(z, dim=1), q
 
 
 def _ce_fwd(z, t, *w, aux, ignore_index, reduction, label_smoothing):
     """``loss_i = -sum_c q_ic logp_ic``, ``logp`` the log-probabilities."""
-    logp, everything = aux
-    n_classes, dtype = z.shape[1], z.dtype
-    q = _Targets(
-        t, w[0] if w else None, n_classes, ignore_index, label_smoothing, dtype, everything or None
-    )
+    logp, q = aux
     picked = _pick(logp, q.index)  # log p of each target (the loss is minus that)
     if q.valid is not None:  # (before the weights: no NaN from -inf * 0)
         picked = xp.where(q.valid, picked, 0)
@@ -132,7 +131,7 @@ def _ce_fwd(z, t, *w, aux, ignore_index, reduction, label_smoothing):
         smooth = (logp * q.spread).sum(axis=1)
         picked = picked + (smooth if q.valid is None else xp.where(q.valid, smooth, 0))
     if reduction == "none":
-        return (-picked).astype(dtype, copy=False)
+        return (-picked).astype(z.dtype, copy=False)
     total = -B.add_reduce(picked, None)
     return total if reduction == "sum" else total / q.total
 
@@ -144,17 +143,7 @@ def _ce_vjp(g, out, z, t, *w, aux, needs, ignore_index, reduction, label_smoothi
     recorded), differentiable in ``z``."""
     if not needs[0]:
         return (None,) * len(needs)
-    logp, everything = aux
-    n_classes, dtype = z.shape[1], z.dtype
-    q = _Targets(
-        _value(t),
-        _value(w[0]) if w else None,
-        n_classes,
-        ignore_index,
-        label_smoothing,
-        dtype,
-        everything or None,
-    )
+    logp, q = aux
     spread = q.spread
     if spread is not None and q.valid is not None:
         spread = spread * _class_axis(q.valid, z.ndim)
