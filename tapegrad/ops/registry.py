@@ -69,6 +69,7 @@ from tapegrad.tensor import (
     attached,
     compile_with_record,
     new_tensor,
+    shared_version,
     storage,
 )
 
@@ -218,66 +219,57 @@ def forward_error(prim: Primitive, inputs, err: Exception) -> Exception:
 
 def _applier(prim: Primitive, convert=None):
     """``prim.apply``: run the forward on the inputs' arrays and, in grad
-    mode with an input that requires grad, record the node (``new_tensor``).
-    Given plain arrays (a vjp run on arrays), just the forward.
+    mode with an input that requires grad, record the node.  Given plain
+    arrays (a vjp run on arrays), just the forward.
 
     With ``convert``, the public function of an elementwise entry instead:
     tensors of one dtype (floating, for a ``"float"`` entry) are applied at
     once, anything else goes to ``convert``, which makes them so and calls
-    ``prim.apply``.  Elementwise entries of one or two inputs get these
-    without argument packing: the hot path of every small op."""
+    ``prim.apply``.  Elementwise entries of one or two inputs get appliers
+    without argument packing: the hot path of every small op.  Each is
+    compiled for its entry with the tensor and its node made in its body
+    (``RECORD``: see ``compile_with_record``), not by a call."""
     if prim.elementwise and prim.arity <= 2:
-        return (_unary_applier if prim.arity == 1 else _binary_applier)(prim, convert)
-    forward, view, saves_aux = prim.forward, prim.view, prim.saves_aux
-
-    def apply(*inputs, **params):
-        first = inputs[0]
-        tensors = first.__class__ in TENSOR_TYPES
-        if view and tensors:  # a view shares memory: the input's own array, made one first
-            storage(first)
-        arrays = tuple(map(_array_of, inputs)) if tensors else inputs
-        try:
-            if saves_aux is not None:  # (kept with the params, for the vjps)
-                params["aux"] = saves_aux(*arrays, **params)
-            out = forward(*arrays, **params)
-        except (ValueError, IndexError) as err:
-            raise forward_error(prim, inputs, err) from None
-        if not tensors:
-            return out
-        if GradMode.enabled:
-            for t in inputs:
-                if t.requires_grad:  # record: one edge per input (None: no gradient there)
-                    edges = [(u.grad_fn or u) if u.requires_grad else None for u in inputs]
-                    return new_tensor(out, prim, inputs, tuple(edges), params)
-        return new_tensor(out, prim, inputs)
-
-    return apply
-
-
-_array_of = operator.attrgetter("_array")
-
-
-def _unary_applier(prim: Primitive, convert):
-    return _compiled_applier(prim, convert, "apply1", _APPLY1)
-
-
-def _binary_applier(prim: Primitive, convert):
-    return _compiled_applier(prim, convert, "apply2", _APPLY2)
-
-
-def _compiled_applier(prim: Primitive, convert, name: str, source: str):
-    """``prim``'s applier ``name``, compiled from ``source`` with the tensor
-    and its node made in its body (``RECORD``: see ``compile_with_record``)."""
+        name, source = ("apply1", _APPLY1) if prim.arity == 1 else ("apply2", _APPLY2)
+    else:
+        name, source = "apply", _APPLY
     scope = {
-        **globals(),
-        **RECORD_NAMES,
+        **_APPLIER_NAMES,
         "prim": prim,
         "forward": prim.forward,
+        "view": prim.view,
+        "saves_aux": prim.saves_aux,
         "convert": convert,
         "float_only": getattr(convert, "float_only", False),
     }
     return compile_with_record(source, name, scope)
 
+
+_array_of = operator.attrgetter("_array")
+
+_APPLY = """
+def apply(*inputs, **params):
+    first = inputs[0]
+    tensors = first.__class__ in TENSOR_TYPES
+    if view and tensors:  # a view shares memory: the input's own array, made one first
+        storage(first)
+    arrays = tuple(map(_array_of, inputs)) if tensors else inputs
+    try:
+        if saves_aux is not None:  # (kept with the params, for the vjps)
+            params["aux"] = saves_aux(*arrays, **params)
+        array = forward(*arrays, **params)
+    except (ValueError, IndexError) as err:
+        raise forward_error(prim, inputs, err) from None
+    if not tensors:
+        return array
+    if GradMode.enabled:
+        for u in inputs:
+            if u.requires_grad:  # record: one edge per input (None: no gradient there)
+                parents = tuple([(u.grad_fn or u) if u.requires_grad else None for u in inputs])
+                version = shared_version(first) if view else None
+                RECORD
+    return new_tensor(array, prim, inputs)
+"""
 
 _APPLY1 = """
 def apply1(a):
@@ -324,6 +316,19 @@ def apply2(a, b):
     version = None
     RECORD
 """
+
+# What the appliers' source uses besides its entry's own values.
+_APPLIER_NAMES = {
+    **RECORD_NAMES,
+    "GradMode": GradMode,
+    "TENSOR_TYPES": TENSOR_TYPES,
+    "Tensor": Tensor,
+    "new_tensor": new_tensor,
+    "shared_version": shared_version,
+    "storage": storage,
+    "forward_error": forward_error,
+    "_array_of": _array_of,
+}
 
 
 def apply(prim: Primitive, *inputs, **params):
