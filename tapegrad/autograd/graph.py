@@ -18,7 +18,7 @@ A node keeps what the backward pass needs and nothing more:
                when recording and one to test in the backward loop.
 
 An in-place change of a tensor the vjps read (the inputs the primitive
-``saves``, the output with ``uses_ans``) after the node was recorded is
+``saves``, the output with ``saves_output``) after the node was recorded is
 caught at backward time: every tensor's version counter ``_vc`` is
 ``[version, creation number of its latest change]`` (``tensor.change``), and
 a change numbered after the node's ``seq`` came after the recording.
