@@ -398,11 +398,14 @@ RECORD_NAMES = {  # what RECORD uses, and the params of a node that has none
 }
 
 
-def compile_with_record(source: str, name: str, scope: dict):
+def compile_source(source: str, name: str, scope: dict, namespace: dict | None = None):
     """The function ``name`` defined by ``source``, where a line ``RECORD``
-    stands for the construction above (at that line's indentation), compiled
-    with ``scope`` as its globals (which must hold what ``RECORD`` uses,
-    ``RECORD_NAMES``).  The source is kept for tracebacks and ``inspect``."""
+    stands for the construction above (at that line's indentation),
+    compiled with ``scope`` as its globals (which must hold what ``RECORD``
+    uses, ``RECORD_NAMES``), or, given ``namespace`` (a module's globals,
+    read when the function runs), with that as its globals and ``scope``
+    receiving what the source defines.  The source is kept for tracebacks
+    and ``inspect``."""
     lines = []
     for line in textwrap.dedent(source).splitlines(keepends=True):
         if line.strip() == "RECORD":
@@ -413,11 +416,15 @@ def compile_with_record(source: str, name: str, scope: dict):
     prim = scope.get("prim")
     filename = f"<tapegrad {name}{f' of {prim.name}' if prim is not None else ''}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    exec(compile(text, filename, "exec"), scope)
+    code = compile(text, filename, "exec")
+    if namespace is None:
+        exec(code, scope)
+    else:
+        exec(code, namespace, scope)
     return scope[name]
 
 
-new_tensor = compile_with_record(
+new_tensor = compile_source(
     '''
     def new_tensor(
         array, prim=None, inputs=None, parents=None, params=NO_PARAMS, version=None, cls=Tensor

@@ -21,6 +21,7 @@ from tapegrad.tensor import Tensor, new_tensor
 
 xp = B.xp
 _ONE = B.ONE  # 1 next to an array, without NumPy's conversion per op
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # d erf(a)/da = e^(-a^2) 2/sqrt(pi)
 
 # ================================================================== binary
 # Forwards by operator: on arrays the same ufunc, on NumPy scalars (0-d
@@ -28,7 +29,7 @@ _ONE = B.ONE  # 1 next to an array, without NumPy's conversion per op
 ADD = defprim(
     "add",
     operator.add,
-    (lambda g, out, a, b: g, lambda g, out, a, b: g),
+    ("g", "g"),
     partials=("1", "1"),
     elementwise=True,
     arrays=True,
@@ -40,7 +41,7 @@ ADD = defprim(
 SUB = defprim(
     "sub",
     operator.sub,
-    (lambda g, out, a, b: g, lambda g, out, a, b: -g),
+    ("g", "-g"),
     partials=("1", "-1"),
     elementwise=True,
     arrays=True,
@@ -52,7 +53,7 @@ SUB = defprim(
 MUL = defprim(
     "mul",
     operator.mul,
-    (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
+    ("g * b", "g * a"),
     partials=("b", "a"),
     saves_for=((1,), (0,)),
     elementwise=True,
@@ -65,7 +66,7 @@ MUL = defprim(
 DIV = defprim(
     "div",
     operator.truediv,
-    (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * a / (b * b)),
+    ("g / b", "-g * a / (b * b)"),
     partials=("1/b", "-a/b**2"),
     saves_for=((1,), (0, 1)),
     elementwise=True,
@@ -105,8 +106,8 @@ MAXIMUM = defprim(
     "maximum",
     xp.maximum,
     (
-        lambda g, out, a, b: _tie_share(g, a, b, a > b),
-        lambda g, out, a, b: _tie_share(g, b, a, b > a),
+        "_tie_share(g, a, b, a > b)",
+        "_tie_share(g, b, a, b > a)",
     ),
     partials=("[a>b]", "[b>a]"),
     saves=(0, 1),
@@ -118,8 +119,8 @@ MINIMUM = defprim(
     "minimum",
     xp.minimum,
     (
-        lambda g, out, a, b: _tie_share(g, a, b, a < b),
-        lambda g, out, a, b: _tie_share(g, b, a, b < a),
+        "_tie_share(g, a, b, a < b)",
+        "_tie_share(g, b, a, b < a)",
     ),
     partials=("[a<b]", "[b<a]"),
     saves=(0, 1),
@@ -130,7 +131,7 @@ MINIMUM = defprim(
 WHERE = defprim(
     "where",
     xp.where,
-    (None, lambda g, out, c, a, b: where(c, g, 0.0), lambda g, out, c, a, b: where(c, 0.0, g)),
+    (None, "where(a, g, 0.0)", "where(a, 0.0, g)"),
     partials=("0", "[c]", "[not c]"),
     saves=(0,),
     elementwise=True,
@@ -215,7 +216,7 @@ minimum = MINIMUM.function
 LOGADDEXP = defprim(
     "logaddexp",
     xp.logaddexp,
-    (lambda g, out, a, b: g * EXP.apply(a - out), lambda g, out, a, b: g * EXP.apply(b - out)),
+    ("g * EXP.apply(a - out)", "g * EXP.apply(b - out)"),
     partials=("exp(a - out)", "exp(b - out)"),
     saves=(0, 1),
     saves_output=True,
@@ -234,7 +235,7 @@ def _xlogy_fwd(a, b):
 XLOGY = defprim(
     "xlogy",
     _xlogy_fwd,
-    (lambda g, out, a, b: where(b == 0, 0.0, g * log(b)), lambda g, out, a, b: g * a / b),
+    ("where(b == 0, 0.0, g * log(b))", "g * a / b"),
     partials=("log(b) (0 at b = 0, as PyTorch)", "a/b"),
     saves=(0, 1),
     elementwise=True,
@@ -266,7 +267,7 @@ def rsub(input, other, alpha=1) -> Tensor:
 NEG = defprim(
     "neg",
     xp.negative,
-    lambda g, out, a: -g,
+    "-g",
     partials="-1",
     elementwise=True,
     arrays=True,
@@ -277,7 +278,7 @@ NEG = defprim(
 EXP = defprim(
     "exp",
     xp.exp,
-    lambda g, out, a: g * out,
+    "g * out",
     partials="exp(a)",
     saves_output=True,
     elementwise=True,
@@ -288,7 +289,7 @@ EXP = defprim(
 LOG = defprim(
     "log",
     xp.log,
-    lambda g, out, a: g / a,
+    "g / a",
     partials="1/a",
     saves=(0,),
     elementwise=True,
@@ -299,7 +300,7 @@ LOG = defprim(
 LOG1P = defprim(
     "log1p",
     xp.log1p,
-    lambda g, out, a: g / (a + 1),
+    "g / (a + 1)",
     partials="1/(1+a)",
     saves=(0,),
     elementwise=True,
@@ -310,7 +311,7 @@ LOG1P = defprim(
 EXPM1 = defprim(
     "expm1",
     xp.expm1,
-    lambda g, out, a: g * (out + 1),
+    "g * (out + 1)",
     partials="exp(a)",
     saves_output=True,
     elementwise=True,
@@ -321,7 +322,7 @@ EXPM1 = defprim(
 SQRT = defprim(
     "sqrt",
     xp.sqrt,
-    lambda g, out, a: g / (out * 2),
+    "g / (out * 2)",
     partials="1/(2*sqrt(a))",
     saves_output=True,
     elementwise=True,
@@ -332,7 +333,7 @@ SQRT = defprim(
 RSQRT = defprim(
     "rsqrt",
     lambda a: 1 / xp.sqrt(a),
-    lambda g, out, a: g * out * out * out * -0.5,
+    "g * out * out * out * -0.5",
     partials="-1/(2*a**1.5)",
     saves_output=True,
     elementwise=True,
@@ -343,7 +344,7 @@ RSQRT = defprim(
 RECIPROCAL = defprim(
     "reciprocal",
     xp.reciprocal,
-    lambda g, out, a: -(g * out * out),
+    "-(g * out * out)",
     partials="-1/a**2",
     saves_output=True,
     elementwise=True,
@@ -354,7 +355,7 @@ RECIPROCAL = defprim(
 SIGN = defprim(
     "sign",
     xp.sign,
-    lambda g, out, a: g * 0.0,
+    "g * 0.0",
     partials="0",
     elementwise=True,
     arrays=True,
@@ -364,7 +365,7 @@ SIGN = defprim(
 ABS = defprim(
     "abs",
     xp.abs,
-    lambda g, out, a: g * SIGN.apply(a),
+    "g * SIGN.apply(a)",
     partials="sign(a)",
     saves=(0,),
     elementwise=True,
@@ -376,7 +377,7 @@ ABS = defprim(
 SIN = defprim(
     "sin",
     xp.sin,
-    lambda g, out, a: g * COS.apply(a),
+    "g * COS.apply(a)",
     partials="cos(a)",
     saves=(0,),
     elementwise=True,
@@ -387,7 +388,7 @@ SIN = defprim(
 COS = defprim(
     "cos",
     xp.cos,
-    lambda g, out, a: -(g * SIN.apply(a)),
+    "-(g * SIN.apply(a))",
     partials="-sin(a)",
     saves=(0,),
     elementwise=True,
@@ -398,7 +399,7 @@ COS = defprim(
 TAN = defprim(
     "tan",
     xp.tan,
-    lambda g, out, a: g * (out * out + 1),
+    "g * (out * out + 1)",
     partials="1 + tan(a)**2",
     saves_output=True,
     elementwise=True,
@@ -409,7 +410,7 @@ TAN = defprim(
 ERF = defprim(
     "erf",
     B.erf,
-    lambda g, out, a: g * EXP.apply(-(a * a)) * (2.0 / math.sqrt(math.pi)),
+    "g * EXP.apply(-(a * a)) * _TWO_OVER_SQRT_PI",
     partials="2/sqrt(pi)*exp(-a**2)",
     saves=(0,),
     elementwise=True,
@@ -439,7 +440,7 @@ sign, abs, sin, cos, tan, erf = (
 TANH_BACKWARD = defprim(
     "tanh_backward",
     lambda g, y: g * (_ONE[y.dtype] - y * y),
-    (lambda gg, out, g, y: TANH_BACKWARD.apply(gg, y), lambda gg, out, g, y: gg * g * y * -2.0),
+    ("TANH_BACKWARD.apply(g, b)", "g * a * b * -2.0"),
     partials=("1 - b**2", "-2*a*b"),
     saves=(0, 1),
     elementwise=True,
@@ -450,8 +451,8 @@ SIGMOID_BACKWARD = defprim(
     "sigmoid_backward",
     lambda g, y: g * y * (_ONE[y.dtype] - y),
     (
-        lambda gg, out, g, y: SIGMOID_BACKWARD.apply(gg, y),
-        lambda gg, out, g, y: gg * g * (1 - y * 2.0),
+        "SIGMOID_BACKWARD.apply(g, b)",
+        "g * a * (1 - b * 2.0)",
     ),
     partials=("b*(1-b)", "a*(1-2*b)"),
     saves=(0, 1),
@@ -479,7 +480,7 @@ def _threshold_bw_fwd(g, y):
 THRESHOLD_BACKWARD = defprim(
     "threshold_backward",
     _threshold_bw_fwd,
-    (lambda gg, out, g, y: THRESHOLD_BACKWARD.apply(gg, y), lambda gg, out, g, y: gg * 0.0),
+    ("THRESHOLD_BACKWARD.apply(g, b)", "g * 0.0"),
     partials=("[b>0]", "0"),
     saves=(1,),
     elementwise=True,
@@ -489,7 +490,7 @@ THRESHOLD_BACKWARD = defprim(
 TANH = defprim(
     "tanh",
     xp.tanh,
-    lambda g, out, a: TANH_BACKWARD.apply(g, out),
+    "TANH_BACKWARD.apply(g, out)",
     partials="1 - tanh(a)**2",
     saves_output=True,
     elementwise=True,
@@ -520,7 +521,7 @@ def _sigmoid_fwd(a):
 SIGMOID = defprim(
     "sigmoid",
     _sigmoid_fwd,
-    lambda g, out, a: SIGMOID_BACKWARD.apply(g, out),
+    "SIGMOID_BACKWARD.apply(g, out)",
     partials="sigmoid(a)*(1-sigmoid(a))",
     saves_output=True,
     elementwise=True,
@@ -531,7 +532,7 @@ SIGMOID = defprim(
 RELU = defprim(
     "relu",
     lambda a: xp.maximum(a, 0),
-    lambda g, out, a: THRESHOLD_BACKWARD.apply(g, out),
+    "THRESHOLD_BACKWARD.apply(g, out)",
     partials="[a>0]",
     saves_output=True,
     elementwise=True,
@@ -602,7 +603,7 @@ TRUNC = defprim(
 FRAC = defprim(
     "frac",
     lambda a: a - xp.trunc(a),
-    lambda g, out, a: g,
+    "g",
     partials="1",
     elementwise=True,
     public="float",

@@ -5,7 +5,7 @@ place (HIPS autograd's ``defvjp``, PyTorch's ``derivatives.yaml``)::
 
     EXP = defprim(
         "exp", xp.exp,                        # the forward, on arrays
-        lambda g, out, a: g * out,            # its vjp, in tapegrad ops
+        "g * out",                            # its vjp, in tapegrad ops
         partials="exp(a)",                    # d(out)/da, as the diagrams print it
         saves_output=True, arrays=True,       # what the vjp reads; runs on arrays too
         public="float", doc="out = e^a",      # tg.exp and Tensor.exp, from this entry
@@ -18,14 +18,16 @@ The parts of an entry
 ---------------------
 * ``forward(*arrays, **params) -> array``: NumPy in, NumPy out (an array, or
   the NumPy scalar NumPy returns for a 0-d result).
-* ``vjps``: one function per input, ``vjp(g, out, *inputs, **params)``, the
-  gradient for that input (summed back to its shape with ``sum_to_shape``;
-  an ``elementwise`` entry's vjps leave that to the adapter, the one place
-  broadcasting is undone for them); only those of inputs that need a
-  gradient run.  Or ``vjp_all(g, out,
-  *inputs, needs, **params) -> tuple`` when the inputs share work (a fused
-  layer).  Written in tapegrad ops, so a backward recorded with
-  ``create_graph`` gives second derivatives.
+* ``vjps``: one per input, the gradient for that input: a function
+  ``vjp(g, out, *inputs, **params)`` (summed back to the input's shape with
+  ``sum_to_shape``), or, for an ``elementwise`` entry, an expression in
+  ``g``, ``out`` and the inputs ``a``, ``b``, ``c`` (``"g * out"``), read
+  in the defining module's names: the adapter is compiled with it in its
+  body (no call per node), and undoes broadcasting itself.  Only the vjps of
+  inputs that need a gradient run.  Or ``vjp_all(g, out, *inputs, needs,
+  **params) -> tuple`` when the inputs share work (a fused layer).  Written
+  in tapegrad ops, so a backward recorded with ``create_graph`` gives
+  second derivatives.
 * ``partials``: d(out)/d(input) per input, as text in terms of the inputs
   ``a, b, c`` and the output ``out`` (``d(a/b)/db = -a/b**2``).
 * ``saves`` (input positions) / ``saves_for`` (per input: the positions its
@@ -58,6 +60,7 @@ The parts of an entry
 from __future__ import annotations
 
 import operator
+import sys
 
 from tapegrad import backend as B
 from tapegrad import dtypes
@@ -67,7 +70,7 @@ from tapegrad.tensor import (
     TENSOR_TYPES,
     Tensor,
     attached,
-    compile_with_record,
+    compile_source,
     new_tensor,
     shared_version,
     storage,
@@ -100,6 +103,7 @@ class Primitive:
         arrays=False,
         elementwise=False,
         inplace=None,
+        namespace=None,
         doc: str,
     ):
         partials = (partials,) if isinstance(partials, str) else tuple(partials)
@@ -115,7 +119,16 @@ class Primitive:
             saves = tuple(sorted(set().union(*map(set, saves_for))))
         self.name = name
         self.forward = forward
-        self.vjps = None if vjps is None else tuple(vjps)
+        self.namespace = namespace
+        self.vjp_exprs = self.vjps = None
+        if vjps is not None:
+            if any(isinstance(v, str) for v in vjps) and not elementwise:
+                raise ValueError(f"{name}: vjps as expressions are for elementwise entries")
+            self.vjp_exprs = tuple(v if isinstance(v, str) else None for v in vjps)
+            self.vjps = tuple(
+                _expression_vjp(v, len(vjps), name, namespace) if isinstance(v, str) else v
+                for v in vjps
+            )
         self.vjp_all = vjp_all
         self.partials = partials
         self.arity = len(partials)
@@ -156,6 +169,16 @@ class Primitive:
         return f"<primitive {self.name}>"
 
 
+_ARGS = ("a", "b", "c")
+
+
+def _expression_vjp(expr: str, arity: int, name: str, namespace: dict):
+    """The vjp ``lambda g, out, a, b: <expr>``, its names read from
+    ``namespace`` (the defining module's globals) when it runs."""
+    source = f"lambda g, out, {', '.join(_ARGS[:arity])}: {expr}"
+    return eval(compile(source, f"<tapegrad vjp of {name}>", "eval"), namespace)
+
+
 def _saves_masks(saves_for) -> tuple:
     """For each set of inputs that need a gradient (a bit mask), the
     positions whose values their vjps read."""
@@ -184,6 +207,7 @@ def defprim(
     arguments) and, with ``public``, its public function and methods."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is already registered")
+    entry.setdefault("namespace", sys._getframe(1).f_globals)  # (for vjp expressions)
     prim = PRIMITIVES[name] = Primitive(name, forward, vjps, vjp_all, **entry)
     if public is not None:
         _PUBLIC[public](prim, name, methods)
@@ -228,7 +252,7 @@ def _applier(prim: Primitive, convert=None):
     ``prim.apply``.  Elementwise entries of one or two inputs get appliers
     without argument packing: the hot path of every small op.  Each is
     compiled for its entry with the tensor and its node made in its body
-    (``RECORD``: see ``compile_with_record``), not by a call."""
+    (``RECORD``: see ``compile_source``), not by a call."""
     if prim.elementwise and prim.arity <= 2:
         name, source = ("apply1", _APPLY1) if prim.arity == 1 else ("apply2", _APPLY2)
     else:
@@ -242,7 +266,7 @@ def _applier(prim: Primitive, convert=None):
         "convert": convert,
         "float_only": getattr(convert, "float_only", False),
     }
-    return compile_with_record(source, name, scope)
+    return compile_source(source, name, scope)
 
 
 _array_of = operator.attrgetter("_array")
@@ -358,7 +382,7 @@ def _vjp_adapter(prim: Primitive):
 
         return vjp
     if prim.elementwise and prim.arity <= 2:
-        return (_unary_vjp if prim.arity == 1 else _binary_vjp)(prim)
+        return _elementwise_vjp(prim)
 
     def vjp(node, g, needs, arrays):
         inputs, out, g, params = _operands(node, g, arrays and on_arrays)
@@ -376,37 +400,51 @@ def _vjp_adapter(prim: Primitive):
     return vjp
 
 
-def _unary_vjp(prim: Primitive):
-    """The adapter of an elementwise entry of one input (see ``_vjp_adapter``)."""
-    (vjp_a,) = prim.vjps
-    on_arrays = prim.arrays
+def _elementwise_vjp(prim: Primitive):
+    """The adapter of an elementwise entry of one or two inputs (see
+    ``_vjp_adapter``), compiled for the entry: its vjp expressions written in
+    the adapter's body (a vjp given as a function is called), the inputs as
+    locals, each result summed back to its input's shape where the forward
+    broadcast; 0-d values on NumPy scalars."""
+    source = _VJP1 if prim.arity == 1 else _VJP2
+    for i, (token, expr) in enumerate(zip(("VJP_A", "VJP_B"), prim.vjp_exprs)):
+        call = f"vjps[{i}](g, out, {', '.join(_ARGS[: prim.arity])})"
+        source = source.replace(token, f"({expr})" if expr is not None else call)
+    scope = {"prim": prim}
+    make = compile_source(source, "make", scope, namespace=prim.namespace)
+    return make(prim.vjps, prim.arrays, Tensor, _ndarray, _tensor_of, output_tensor, sum_to_shape)
 
+
+_VJP1 = """
+def make(vjps, on_arrays, Tensor, _ndarray, _tensor_of, output_tensor, sum_to_shape):
     def vjp1(node, g, needs, arrays):
-        if not (arrays and on_arrays):
-            return (vjp_a(_tensor_of(g), output_tensor(node), node.inputs[0]),)
-        a, out = node.inputs[0]._array, node.ans
-        if g.__class__ is not _ndarray:
-            if g.__class__ is Tensor:
-                g = g._array
-            if g.__class__ is not _ndarray and a.__class__ is _ndarray:
-                a = a[()]  # 0-d: all on NumPy scalars (several times faster than 0-d arrays)
-        return (vjp_a(g, out, a),)
+        a = node.inputs[0]
+        if arrays and on_arrays:
+            a = a._array
+            out = node.ans
+            if g.__class__ is not _ndarray:
+                if g.__class__ is Tensor:
+                    g = g._array
+                if g.__class__ is not _ndarray and a.__class__ is _ndarray:
+                    a = a[()]  # 0-d: all on NumPy scalars (several times faster than 0-d arrays)
+        else:
+            g = _tensor_of(g)
+            out = output_tensor(node)
+        return (VJP_A,)
 
     return vjp1
+"""
 
-
-def _binary_vjp(prim: Primitive):
-    """The adapter of an elementwise entry of two inputs (see ``_vjp_adapter``):
-    each result summed back to its input's shape where the forward broadcast."""
-    vjp_a, vjp_b = prim.vjps
-    on_arrays = prim.arrays
-
+_VJP2 = """
+def make(vjps, on_arrays, Tensor, _ndarray, _tensor_of, output_tensor, sum_to_shape):
     def vjp2(node, g, needs, arrays):
         a, b = node.inputs
         if needs is None:
             needs = node.parents
         if arrays and on_arrays:
-            a, b, out = a._array, b._array, node.ans
+            a = a._array
+            b = b._array
+            out = node.ans
             if g.__class__ is Tensor:
                 g = g._array
             if g.__class__ is not _ndarray:  # 0-d: on NumPy scalars, nothing broadcast
@@ -415,23 +453,25 @@ def _binary_vjp(prim: Primitive):
                 if b.__class__ is _ndarray:
                     b = b[()]
                 return (
-                    None if needs[0] is None else vjp_a(g, out, a, b),
-                    None if needs[1] is None else vjp_b(g, out, a, b),
+                    None if needs[0] is None else VJP_A,
+                    None if needs[1] is None else VJP_B,
                 )
         else:
-            out, g = output_tensor(node), _tensor_of(g)
+            out = output_tensor(node)
+            g = _tensor_of(g)
         ga = gb = None
         if needs[0] is not None:
-            ga = vjp_a(g, out, a, b)
+            ga = VJP_A
             if ga.shape != a.shape:
                 ga = sum_to_shape(ga, a.shape)
         if needs[1] is not None:
-            gb = vjp_b(g, out, a, b)
+            gb = VJP_B
             if gb.shape != b.shape:
                 gb = sum_to_shape(gb, b.shape)
         return ga, gb
 
     return vjp2
+"""
 
 
 def _operands(node: Node, g, arrays: bool):
@@ -642,7 +682,7 @@ def sum_to_shape(g, shape: tuple):
 CLONE = defprim(
     "clone",
     lambda a: a.copy(),
-    lambda g, out, a: g,
+    "g",
     partials="1",
     elementwise=True,
     arrays=True,
