@@ -177,21 +177,24 @@ def _foreach_(prim, op: str, tensors, others, alpha=1) -> None:
     if not listed:
         operands = _operands_of_one(others, tensors, alpha)
     else:
-        operands = []
-        scales: dict = {}  # (alpha as a constant of each dtype met, looked up once)
-        for t, other in zip(tensors, others):
-            x = other._array if other.__class__ is Tensor else _operand(other, t)
-            if alpha != 1:
-                scale = scales.get(x.dtype)
-                if scale is None:
-                    scale = scales[x.dtype] = scalar_operand(alpha, x.dtype)
-                x = x * scale
-            operands.append(x)
+        operands = [
+            other._array if other.__class__ is Tensor else _operand(other, t)
+            for t, other in zip(tensors, others)
+        ]
+        if alpha != 1:
+            operands = _scaled(operands, alpha)
     try:
         change(tensors, op, prim.inplace, operands)
     except (TypeError, ValueError) as err:
         i = next(i for i, t in enumerate(tensors) if t._vc is FRESH or t._vc[1] != last_change[0])
         raise _inplace_error(tensors[i], operands[i], op, err) from None
+
+
+def _scaled(arrays: list, alpha) -> list:
+    """``alpha * x`` for each array; ``alpha`` as one cached constant per dtype."""
+    first = arrays[0].dtype
+    scale = scalar_operand(alpha, first)
+    return [x * scale if x.dtype is first else x * scalar_operand(alpha, x.dtype) for x in arrays]
 
 
 def _operands_of_one(other, tensors: list, alpha) -> list:

@@ -118,7 +118,7 @@ class Optimizer:
                     g = p.grad
                     if g is not None:
                         params.append(p)
-                        grads.append(g if g.dtype == p.dtype else g.to(p.dtype))
+                        grads.append(g if g.dtype is p.dtype else g.to(p.dtype))
                 if params:
                     self._update_group(params, grads, group)
         return loss
