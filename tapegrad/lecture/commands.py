@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tapegrad.run.exits import error as _err
@@ -41,15 +42,38 @@ def _table(headers: list[str], rows: list[list], fmt: str = "{:.6g}") -> str:
     return "\n".join(x.rstrip() for x in out)
 
 
+@dataclass
+class Output:
+    """What one experiment printed (``text``: its tables) and the files it
+    wrote into the ``--out`` folder (``files``: pictures, pages), in order."""
+
+    text: str
+    files: list[Path] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.text + "".join(f"\n\nwrote {p}" for p in self.files)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One name of ``tapegrad lecture``: what it shows, the titles of the
+    lecture's slides it reproduces, its runner ``(seed, out folder or None)
+    -> Output`` and whether its pictures need matplotlib."""
+
+    description: str
+    slides: str
+    run: Callable[[int, Path | None], Output]
+    draws: bool
+
+
 # ----------------------------------------------------------------- runners
-# Each runner: (seed, out folder or None) -> the text to print.
 def _worked_example(seed: int, out: Path | None) -> str:
     from tapegrad.lecture import worked_example
 
     r = worked_example()
     rows = [[k, f, v] for k, f, v in r.rows()]
     agree = all(abs(r.tape[k] - v) <= 1e-12 * max(1.0, abs(v)) for k, v in r.adjoints.items())
-    return (
+    return Output(
         "y = exp(xz) + xz/ln(x) + sin(ln(x))/(xz) at x = 2, z = 3 (float64)\n\n"
         + _table(["name", "computes", "value"], rows, fmt="{!r}")
         + f"\n\nslide's adjoint equations == tapegrad's .grad: {agree}"
@@ -64,7 +88,7 @@ def _relu_network(seed: int, out: Path | None) -> str:
     grads = [
         [k, str(r.grads_autograd[k]), str(r.grads_recursion[k])] for k in sorted(r.grads_autograd)
     ]
-    return (
+    return Output(
         f"1-2-3-1 ReLU network, x = {r.x[0]:g}, t = {r.t:g}: y = {r.y:g}, "
         f"loss = 1/2 (y - t)^2 = {r.loss:g}\n\n"
         + _table(["layer", "s(l)", "o(l)"], fwd)
@@ -99,10 +123,10 @@ def _vanishing_gradients(seed: int, out: Path | None) -> str:
     if out is not None:
         from tapegrad.lecture.plots import plot_vanishing_gradients
 
-        text += _wrote(
-            plot_vanishing_gradients(plain, res, out / "lecture-vanishing-gradients.png")
+        return Output(
+            text, [plot_vanishing_gradients(plain, res, out / "lecture-vanishing-gradients.png")]
         )
-    return text
+    return Output(text)
 
 
 def _gradient_statistics(seed: int, out: Path | None) -> str:
@@ -119,8 +143,8 @@ def _gradient_statistics(seed: int, out: Path | None) -> str:
     if out is not None:
         from tapegrad.lecture.plots import plot_gradient_statistics
 
-        text += _wrote(plot_gradient_statistics(r, out / "lecture-gradient-statistics.png"))
-    return text
+        return Output(text, [plot_gradient_statistics(r, out / "lecture-gradient-statistics.png")])
+    return Output(text)
 
 
 def _optimizers(seed: int, out: Path | None) -> str:
@@ -137,8 +161,8 @@ def _optimizers(seed: int, out: Path | None) -> str:
     if out is not None:
         from tapegrad.lecture.plots import plot_optimizers
 
-        text += _wrote(plot_optimizers(r, out / "lecture-optimizers.png"))
-    return text
+        return Output(text, [plot_optimizers(r, out / "lecture-optimizers.png")])
+    return Output(text)
 
 
 def _early_stopping(seed: int, out: Path | None) -> str:
@@ -158,8 +182,8 @@ def _early_stopping(seed: int, out: Path | None) -> str:
     if out is not None:
         from tapegrad.lecture.plots import plot_early_stopping
 
-        text += _wrote(plot_early_stopping(r, out / "lecture-early-stopping.png"))
-    return text
+        return Output(text, [plot_early_stopping(r, out / "lecture-early-stopping.png")])
+    return Output(text)
 
 
 def _regularisation(seed: int, out: Path | None) -> str:
@@ -178,35 +202,51 @@ def _regularisation(seed: int, out: Path | None) -> str:
     if out is not None:
         from tapegrad.lecture.plots import plot_regularisation
 
-        text += _wrote(plot_regularisation(r, out / "lecture-regularisation.png"))
-    return text
+        return Output(text, [plot_regularisation(r, out / "lecture-regularisation.png")])
+    return Output(text)
 
 
-def _wrote(path: Path) -> str:
-    return f"\n\nwrote {path}"
-
-
-RUNNERS: dict[str, tuple[str, Callable[[int, Path | None], str], bool]] = {
-    "worked-example": (
+# In the lecture's order (the order of ``all`` and of its index page).
+RUNNERS: dict[str, Experiment] = {
+    "worked-example": Experiment(
         "the autodiff slide: intermediates a..f, adjoints g_y..g_z",
+        "Recall: Automatic Differentiation (reverse mode)",
         _worked_example,
         False,
     ),
-    "relu-network": (
+    "relu-network": Experiment(
         "the 1-2-3-1 ReLU network: autograd vs the matrix recursion",
+        "Forward pass; Compute derivatives (backward pass); Matrix form",
         _relu_network,
         False,
     ),
-    "vanishing-gradients": ("50 sigmoid layers vs 50 residual blocks", _vanishing_gradients, True),
-    "gradient-statistics": (
+    "vanishing-gradients": Experiment(
+        "50 sigmoid layers vs 50 residual blocks",
+        "Vanishing gradients; One fix: residual connection",
+        _vanishing_gradients,
+        True,
+    ),
+    "gradient-statistics": Experiment(
         "moving averages of noisy gradients, beta = 0.95 vs others",
+        "Tracking gradient statistics",
         _gradient_statistics,
         True,
     ),
-    "optimizers": ("SGD, EMAMomentum, RMSprop and Adam on the spirals", _optimizers, True),
-    "early-stopping": ("go past the validation minimum and backtrack", _early_stopping, True),
-    "regularisation": (
+    "optimizers": Experiment(
+        "SGD, EMAMomentum, RMSprop and Adam on the spirals",
+        "Track the gradient mean: momentum; Track the gradient variance: Adam; Adam performance",
+        _optimizers,
+        True,
+    ),
+    "early-stopping": Experiment(
+        "go past the validation minimum and backtrack",
+        'Terminating Gradient Descent "Early"',
+        _early_stopping,
+        True,
+    ),
+    "regularisation": Experiment(
         "L2 penalty and dropout on an over-parameterised MLP",
+        "Neural Networks and Regularization; Dropout",
         _regularisation,
         True,
     ),
@@ -215,7 +255,7 @@ RUNNERS: dict[str, tuple[str, Callable[[int, Path | None], str], bool]] = {
 
 def _listing() -> str:
     width = max(len(n) for n in RUNNERS)
-    lines = [f"  {n.ljust(width)}  {desc}" for n, (desc, _, _) in RUNNERS.items()]
+    lines = [f"  {n.ljust(width)}  {e.description}" for n, e in RUNNERS.items()]
     lines.append(f"  {'all'.ljust(width)}  every one of them")
     return "\n".join(["experiments (tapegrad lecture NAME):", *lines])
 
@@ -252,7 +292,7 @@ def run_lecture(args: argparse.Namespace) -> int:
     if args.out is not None:
         from tapegrad.lecture.plots import matplotlib_available
 
-        if any(RUNNERS[n][2] for n in names) and not matplotlib_available():
+        if any(RUNNERS[n].draws for n in names) and not matplotlib_available():
             return _err(f"--out needs matplotlib to draw the pictures: {PLOT_HINT}")
         out = Path(args.out)
         try:
@@ -262,7 +302,7 @@ def run_lecture(args: argparse.Namespace) -> int:
     for i, n in enumerate(names):
         if len(names) > 1:
             print(("\n" if i else "") + f"== {n} ==")
-        print(RUNNERS[n][1](args.seed, out))
+        print(RUNNERS[n].run(args.seed, out))
     return 0
 
 
