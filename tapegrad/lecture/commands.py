@@ -73,11 +73,22 @@ def _worked_example(seed: int, out: Path | None) -> str:
     r = worked_example()
     rows = [[k, f, v] for k, f, v in r.rows()]
     agree = all(abs(r.tape[k] - v) <= 1e-12 * max(1.0, abs(v)) for k, v in r.adjoints.items())
-    return Output(
+    text = (
         "y = exp(xz) + xz/ln(x) + sin(ln(x))/(xz) at x = 2, z = 3 (float64)\n\n"
         + _table(["name", "computes", "value"], rows, fmt="{!r}")
         + f"\n\nslide's adjoint equations == tapegrad's .grad: {agree}"
     )
+    if out is not None:
+        from tapegrad.lecture.pictures import worked_example_pictures
+
+        return _with_pictures(text, worked_example_pictures(out))
+    return Output(text)
+
+
+def _with_pictures(text: str, pics) -> Output:
+    """``text`` and the Graphviz pictures' files, with a line for each
+    picture that needed the missing Graphviz."""
+    return Output(text + "".join(f"\n\n{note}" for note in pics.notes), pics.files)
 
 
 def _relu_network(seed: int, out: Path | None) -> str:
@@ -88,7 +99,7 @@ def _relu_network(seed: int, out: Path | None) -> str:
     grads = [
         [k, str(r.grads_autograd[k]), str(r.grads_recursion[k])] for k in sorted(r.grads_autograd)
     ]
-    return Output(
+    text = (
         f"1-2-3-1 ReLU network, x = {r.x[0]:g}, t = {r.t:g}: y = {r.y:g}, "
         f"loss = 1/2 (y - t)^2 = {r.loss:g}\n\n"
         + _table(["layer", "s(l)", "o(l)"], fwd)
@@ -96,6 +107,85 @@ def _relu_network(seed: int, out: Path | None) -> str:
         + _table(["param", "loss.backward()", "r o^T / r recursion"], grads)
         + f"\n\nagree: {r.agree}"
     )
+    if out is not None:
+        from tapegrad.lecture.pictures import relu_network_pictures
+
+        return _with_pictures(text, relu_network_pictures(out, r.x[0], r.t))
+    return Output(text)
+
+
+def _activations(seed: int, out: Path | None) -> Output:
+    from tapegrad.lecture import activations
+
+    r = activations()
+    g = r.grid
+    rows = []
+    for n in r.names:
+        lo, hi = r.argmax_from[n], r.argmax_to[n]
+        where = f"{lo:g}" if lo == hi else f"{lo:g} .. {hi:g}"
+        rows.append([n, *r.at_points[n], r.max_derivative[n], where])
+    head = ["function", *(f"f'({p:g})" for p in r.points), "max f' on grid", "at x"]
+    text = (
+        f"f'(x) = x.grad after f(x).sum().backward() ({r.dtype}); grid: {len(g)} points "
+        f"in [{g[0]:g}, {g[-1]:g}], step {(g[-1] - g[0]) / (len(g) - 1):g}\n\n"
+        + _table(head, rows, fmt="{:.4g}")
+        + f"\n\nsigmoid' is at most {r.max_derivative['sigmoid']:g} = 1/4 (at x = 0): through "
+        "50 sigmoid layers the backward pass\nmultiplies the gradient by at most "
+        f"0.25^50 = {0.25**50:.3g} (times the weights): 'vanishing-gradients'.\n"
+        "At the kinks the backward pass follows PyTorch: relu'(0) = 0, leaky_relu'(0) = 0.01,\n"
+        "hardtanh'(+-1) = 0, hardsigmoid'(+-3) = 0, hardswish'(-3) = 0, hardswish'(3) = 1."
+    )
+    if out is not None:
+        from tapegrad.lecture.plots import plot_activations
+
+        return Output(text, [plot_activations(r, out / "lecture-activations.png")])
+    return Output(text)
+
+
+def _finite_differences(seed: int, out: Path | None) -> Output:
+    from tapegrad.lecture import finite_differences
+
+    r = finite_differences(seed=seed)
+    rows = [
+        [
+            m,
+            p,
+            r.best_eps[m][p],
+            r.min_error[m][p],
+            r.truncation_slope[m][p],
+            1 if m == "forward" else 2,
+            r.rounding_slope[m][p],
+        ]
+        for m in r.methods
+        for p in r.precisions
+    ]
+    head = ["method", "precision", "best eps", "smallest error", "trunc. slope", "expected"]
+    err = r.min_error
+    at_gradcheck = [
+        e for e, x in zip(r.errors["central"]["float64"], r.eps) if abs(x / 1e-6 - 1) < 1e-9
+    ]
+    gc = f" (at its eps = 1e-6: {at_gradcheck[0]:.2g})" if at_gradcheck else ""
+    u32, u64 = r.machine_eps["float32"], r.machine_eps["float64"]
+    text = (
+        f"{'-'.join(map(str, r.sizes))} tanh network, {r.n_params} parameters, seed {seed}: "
+        f"loss 1/2 sum (y - t)^2 = {r.loss:.4g}, max |dL/dtheta| = {r.grad_max:.4g}\n"
+        f"error = max_i |FD_i - dL/dtheta_i| against the float64 backprop gradient (for both "
+        f"precisions),\n{len(r.eps)} eps from {r.eps[0]:.0e} to {r.eps[-1]:.0e}; float32 "
+        f"backprop is itself off by {r.backprop_error['float32']:.2g}\n\n"
+        + _table([*head, "rounding slope"], rows, fmt="{:.3g}")
+        + "\n\nTruncation error ~ eps (forward) or eps^2 (central); rounding error ~ machine "
+        f"eps |L| / eps\n(machine eps {u32:.2g} in float32, {u64:.2g} in float64). The best "
+        "eps balances the two:\n~sqrt(machine eps) for forward, ~machine eps^(1/3) for central. "
+        f"Central differences in float64\nreach {err['central']['float64']:.2g}, forward ones "
+        f"only {err['forward']['float64']:.2g}, float32 central ones "
+        f"{err['central']['float32']:.2g}: that is why gradcheck takes\ncentral differences "
+        f"in float64{gc}, casting float32 inputs up."
+    )
+    if out is not None:
+        from tapegrad.lecture.plots import plot_finite_differences
+
+        return Output(text, [plot_finite_differences(r, out / "lecture-finite-differences.png")])
+    return Output(text)
 
 
 def _vanishing_gradients(seed: int, out: Path | None) -> str:
@@ -148,20 +238,25 @@ def _gradient_statistics(seed: int, out: Path | None) -> str:
 
 
 def _optimizers(seed: int, out: Path | None) -> str:
-    from tapegrad.lecture import optimizers_comparison
+    from tapegrad.lecture import optimizer_paths, optimizers_comparison
 
     r = optimizers_comparison(seed=seed)
     marks = sorted({1, 5, 10, 20, r.epochs} & set(range(1, r.epochs + 1)))
     rows = [[n] + [r.loss[n][e - 1] for e in marks] + [r.accuracy[n][-1]] for n in r.names]
+    p = optimizer_paths()
+    path_rows = [[n, p.lr[n], p.final_loss[n], p.distance[n]] for n in p.names]
     text = (
         f"spirals, MLP 2-32-32-2, batch {r.batch_size}, lr {r.lr:g} for all, "
         f"EMAMomentum beta {r.beta:g}, seed {seed}\n\n"
         + _table(["optimizer"] + [f"loss ep {e}" for e in marks] + ["final acc"], rows)
+        + f"\n\n{p.function} function from {p.start}, {p.steps} full-gradient steps, "
+        f"minimum 0 at {p.minimum} (no randomness)\n\n"
+        + _table(["optimizer", "lr", f"final {p.function}", "distance to minimum"], path_rows)
     )
     if out is not None:
         from tapegrad.lecture.plots import plot_optimizers
 
-        return Output(text, [plot_optimizers(r, out / "lecture-optimizers.png")])
+        return Output(text, [plot_optimizers(r, out / "lecture-optimizers.png", paths=p)])
     return Output(text)
 
 
@@ -206,19 +301,59 @@ def _regularisation(seed: int, out: Path | None) -> str:
     return Output(text)
 
 
+def _normalization(seed: int, out: Path | None) -> Output:
+    from tapegrad.lecture import normalization
+
+    r = normalization(seed=seed)
+    reached = {n: "never" if e is None else str(e) for n, e in r.epochs_to_target.items()}
+    rows = [[n, reached[n], r.final_loss[n]] for n in r.names]
+    head = ["layer"] + [f"{n} {when}" for n in r.names for when in ("start", "end")]
+    spreads = [
+        [ly + 1] + [t[n][ly] for n in r.names for t in (r.spread_start, r.spread_end)]
+        for ly in range(r.depth)
+    ]
+    text = (
+        f"digits ({r.n_train} training images), MLP 64-{r.width}x{r.depth}-10, sigmoid, "
+        f"w ~ N(0, ({r.init_gain:g}/sqrt(fan_in))^2), b = 0, the same for all three; Adam lr "
+        f"{r.lr:g}, batch {r.batch_size}, {r.epochs} epochs, seed {seed}\n\n"
+        + _table(["normalisation", f"epochs to loss {r.target_loss:g}", "final loss"], rows)
+        + f"\n\n5-95% width of s(l), the input of the l-th sigmoid, on {r.probe} training "
+        + "images (N(0, 1): 3.29)\n\n"
+        + _table(head, spreads, fmt="{:.3g}")
+    )
+    if out is not None:
+        from tapegrad.lecture.plots import plot_normalization
+
+        return Output(text, [plot_normalization(r, out / "lecture-normalization.png")])
+    return Output(text)
+
+
 # In the lecture's order (the order of ``all`` and of its index page).
 RUNNERS: dict[str, Experiment] = {
     "worked-example": Experiment(
         "the autodiff slide: intermediates a..f, adjoints g_y..g_z",
-        "Recall: Automatic Differentiation (reverse mode)",
+        "Recall: Automatic Differentiation (reverse mode); Computation graph conventions",
         _worked_example,
         False,
     ),
+    "activations": Experiment(
+        "every activation function and its derivative (by backward)",
+        "Lots of activation functions!; Derivative of ReLU",
+        _activations,
+        True,
+    ),
     "relu-network": Experiment(
         "the 1-2-3-1 ReLU network: autograd vs the matrix recursion",
-        "Forward pass; Compute derivatives (backward pass); Matrix form",
+        "Neural Network Diagram Conventions; Conversion; Forward pass; "
+        "Compute derivatives (backward pass); Matrix form",
         _relu_network,
         False,
+    ),
+    "finite-differences": Experiment(
+        "forward vs central differences, float32 vs float64, against backprop",
+        "Derivatives: intuition",
+        _finite_differences,
+        True,
     ),
     "vanishing-gradients": Experiment(
         "50 sigmoid layers vs 50 residual blocks",
@@ -233,7 +368,7 @@ RUNNERS: dict[str, Experiment] = {
         True,
     ),
     "optimizers": Experiment(
-        "SGD, EMAMomentum, RMSprop and Adam on the spirals",
+        "SGD, EMAMomentum, RMSprop and Adam on the spirals and on Rosenbrock's function",
         "Track the gradient mean: momentum; Track the gradient variance: Adam; Adam performance",
         _optimizers,
         True,
@@ -248,6 +383,12 @@ RUNNERS: dict[str, Experiment] = {
         "L2 penalty and dropout on an over-parameterised MLP",
         "Neural Networks and Regularization; Dropout",
         _regularisation,
+        True,
+    ),
+    "normalization": Experiment(
+        "no normalisation, layer norm and batch norm in a 10-layer sigmoid MLP",
+        "Normalize; Layer norm",
+        _normalization,
         True,
     ),
 }
@@ -299,11 +440,29 @@ def run_lecture(args: argparse.Namespace) -> int:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             return _err(f"cannot create the output folder {args.out!r}: {e.strerror}")
+    sections = []
     for i, n in enumerate(names):
         if len(names) > 1:
-            print(("\n" if i else "") + f"== {n} ==")
-        print(RUNNERS[n].run(args.seed, out))
+            print(("\n" if i else "") + f"== {n} ==", flush=True)
+        output = RUNNERS[n].run(args.seed, out)
+        print(output, flush=True)
+        sections.append(_section(n, output, args))
+    if name == "all" and out is not None:
+        from tapegrad.lecture.page import write_index
+
+        print(f"\nwrote {write_index(out, sections, args.seed)}")
     return 0
+
+
+def _section(name: str, output: Output, args: argparse.Namespace):
+    """The index page's section of one experiment's run."""
+    from tapegrad.lecture.page import Section
+
+    e = RUNNERS[name]
+    seed = f" --seed {args.seed}" if args.seed else ""
+    out = f" --out {args.out}" if args.out is not None else ""
+    command = f"tapegrad lecture {name}{seed}{out}"
+    return Section(name, e.slides, e.description, command, output.text, output.files)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,6 +65,23 @@ _FORMULAS = {
 }
 
 
+def slide_program(x: float = 2.0, z: float = 3.0) -> dict:
+    """The slide's program on float64 tensors named as on the slide:
+    ``{"x", "z", "a", ..., "f", "y"}`` in the order of the program
+    (``y = d + e + f`` is two additions; the partial sum is unnamed)."""
+    xt = tg.tensor(float(x), dtype=tg.float64, requires_grad=True, name="x")
+    zt = tg.tensor(float(z), dtype=tg.float64, requires_grad=True, name="z")
+    p = {"x": xt, "z": zt, "a": xt * zt, "b": tg.log(xt)}
+    p["c"] = tg.sin(p["b"])
+    p["d"] = tg.exp(p["a"])
+    p["e"] = p["a"] / p["b"]
+    p["f"] = p["c"] / p["a"]
+    p["y"] = p["d"] + p["e"] + p["f"]
+    for name in "abcdefy":
+        p[name].name = name
+    return p
+
+
 def worked_example(x: float = 2.0, z: float = 3.0) -> WorkedExample:
     """The slide's reverse-mode example, by hand (the slide's adjoint
     equations) and by tapegrad's tape; both in float64.
@@ -74,16 +91,9 @@ def worked_example(x: float = 2.0, z: float = 3.0) -> WorkedExample:
     ``dy/dz = 809.7074...``."""
     if x <= 0 or x == 1:
         raise ValueError(f"worked_example: needs x > 0 and x != 1 (ln x in a denominator), got {x}")
-    xt = tg.tensor(float(x), dtype=tg.float64, requires_grad=True, name="x")
-    zt = tg.tensor(float(z), dtype=tg.float64, requires_grad=True, name="z")
-    a = xt * zt
-    b = tg.log(xt)
-    c = tg.sin(b)
-    d = tg.exp(a)
-    e = a / b
-    f = c / a
-    y = d + e + f
-    inter = {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f}
+    named = slide_program(x, z)
+    xt, zt, y = named["x"], named["z"], named["y"]
+    inter = {k: named[k] for k in "abcdef"}
     for t in inter.values():
         t.retain_grad()
     y.retain_grad()

@@ -2,6 +2,8 @@
 
 * :func:`optimizers_comparison`: SGD, the lecture's momentum
   (``EMAMomentum``), RMSprop and Adam on the spirals ("Adam performance").
+* :func:`optimizer_paths`: the same optimisers and PyTorch's momentum on a
+  2-D non-convex function (Rosenbrock or Beale), each path from one start.
 * :func:`early_stopping_demo`: "go a bit past the minimum and backtrack"
   with ``EarlyStopping(restore_best=True)``.
 * :func:`regularisation_demo`: the L2 penalty ``lambda * Omega`` and dropout
@@ -12,6 +14,7 @@ Deterministic given ``seed``; tapegrad's global random state is restored.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import tapegrad as tg
@@ -22,9 +25,11 @@ from tapegrad.train import EarlyStopping, evaluate, fit
 
 __all__ = [
     "EarlyStoppingDemo",
+    "OptimizerPaths",
     "OptimizersComparison",
     "RegularisationDemo",
     "early_stopping_demo",
+    "optimizer_paths",
     "optimizers_comparison",
     "regularisation_demo",
 ]
@@ -280,4 +285,134 @@ def regularisation_demo(
         final_val={k: v[-1] for k, v in val.items()},
         best_val={k: min(v) for k, v in val.items()},
         omega=omega,
+    )
+
+
+# ------------------------------------------------------- paths on a 2-D function
+def rosenbrock(x, y):
+    """``(1 - x)^2 + 100 (y - x^2)^2``: a curved valley, minimum 0 at ``(1, 1)``."""
+    return (1 - x) ** 2 + 100 * (y - x * x) ** 2
+
+
+def beale(x, y):
+    """``(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2``: minimum 0
+    at ``(3, 0.5)``."""
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y * y) ** 2 + (2.625 - x + x * y * y * y) ** 2
+
+
+PATH_OPTIMIZERS = ("SGD", "EMAMomentum", "SGD(momentum=0.9)", "RMSprop", "Adam")
+
+# function -> (formula, minimum, default start, learning rates, plot extent x0, x1, y0, y1).
+# SGD, EMAMomentum and PyTorch's momentum share one rate, a round one at which
+# plain SGD follows the valley without blowing up, so that they differ only in how
+# they use the gradient; RMSprop and Adam take steps of about lr in each coordinate
+# and have rates of their own, picked from a coarse grid (0.01, 0.03, 0.1, 0.3) and
+# kept moderate rather than the most aggressive that happens to work.
+PATH_FUNCTIONS = {
+    "rosenbrock": (
+        rosenbrock,
+        (1.0, 1.0),
+        (-1.2, 1.0),
+        {"SGD": 2e-3, "EMAMomentum": 2e-3, "SGD(momentum=0.9)": 2e-3, "RMSprop": 0.03, "Adam": 0.1},
+        (-2.0, 2.0, -1.0, 3.0),
+    ),
+    "beale": (
+        beale,
+        (3.0, 0.5),
+        (1.0, 1.5),
+        {"SGD": 3e-3, "EMAMomentum": 3e-3, "SGD(momentum=0.9)": 3e-3, "RMSprop": 0.03, "Adam": 0.1},
+        (-1.0, 4.0, -1.5, 2.0),
+    ),
+}
+
+
+@dataclass
+class OptimizerPaths:
+    """Each optimiser's path on ``function`` from ``start``: ``paths[name]``
+    is the list of ``(x, y)`` after 0, 1, ..., ``steps`` steps (shorter if
+    the iterates left the finite numbers); ``final_loss[name]`` the function
+    at the last point; ``distance[name]`` its distance to ``minimum``;
+    ``lr[name]`` the learning rate used; ``extent``: ``(x0, x1, y0, y1)`` of
+    the plot."""
+
+    function: str
+    start: tuple[float, float]
+    minimum: tuple[float, float]
+    steps: int
+    beta: float
+    names: list[str]
+    lr: dict[str, float]
+    paths: dict[str, list[tuple[float, float]]]
+    final_loss: dict[str, float]
+    distance: dict[str, float]
+    extent: tuple[float, float, float, float]
+
+    def values(self, x, y):
+        """The function at numpy arrays ``x, y`` (for contour plots)."""
+        import numpy as np
+
+        f = PATH_FUNCTIONS[self.function][0]
+        return f(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+
+
+def _path_optimizer(name: str, params, lr: float, beta: float):
+    if name == "SGD(momentum=0.9)":
+        return optim.SGD(params, lr=lr, momentum=beta)
+    return _make_optimizer(name, params, lr, beta)
+
+
+def optimizer_paths(
+    start: tuple[float, float] | None = None,
+    steps: int = 500,
+    function: str = "rosenbrock",
+    lr: dict[str, float] | None = None,
+    beta: float = 0.9,
+    names: tuple[str, ...] = PATH_OPTIMIZERS,
+) -> OptimizerPaths:
+    """Minimise a 2-D non-convex ``function`` (``"rosenbrock"`` or
+    ``"beale"``, written in tapegrad ops, float64) from the same ``start``
+    for ``steps`` full-gradient steps with each optimiser: SGD, the lecture's
+    momentum ``EMAMomentum(beta)`` (``m <- beta m + (1 - beta) g``),
+    PyTorch's ``SGD(momentum=beta)`` (``b <- beta b + g``), RMSprop and Adam.
+    The learning rates are fixed per function (``PATH_FUNCTIONS``);
+    ``lr`` overrides some of them.  Deterministic (no randomness)."""
+    if function not in PATH_FUNCTIONS:
+        raise ValueError(
+            f"optimizer_paths: unknown function {function!r}; use {list(PATH_FUNCTIONS)}"
+        )
+    f, minimum, default_start, rates, extent = PATH_FUNCTIONS[function]
+    start = tuple(float(v) for v in (start if start is not None else default_start))
+    rates = {**rates, **(lr or {})}
+    paths, final, dist = {}, {}, {}
+    for name in names:
+        if name not in rates:
+            raise ValueError(f"optimizer_paths: unknown optimizer {name!r}; use {PATH_OPTIMIZERS}")
+        x = tg.tensor(start[0], dtype=tg.float64, requires_grad=True)
+        y = tg.tensor(start[1], dtype=tg.float64, requires_grad=True)
+        opt = _path_optimizer(name, [x, y], rates[name], beta)
+        path = [start]
+        for _ in range(steps):
+            opt.zero_grad()
+            f(x, y).backward()
+            opt.step()
+            point = (x.item(), y.item())
+            if not all(map(math.isfinite, point)):
+                break
+            path.append(point)
+        px, py = path[-1]
+        paths[name] = path
+        final[name] = float(f(px, py))
+        dist[name] = math.hypot(px - minimum[0], py - minimum[1])
+    return OptimizerPaths(
+        function=function,
+        start=start,
+        minimum=minimum,
+        steps=steps,
+        beta=beta,
+        names=list(names),
+        lr={n: rates[n] for n in names},
+        paths=paths,
+        final_loss=final,
+        distance=dist,
+        extent=extent,
     )

@@ -32,7 +32,7 @@ def node_id(index: int) -> str:
     return f"n{index}"
 
 
-def _label(graph: Graph, v, values: bool, grads: bool, highlight: bool) -> str:
+def _label(graph: Graph, v, values: bool, grads: bool, highlight: bool, adjoint: str = "g") -> str:
     nargs = len(v.args)
     fill = "#fff3c4" if highlight else _FILL[v.kind]
     inner = [
@@ -53,7 +53,7 @@ def _label(graph: Graph, v, values: bool, grads: bool, highlight: bool) -> str:
     if values and v.value is not None:
         under.append(f"= {escape(format_number(v.value))}")
     if grads and v.grad is not None:
-        under.append(f"g = {escape(format_number(v.grad))}")
+        under.append(f"{escape(adjoint)} = {escape(format_number(v.grad))}")
     port_row = ' PORT="out"'
     if under:
         text = "<BR/>".join(under)
@@ -70,8 +70,12 @@ def graph_to_dot(
     grads: bool = False,
     title: str | None = None,
     highlight: int | None = None,
+    adjoint_names: dict | None = None,
 ) -> str:
-    """DOT text for ``graph`` (see the module docstring)."""
+    """DOT text for ``graph`` (see the module docstring).
+
+    ``adjoint_names``: ``{variable name: text}`` to print instead of ``g`` before
+    a variable's adjoint, e.g. ``{"s1": "r"}`` for the backward recursion's ``r``."""
     lines = [
         "digraph computation {",
         '  graph [rankdir=TB, nodesep=0.35, ranksep=0.45, fontname="Helvetica"];',
@@ -81,7 +85,8 @@ def graph_to_dot(
     if title:
         lines.append(f'  label="{_quote(title)}"; labelloc=t;')
     for v in graph.vars:
-        label = _label(graph, v, values, grads, highlight == v.index)
+        adjoint = (adjoint_names or {}).get(v.name, "g")
+        label = _label(graph, v, values, grads, highlight == v.index, adjoint)
         lines.append(f"  {node_id(v.index)} [id={node_id(v.index)}, label={label}];")
     for src, dst, pos in graph.edges():
         lines.append(f"  {node_id(src)}:out:s -> {node_id(dst)}:i{pos}:n;")

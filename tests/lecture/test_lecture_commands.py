@@ -15,6 +15,21 @@ def test_list_names_every_experiment(capsys):
         assert name in out
 
 
+def test_experiments_come_in_the_lecture_order():
+    assert list(commands.RUNNERS) == [
+        "worked-example",
+        "activations",
+        "relu-network",
+        "finite-differences",
+        "vanishing-gradients",
+        "gradient-statistics",
+        "optimizers",
+        "early-stopping",
+        "regularisation",
+        "normalization",
+    ]
+
+
 def test_worked_example_prints_the_slide_numbers(capsys):
     assert main(["worked-example"]) == 0
     out = capsys.readouterr().out
@@ -62,9 +77,12 @@ def test_out_without_matplotlib_names_the_extra(tmp_path, capsys, monkeypatch):
     assert "pip install 'tapegrad[plot]'" in err
 
 
-def test_out_for_an_example_without_picture_needs_no_matplotlib(tmp_path, monkeypatch, capsys):
+def test_out_for_a_graphviz_example_needs_no_matplotlib(tmp_path, monkeypatch, capsys):
+    # worked-example draws with Graphviz (or writes the DOT text), never matplotlib
     monkeypatch.setattr(plots, "matplotlib_available", lambda: False)
     assert main(["worked-example", "--out", str(tmp_path)]) == 0
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".png"]
+    assert (tmp_path / "lecture-worked-example-backward.html").is_file()
 
 
 def test_out_that_is_a_file_is_a_clear_error(tmp_path, capsys):

@@ -1,44 +1,12 @@
-"""The HTML stepper in a real browser: Debian's Chromium, headless, driven
-with Playwright's Python API (the system browser; never `playwright install`)."""
+"""The HTML stepper in a real browser (the ``browser`` fixture of
+``tests/conftest.py``: Debian's Chromium through Playwright)."""
 
-import os
 import shutil
 
 import pytest
 from vizhelpers import DY_DX, DY_DZ
 
 from tapegrad.viz import save_backward_html
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    return "/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright (Python package) is not installed"
-    )
-    exe = _chromium()
-    if exe is None:
-        pytest.skip("Chromium is not installed (Debian package chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, path):
