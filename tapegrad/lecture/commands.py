@@ -67,7 +67,7 @@ class Experiment:
 
 
 # ----------------------------------------------------------------- runners
-def _worked_example(seed: int, out: Path | None) -> str:
+def _worked_example(seed: int, out: Path | None) -> Output:
     from tapegrad.lecture import worked_example
 
     r = worked_example()
@@ -91,7 +91,7 @@ def _with_pictures(text: str, pics) -> Output:
     return Output(text + "".join(f"\n\n{note}" for note in pics.notes), pics.files)
 
 
-def _relu_network(seed: int, out: Path | None) -> str:
+def _relu_network(seed: int, out: Path | None) -> Output:
     from tapegrad.lecture import relu_network
 
     r = relu_network()
@@ -188,8 +188,8 @@ def _finite_differences(seed: int, out: Path | None) -> Output:
     return Output(text)
 
 
-def _vanishing_gradients(seed: int, out: Path | None) -> str:
-    from tapegrad.lecture import vanishing_gradients
+def _vanishing_gradients(seed: int, out: Path | None) -> Output:
+    from tapegrad.lecture.experiments import SLIDE_SEED, vanishing_gradients
 
     plain = vanishing_gradients(seed=seed)
     res = vanishing_gradients(seed=seed, residual=True)
@@ -200,7 +200,8 @@ def _vanishing_gradients(seed: int, out: Path | None) -> str:
     text = (
         f"{plain.depth} layers of width {plain.width}, sigmoid, weights and biases ~ N(0, 0.1^2), "
         f"seed {seed}, input x = {plain.x:g} (float32)\n"
-        f"forward pass: z_{plain.depth} = {plain.z:.4f} (plain), {res.z:.4f} (residual)\n"
+        f"forward pass: z_{plain.depth} = {plain.z:.4f} (plain), {res.z:.4f} (residual)"
+        f"{'' if seed == SLIDE_SEED else f'; the slide draws 0.5167 (--seed {SLIDE_SEED})'}\n"
         f"plain: {plain.effectively_zero} layers with ||dz/dW|| < 1e-8 (layers 1..."
         f"{plain.last_effectively_zero}), {plain.truly_zero} exactly 0 (layers 1..."
         f"{plain.last_truly_zero})\n"
@@ -219,7 +220,7 @@ def _vanishing_gradients(seed: int, out: Path | None) -> str:
     return Output(text)
 
 
-def _gradient_statistics(seed: int, out: Path | None) -> str:
+def _gradient_statistics(seed: int, out: Path | None) -> Output:
     from tapegrad.lecture import gradient_statistics
 
     r = gradient_statistics(seed=seed)
@@ -237,7 +238,7 @@ def _gradient_statistics(seed: int, out: Path | None) -> str:
     return Output(text)
 
 
-def _optimizers(seed: int, out: Path | None) -> str:
+def _optimizers(seed: int, out: Path | None) -> Output:
     from tapegrad.lecture import optimizer_paths, optimizers_comparison
 
     r = optimizers_comparison(seed=seed)
@@ -260,7 +261,7 @@ def _optimizers(seed: int, out: Path | None) -> str:
     return Output(text)
 
 
-def _early_stopping(seed: int, out: Path | None) -> str:
+def _early_stopping(seed: int, out: Path | None) -> Output:
     from tapegrad.lecture import early_stopping_demo
 
     r = early_stopping_demo(seed=seed)
@@ -281,7 +282,7 @@ def _early_stopping(seed: int, out: Path | None) -> str:
     return Output(text)
 
 
-def _regularisation(seed: int, out: Path | None) -> str:
+def _regularisation(seed: int, out: Path | None) -> Output:
     from tapegrad.lecture import regularisation_demo
 
     r = regularisation_demo(seed=seed)

@@ -38,6 +38,14 @@ def test_plain_network_output_is_near_one_half(plain):
     assert 0.3 < plain.z < 0.7
 
 
+def test_the_slide_seed_draws_the_slides_forward_value_and_its_vanishing():
+    from tapegrad.lecture.experiments import SLIDE_SEED
+
+    r = vanishing_gradients(seed=SLIDE_SEED)
+    assert f"{r.z:.4f}" == "0.5167"
+    assert r.effectively_zero >= 40 and r.grad_norms[-1] > 1e-3
+
+
 def test_residual_gradients_do_not_vanish(plain, residual):
     assert residual.effectively_zero == 0 and residual.truly_zero == 0
     assert min(residual.grad_norms) > 1e-2
