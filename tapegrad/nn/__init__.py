@@ -50,6 +50,7 @@ from tapegrad.nn.losses import (
 from tapegrad.nn.containers import Flatten, Identity, ModuleDict, ModuleList, Sequential
 from tapegrad.nn.module import IncompatibleKeys, Module, Parameter
 from tapegrad.nn.penalty import l2_penalty
+from tapegrad.nn.summary import summary
 
 __all__ = [
     "BCELoss",
@@ -90,5 +91,6 @@ __all__ = [
     "functional",
     "init",
     "l2_penalty",
+    "summary",
     "utils",
 ]

@@ -21,6 +21,10 @@ def __getattr__(name):
         from tapegrad.viz import network
 
         return getattr(network, name)
+    if name in ("draw_model", "model_to_dot"):
+        from tapegrad.viz import model
+
+        return getattr(model, name)
     raise AttributeError(f"module 'tapegrad.viz' has no attribute {name!r}")
 
 
@@ -34,11 +38,13 @@ __all__ = [
     "backward_steps",
     "build_graph",
     "draw_graph",
+    "draw_model",
     "draw_network",
     "explain_backward",
     "forward_steps",
     "graph_to_dot",
     "have_graphviz",
+    "model_to_dot",
     "network_to_graph",
     "save_backward_html",
 ]
