@@ -133,7 +133,24 @@ from tapegrad.ops.elementwise import (
     where,
     xlogy,
 )
+from tapegrad.ops.conv import (
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+)
 from tapegrad.ops.order import argsort, sort, topk
+from tapegrad.ops.interpolate import pixel_shuffle, pixel_unshuffle
+from tapegrad.ops.spatial import (
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d_with_indices as adaptive_max_pool1d,  # (torch's returns the indices too)
+    avg_pool1d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+)
 from tapegrad.ops.index import (
     gather,
     index_add,

@@ -79,9 +79,16 @@ def _valued_options() -> list[tuple[str, str, str]]:
     d = C.TrainConfig()
     lr_defaults = ", ".join(f"{k} {v:g}" for k, v in C.DEFAULT_LR.items())
     hidden = ",".join(map(str, d.hidden))
+    channels = ",".join(map(str, d.channels))
     return [
         ("--dataset", "NAME", f"{{{', '.join(C.DATASETS)}}} (default {d.dataset})"),
         ("--data-dir", "DIR", "folder with the MNIST / Fashion-MNIST IDX files (never fetched)"),
+        ("--model", "NAME", f"{{{', '.join(C.MODELS)}}} (default {d.model})"),
+        (
+            "--channels",
+            "C1,C2,...",
+            f"--model cnn: channels of its 3x3 convolutions (default {channels})",
+        ),
         ("--hidden", "W1,W2,...", f"hidden layer widths; '' for none (default {hidden})"),
         ("--activation", "NAME", f"{{{', '.join(C.ACTIVATIONS)}}} (default {d.activation})"),
         ("--optimizer", "NAME", f"{{{', '.join(C.OPTIMIZERS)}}} (default {d.optimizer})"),

@@ -12,6 +12,14 @@ import math
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import is_grad_enabled, no_grad
+from tapegrad.nn.functional_norm import (  # noqa: F401  (normalisation, channel dropout)
+    batch_norm,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    group_norm,
+    instance_norm,
+)
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import index as I
 from tapegrad.ops import nn_ops
@@ -30,11 +38,45 @@ from tapegrad.ops.activations import (  # noqa: F401  (re-exported activations)
     silu,
     softplus,
 )
+from tapegrad.ops.conv import (  # noqa: F401  (convolutions, im2col)
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    conv_transpose3d,
+    fold,
+    unfold,
+)
 from tapegrad.ops.elementwise import relu, sigmoid, tanh  # noqa: F401
+from tapegrad.ops.interpolate import (  # noqa: F401  (resampling)
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 from tapegrad.ops.linalg import linear  # noqa: F401  (the fused affine primitive)
 from tapegrad.ops.reduce import log_softmax, softmax  # noqa: F401
 from tapegrad.ops.registry import as_tensor_arg
 from tapegrad.ops.shape import pad  # noqa: F401
+from tapegrad.ops.spatial import (  # noqa: F401  (pooling)
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d,
+    adaptive_max_pool2d_with_indices,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool1d_with_indices,
+    max_pool2d,
+    max_pool2d_with_indices,
+    max_unpool1d,
+    max_unpool2d,
+)
 from tapegrad.tensor import Tensor, from_numpy
 
 xp = B.xp
@@ -97,62 +139,6 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         if p is not None and tuple(p.shape) != shape:
             raise ValueError(f"layer_norm: {name} shape {tuple(p.shape)} is not {shape}")
     return nn_ops.layer_norm_fused(x, weight, bias, k, eps)
-
-
-def batch_norm(
-    input,
-    running_mean,
-    running_var,
-    weight=None,
-    bias=None,
-    training: bool = False,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalise each channel of ``input (N, C)`` or ``(N, C, L)``:
-    ``(x - mean) / sqrt(var + eps) * weight + bias``.  Training uses the batch
-    statistics (biased variance) and updates the running ones in place:
-    ``running = (1 - momentum) running + momentum * batch`` (unbiased variance);
-    otherwise the running statistics are used."""
-    x = as_tensor_arg(input)
-    if x.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected 2D or 3D input (N, C[, L]), got {x.ndim}D")
-    c = x.shape[1]
-    axes = (0,) if x.ndim == 2 else (0, 2)
-    bshape = (1, c) if x.ndim == 2 else (1, c, 1)
-    if training:
-        n = x.shape[0] * (x.shape[2] if x.ndim == 3 else 1)
-        if n == 1:
-            raise ValueError(
-                "Expected more than 1 value per channel when training, got input size "
-                f"{tuple(x.shape)}"
-            )
-        mean = R.mean(x, axes, keepdim=True)
-        xc = x - mean
-        var = R.mean(xc * xc, axes, keepdim=True)
-        out = xc * E.rsqrt(var + eps)
-        if running_mean is not None or running_var is not None:
-            with no_grad():
-                m = momentum
-                if running_mean is not None:
-                    running_mean.mul_(1 - m).add_(mean.detach().reshape(c), alpha=m)
-                if running_var is not None:
-                    unbiased = var.detach().reshape(c) * (n / (n - 1))
-                    running_var.mul_(1 - m).add_(unbiased, alpha=m)
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError(
-                "batch_norm: running_mean and running_var are needed when not training"
-            )
-        with no_grad():
-            mean = running_mean.reshape(bshape).to(x.dtype)
-            scale = E.rsqrt(running_var.reshape(bshape).to(x.dtype) + eps)
-        out = (x - mean) * scale
-    if weight is not None:
-        out = out * S.reshape(weight, bshape)
-    if bias is not None:
-        out = out + S.reshape(bias, bshape)
-    return out
 
 
 def embedding(
@@ -517,13 +503,25 @@ __all__ = [
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
     "cross_entropy",
     "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
     "elu",
     "embedding",
+    "fold",
     "gelu",
+    "group_norm",
     "hardtanh",
     "huber_loss",
+    "instance_norm",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
@@ -543,4 +541,5 @@ __all__ = [
     "softmax",
     "softplus",
     "tanh",
+    "unfold",
 ]

@@ -1,5 +1,6 @@
 """Layers with parameters or state: ``Linear``, ``Dropout``, ``LayerNorm``,
-``BatchNorm1d``, ``Embedding``, and the lecture's residual blocks and ``MLP``."""
+``Embedding``, and the lecture's residual blocks and ``MLP`` (``BatchNorm1d``
+lives in ``normalization``, with the other normalisation layers)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tapegrad.nn import init
 from tapegrad.nn.activations import ACTIVATIONS
 from tapegrad.nn.containers import Sequential
 from tapegrad.nn.module import Module, Parameter
+from tapegrad.nn.normalization import BatchNorm1d
 from tapegrad.tensor import Tensor
 
 
@@ -112,88 +114,6 @@ class LayerNorm(Module):
         return (
             f"{self.normalized_shape}, eps={self.eps}, "
             f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
-        )
-
-
-class BatchNorm1d(Module):
-    """Normalise each channel of ``(N, C)`` or ``(N, C, L)`` input with the
-    batch mean and biased variance in training (updating ``running_mean`` and
-    ``running_var``, the latter with the unbiased variance, by
-    ``running = (1 - momentum) running + momentum batch``; ``momentum=None``:
-    a cumulative average), with the running statistics in eval mode."""
-
-    def __init__(
-        self,
-        num_features: int,
-        eps: float = 1e-5,
-        momentum: float | None = 0.1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-        device=None,
-        dtype=None,
-        *,
-        bias: bool = True,
-    ) -> None:
-        super().__init__()
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(init.ones_(_empty((num_features,), dtype)))
-        else:
-            self.register_parameter("weight", None)
-        if affine and bias:
-            self.bias = Parameter(init.zeros_(_empty((num_features,), dtype)))
-        else:
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", init.zeros_(_empty((num_features,), dtype)))
-            self.register_buffer("running_var", init.ones_(_empty((num_features,), dtype)))
-            self.register_buffer("num_batches_tracked", tg.tensor(0))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-
-    def reset_running_stats(self) -> None:
-        if self.track_running_stats:
-            init.zeros_(self.running_mean)
-            init.ones_(self.running_var)
-            self.num_batches_tracked.zero_()
-
-    def forward(self, input):
-        if input.ndim not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
-        if input.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNorm1d: input has {input.shape[1]} channels (shape {tuple(input.shape)}), "
-                f"expected {self.num_features}"
-            )
-        factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.add_(1)
-            if self.momentum is None:
-                factor = 1.0 / int(self.num_batches_tracked)
-        use_batch = self.training or self.running_mean is None
-        keep = not self.training or self.track_running_stats
-        return F.batch_norm(
-            input,
-            self.running_mean if keep else None,
-            self.running_var if keep else None,
-            self.weight,
-            self.bias,
-            use_batch,
-            factor,
-            self.eps,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-            f"affine={self.affine}, bias={self.bias is not None}, "
-            f"track_running_stats={self.track_running_stats}"
         )
 
 

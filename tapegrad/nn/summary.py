@@ -133,9 +133,10 @@ def trace(model: Module, input_size=None, *, input_data=None, dtype=None, graph=
 class ModelSummary:
     """The result of :func:`summary`; ``str()`` is the table.  ``calls``:
     the traced :class:`LayerCall` tree; ``total_params``,
-    ``trainable_params``; sizes in bytes of the input, of the outputs kept
-    for the backward pass (forward/backward pass size) and of the
-    parameters."""
+    ``trainable_params``; sizes in bytes of the input, of the layers'
+    outputs and their gradients (the forward/backward pass size, twice the
+    outputs, as torchinfo counts it) and of the parameters; printed in
+    megabytes of 10^6 bytes, as torchinfo prints them."""
 
     calls: LayerCall
     total_params: int
@@ -171,7 +172,7 @@ class ModelSummary:
         rule, thin = "=" * width, "-" * width
         lines = [rule, f"{'Layer (type:depth-idx)':<{w0}}{'Output Shape':<{w1}}Param #", rule]
         lines += [f"{a:<{w0}}{b:<{w1}}{c}" for a, b, c in rows]
-        mb = 1024.0 * 1024.0
+        mb = 1e6  # (torchinfo's megabytes)
         total = self.input_bytes + self.activation_bytes + self.param_bytes
         lines += [
             rule,
@@ -199,6 +200,10 @@ def _thousands(n: int) -> str:
     return f"{n:,}"
 
 
+def _bytes(t) -> int:
+    return t.numel() * t.element_size()
+
+
 def _leaves(call: LayerCall):
     for child in call.children:
         if child.leaf:
@@ -224,13 +229,9 @@ def summary(
         calls,
         total,
         trainable,
-        sum(x.numel() * x.element_size() for x in calls.inputs),
-        sum(
-            c.output.numel() * c.output.element_size()
-            for c in _leaves(calls)
-            if c.output is not None
-        ),
-        sum(p.numel() * p.element_size() for p in model.parameters()),
+        sum(_bytes(x) for x in calls.inputs),
+        2 * sum(_bytes(c.output) for c in _leaves(calls) if c.output is not None),
+        sum(_bytes(p) for p in model.parameters()),
         depth,
     )
     if verbose:

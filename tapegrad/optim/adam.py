@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import tapegrad as tg
-from tapegrad.optim.optimizer import Optimizer, ParamsT, bump_step, step_tensor
+from tapegrad.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    bump_step,
+    check_hyperparameters,
+    step_tensor,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -41,16 +47,7 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_hyperparameters(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),

@@ -238,6 +238,23 @@ def _like(current, saved):
     return saved
 
 
+# ------------------------------------------------------- hyperparameters
+def check_hyperparameters(lr=None, eps=None, betas=None, **at_least_zero) -> None:
+    """PyTorch's checks of an optimiser's arguments, with its messages:
+    ``lr``, ``eps`` and each keyword given (``weight_decay``, ``momentum``,
+    ...) must be >= 0; each of ``betas`` in [0, 1)."""
+    if lr is not None and lr < 0.0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and eps < 0.0:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i, beta in enumerate(betas or ()):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    for name, value in at_least_zero.items():
+        if value < 0.0:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
 # ------------------------------------------------------------ state helpers
 def step_tensor(value: float = 0.0) -> Tensor:
     """The step count as PyTorch keeps it: a float32 scalar tensor."""

@@ -54,19 +54,93 @@ class Standardize(nn.Module):
 
 
 def build_model(config: C.TrainConfig, features: int, classes: int):
-    """Input standardisation, then ``nn.MLP([features, *hidden, classes])``
-    with the config's activation, normalisation, dropout, residual
-    connections and dtype."""
-    activation = getattr(nn, C.ACTIVATIONS[config.activation])
-    mlp = nn.MLP(
-        [features, *config.hidden, classes],
-        activation=activation,
+    """Input standardisation, then the network ``config.model`` names:
+    ``nn.MLP([features, *hidden, classes])`` with the config's activation,
+    normalisation, dropout, residual connections; or a CNN (:func:`cnn`,
+    :func:`mnist_cnn`) on the rows unflattened into images.  In the
+    config's dtype."""
+    if config.model == "mlp":
+        net = _mlp(config, [features, *config.hidden, classes])
+    else:
+        image = _image_shape(config, features)
+        build = mnist_cnn if config.model == "mnist-cnn" else cnn
+        net = nn.Sequential(nn.Unflatten(1, (1, *image)), *build(config, image, classes))
+    name = "mlp" if config.model == "mlp" else "cnn"  # (an MLP's keys: as in earlier runs)
+    model = nn.Sequential(OrderedDict([("standardize", Standardize(features)), (name, net)]))
+    return model.double() if config.dtype == "float64" else model
+
+
+def _mlp(config: C.TrainConfig, widths: list[int]):
+    return nn.MLP(
+        widths,
+        activation=getattr(nn, C.ACTIVATIONS[config.activation]),
         residual=config.residual,
         norm=None if config.norm == "none" else config.norm,
         dropout=config.dropout,
     )
-    model = nn.Sequential(OrderedDict([("standardize", Standardize(features)), ("mlp", mlp)]))
-    return model.double() if config.dtype == "float64" else model
+
+
+# The image size a fixed network takes (``cnn`` adapts to the data).
+INPUT_IMAGE = {"mnist-cnn": (28, 28)}
+
+
+def _image_shape(config: C.TrainConfig, features: int) -> tuple[int, int]:
+    """The data set's image size, checked against what ``config.model`` takes."""
+    info = dataset_info(config.dataset)
+    if info.image_shape is None:
+        raise C.ConfigError(
+            f"--model {config.model} needs images; the {config.dataset} data set has "
+            f"{features} features per example and no image shape"
+        )
+    wanted = INPUT_IMAGE.get(config.model, info.image_shape)
+    if tuple(wanted) != tuple(info.image_shape):
+        raise C.ConfigError(
+            f"--model {config.model} takes {_size(wanted)} images but the {config.dataset} "
+            f"data set has {_size(info.image_shape)} images"
+        )
+    return tuple(info.image_shape)
+
+
+def _size(shape) -> str:
+    return "x".join(map(str, shape)) + f" ({shape[0] * shape[1]} pixels)"
+
+
+def cnn(config: C.TrainConfig, image: tuple[int, int], classes: int) -> list:
+    """The layers of ``--model cnn`` after the image is unflattened: for each
+    of ``config.channels`` a 3x3 convolution (padding 1: the image keeps its
+    size) and the activation; one 2x2 max pooling; then the dense layers
+    ``hidden`` as an MLP (dropout, normalisation as for ``--model mlp``)
+    down to the classes.  The layout of PyTorch's examples/mnist, sized for
+    any image."""
+    activation = getattr(nn, C.ACTIVATIONS[config.activation])
+    layers, width = [], 1
+    for c in config.channels:
+        layers += [nn.Conv2d(width, c, 3, padding=1), activation()]
+        width = c
+    h, w = image
+    layers += [nn.MaxPool2d(2), nn.Flatten()]
+    layers.append(_mlp(config, [width * (h // 2) * (w // 2), *config.hidden, classes]))
+    return layers
+
+
+def mnist_cnn(config: C.TrainConfig, image: tuple[int, int], classes: int) -> list:
+    """The layers of ``--model mnist-cnn``: the network of PyTorch's examples/mnist for
+    28x28 images: Conv2d(1, 32, 3), ReLU, Conv2d(32, 64, 3), ReLU, max pool 2,
+    Dropout(0.25), Flatten, Linear(9216, 128), ReLU, Dropout(0.5),
+    Linear(128, classes)."""
+    return [
+        nn.Conv2d(1, 32, 3),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Flatten(),
+        nn.Linear(9216, 128),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(128, classes),
+    ]
 
 
 def build_optimizer(config: C.TrainConfig, params):
@@ -110,6 +184,19 @@ class PenalisedLoss:
         return loss
 
 
+def _check_takes(model, config: C.TrainConfig, rows) -> None:
+    """Run the model once on two training rows, so that a shape it cannot
+    take fails before anything is written or trained."""
+    from tapegrad.nn.summary import trace
+
+    try:
+        trace(model, input_data=tg.tensor(rows.astype(config.dtype)))
+    except ValueError as exc:
+        raise C.ConfigError(
+            f"--model {config.model}: {str(exc).removeprefix('summary: ')}"
+        ) from None
+
+
 @dataclass
 class Prepared:
     """Everything a run needs, built and checked before anything is written."""
@@ -139,7 +226,10 @@ def prepare(config: C.TrainConfig) -> Prepared:
     try:
         model = build_model(config, info.features, info.classes)
         model.standardize.fit_to(split.x_train)
+    except C.ConfigError:
+        raise
     except (ValueError, TypeError) as exc:
         raise C.ConfigError(f"cannot build the model: {exc}") from None
+    _check_takes(model, config, split.x_train[:2])
     optimizer = build_optimizer(config, model.parameters())
     return Prepared(config, split, info, model, optimizer, PenalisedLoss(model, config.l2))

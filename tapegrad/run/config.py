@@ -32,6 +32,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 __all__ = [
     "ACTIVATIONS",
     "DTYPES",
+    "MODELS",
     "NORMS",
     "OPTIMIZERS",
     "ConfigError",
@@ -59,6 +60,9 @@ ACTIVATIONS: dict[str, str] = {
     "softplus": "Softplus",
     "hardtanh": "Hardtanh",
 }
+# ``cnn`` adapts to the data set's image size; ``mnist-cnn`` is the network of
+# PyTorch's examples/mnist, which takes 28x28 images only.
+MODELS = ("mlp", "cnn", "mnist-cnn")
 OPTIMIZERS = ("sgd", "momentum", "ema-momentum", "rmsprop", "adam", "adamw")
 NORMS = ("none", "layer", "batch")
 DTYPES = ("float32", "float64")
@@ -85,11 +89,15 @@ class TrainConfig:
     them with the optimiser's default (:data:`DEFAULT_LR`); ``hidden`` is the
     tuple of hidden-layer widths (empty: a linear softmax classifier);
     ``early_stopping`` is the patience in epochs (0: off); ``data_dir`` and
-    ``out`` are ``None`` when unset.
+    ``out`` are ``None`` when unset.  ``model`` picks the network (``mlp``,
+    ``cnn``, ``mnist-cnn``); ``channels`` are the widths of the ``cnn``'s
+    convolutions (``hidden`` then the widths of its dense layers).
     """
 
     dataset: str = "digits"
     data_dir: str | None = None
+    model: str = "mlp"
+    channels: tuple[int, ...] = (32, 64)
     hidden: tuple[int, ...] = (256,)
     activation: str = "relu"
     optimizer: str = "adam"
@@ -214,13 +222,15 @@ def coerce(name: str, value):
         return _choice(value, tuple(ACTIVATIONS), "activation")
     if name == "optimizer":
         return _choice(value, OPTIMIZERS, "optimizer")
+    if name == "model":
+        return _choice(value, MODELS, "model")
     if name == "norm":
         return _choice(value, NORMS, "normalisation")
     if name == "dtype":
         return _choice(value, DTYPES, "dtype")
     if name in ("data_dir", "out"):
         return _path(value)
-    if name == "hidden":
+    if name in ("hidden", "channels"):
         return _hidden(value)
     if name in ("residual", "progress"):
         return _bool(value)
@@ -335,6 +345,8 @@ def resolve(file_values: dict, flag_values: dict) -> TrainConfig:
         config.lr = DEFAULT_LR[config.optimizer]
     if config.weight_decay is None:
         config.weight_decay = DEFAULT_WEIGHT_DECAY.get(config.optimizer, 0.0)
+    if config.model == "cnn" and not config.channels:
+        raise ConfigError("--model cnn needs at least one convolution: --channels 32,64")
     if config.dataset in ("mnist", "fashion-mnist") and config.data_dir is None:
         raise ConfigError(
             f"--dataset {config.dataset} needs --data-dir, the folder holding the four "

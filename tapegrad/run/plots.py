@@ -13,11 +13,12 @@ import math
 import os
 from pathlib import Path
 
+import tapegrad as tg
 from tapegrad._plot import matplotlib_available, save_png
 from tapegrad._plot import pyplot as _pyplot
-from tapegrad.run.report import layer_sizes
+from tapegrad.run.report import model_name
 
-__all__ = ["matplotlib_available", "plot_curves", "plot_gradients", "plot_run"]
+__all__ = ["matplotlib_available", "plot_curves", "plot_filters", "plot_gradients", "plot_run"]
 
 DPI = 100
 
@@ -99,10 +100,63 @@ def plot_gradients(
     return save_png(fig, path, DPI)
 
 
+MAX_MAPS = 16  # feature maps and filters shown per row
+
+
+def _feature_maps(model, x) -> list[tuple[str, object]]:
+    """``[(name, maps)]``: each 2-D convolution's output for the one input
+    ``x`` (a tensor of one row), as an array (channels, height, width)."""
+    from tapegrad import nn
+
+    convs = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    maps = {}
+    handles = [
+        m.register_forward_hook(lambda mod, args, out, n=n: maps.__setitem__(n, out))
+        for n, m in convs
+    ]
+    was_training = model.training
+    model.eval()
+    try:
+        with tg.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+    return [(n, maps[n].numpy()[0]) for n, _ in convs if n in maps]
+
+
+def plot_filters(path: str | os.PathLike, model, x, image_shape, title: str = "") -> Path:
+    """``filters.png``: the first convolution's learned filters (one 3x3
+    kernel per output channel, grey: its weights), the input image ``x`` (a
+    tensor of one row) and, one row per convolution, the feature maps it
+    computes for that image (the first 16 channels each)."""
+    from tapegrad import nn
+
+    plt = _pyplot()
+    maps = _feature_maps(model, x)
+    name, first = next((n, m) for n, m in model.named_modules() if isinstance(m, nn.Conv2d))
+    kernels = first.weight.detach().numpy(force=True)[:MAX_MAPS, 0]
+    rows = 1 + len(maps)
+    fig, axes = plt.subplots(rows, 1 + MAX_MAPS, figsize=(1.0 + 0.9 * MAX_MAPS, 1.1 * rows + 0.6))
+    for ax in axes.flat:
+        ax.axis("off")
+    axes[0, 0].imshow(x.numpy(force=True).reshape(image_shape), cmap="gray")
+    axes[0, 0].set_title("input", fontsize=8)
+    for j, k in enumerate(kernels):
+        axes[0, j + 1].imshow(k, cmap="gray")
+    axes[0, 1].set_title(f"{name}: filters (input channel 0)", fontsize=8, loc="left")
+    for i, (name, fmap) in enumerate(maps, start=1):
+        axes[i, 0].text(0.5, 0.5, name, ha="center", va="center", fontsize=8)
+        for j, channel in enumerate(fmap[:MAX_MAPS]):
+            axes[i, j + 1].imshow(channel, cmap="viridis")
+    fig.suptitle(title or "learned filters and feature maps", fontsize=10)
+    return save_png(fig, path, DPI)
+
+
 def _title(prep) -> str:
-    """``"digits: MLP 64-256-10"``: the data set and the layer widths."""
-    cfg, info = prep.config, prep.info
-    return f"{cfg.dataset}: MLP {layer_sizes(info.features, cfg.hidden, info.classes)}"
+    """``"digits: MLP 64-256-10"``: the data set and the network."""
+    return f"{prep.config.dataset}: {model_name(prep.config, prep.info)}"
 
 
 def _weight_norms(prep, history) -> dict[str, list[float]]:
@@ -120,9 +174,9 @@ def _weight_norms(prep, history) -> dict[str, list[float]]:
 
 
 def plot_run(folder: Path, prep, history) -> list[Path]:
-    """``curves.png`` and, when gradient norms were recorded, ``gradients.png``
-    of a run in ``folder``; returns the paths written (none without matplotlib
-    or epochs)."""
+    """``curves.png``, ``filters.png`` for a CNN and, when gradient norms were
+    recorded, ``gradients.png`` of a run in ``folder``; returns the paths
+    written (none without matplotlib or epochs)."""
     if not matplotlib_available() or not history.epochs:
         return []
     cfg, m, title = prep.config, history.metrics, _title(prep)
@@ -137,6 +191,17 @@ def plot_run(folder: Path, prep, history) -> list[Path]:
             title=f"{title}, {cfg.optimizer} lr {cfg.lr:g}",
         )
     ]
+    if prep.config.model != "mlp":
+        x = prep.split.x_test[:1].astype(cfg.dtype)
+        written.append(
+            plot_filters(
+                folder / "filters.png",
+                prep.model,
+                tg.tensor(x),
+                prep.info.image_shape,
+                title=f"{title}: first filters, and feature maps of test example 0",
+            )
+        )
     norms = _weight_norms(prep, history)
     if norms:
         title = f"{title}: gradient norm per layer (mean over each epoch)"

@@ -17,6 +17,7 @@ __all__ = [
     "format_summary",
     "format_table",
     "layer_sizes",
+    "model_name",
 ]
 
 # A row of format_table that draws a rule instead of a key and a value.
@@ -103,8 +104,21 @@ def _model_text(config, info, parameters: int) -> str:
         parts.append("residual")
     if config.dropout:
         parts.append(f"dropout {config.dropout:g}")
-    sizes = layer_sizes(info.features, config.hidden, info.classes)
-    return f"MLP {sizes}, {', '.join(parts)}, {parameters:,} parameters"
+    return f"{model_name(config, info)}, {', '.join(parts)}, {parameters:,} parameters"
+
+
+def model_name(config, info) -> str:
+    """``"MLP 64-256-10"``, ``"CNN conv 32-64, dense 1024-256-10"`` or the
+    PyTorch example's network: the layers ``config.model`` builds."""
+    if config.model == "mnist-cnn":
+        return f"CNN of PyTorch's examples/mnist (conv 32-64, dense 9216-128-{info.classes})"
+    if config.model == "cnn":
+        h, w = info.image_shape
+        flat = config.channels[-1] * (h // 2) * (w // 2)
+        convs = "-".join(map(str, config.channels))
+        dense = layer_sizes(flat, config.hidden, info.classes)
+        return f"CNN conv {convs} 3x3, max pool 2, dense {dense}"
+    return f"MLP {layer_sizes(info.features, config.hidden, info.classes)}"
 
 
 def _optimizer_text(config) -> str:
