@@ -40,7 +40,6 @@ from tapegrad.dtypes import (
 )
 from tapegrad.factories import (
     arange,
-    bernoulli,
     empty,
     empty_like,
     eye,
@@ -51,7 +50,6 @@ from tapegrad.factories import (
     linspace,
     logspace,
     manual_seed,
-    normal,
     ones,
     ones_like,
     rand,
@@ -133,6 +131,7 @@ from tapegrad.ops.elementwise import (
     where,
     xlogy,
 )
+from tapegrad.ops.special import erfc, erfinv
 from tapegrad.ops.conv import (
     conv1d,
     conv2d,
@@ -187,6 +186,10 @@ from tapegrad.ops.reduce import (
     var_mean,
 )
 from tapegrad.ops.registry import PRIMITIVES, ShapeError
+from tapegrad.ops.cumulative import cumprod, diff, logcumsumexp
+from tapegrad.ops.pairwise import addmm, baddbmm, cdist, kron
+from tapegrad.ops.sets import bucketize, searchsorted, unique, unique_consecutive
+from tapegrad.sampling import bernoulli, multinomial, normal, poisson
 from tapegrad.ops.shape import (
     broadcast_tensors,
     broadcast_to,
@@ -236,13 +239,13 @@ __version__ = "0.1.0"
 
 multiply, subtract, divide, negative = mul, sub, div, neg
 
-from tapegrad import data, linalg, nn, optim, utils
+from tapegrad import data, linalg, nn, optim, special, utils
 from tapegrad.serialization import load, save
 
 
 def __getattr__(name: str):
-    """``tg.viz``, ``tg.train`` and ``tg.lecture`` load on first use."""
-    if name in ("viz", "train", "lecture"):
+    """``tg.viz``, ``tg.train``, ``tg.lecture`` and ``tg.distributions`` load on first use."""
+    if name in ("viz", "train", "lecture", "distributions"):
         import importlib
 
         return importlib.import_module(f"tapegrad.{name}")

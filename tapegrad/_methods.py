@@ -16,16 +16,20 @@ from itertools import repeat
 
 from tapegrad import backend as B
 from tapegrad import dtypes
+from tapegrad import sampling as SA
 from tapegrad.autograd.engine import backward as _engine_backward
 from tapegrad.autograd.graph import GradMode, no_grad
 from tapegrad.device import check_device, to_arguments
 from tapegrad.ops import activations as A
 from tapegrad.ops import compare as C
+from tapegrad.ops import cumulative as CU
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import index as I
 from tapegrad.ops import linalg as L
 from tapegrad.ops import order as O
+from tapegrad.ops import pairwise as PW
 from tapegrad.ops import reduce as R
+from tapegrad.ops import sets as ST
 from tapegrad.ops import shape as S
 from tapegrad.ops.registry import CLONE, as_tensor_arg, scalar_operand, to_dtype
 from tapegrad.tensor import FRESH, Tensor, assign, attached, change, last_change, new_tensor
@@ -330,13 +334,6 @@ def _index_put_method(self, indices, values, accumulate=False) -> Tensor:
     return self + I.INDEX_SCATTER.apply(v, shape=self.shape, key=items)  # repeats add up
 
 
-def _bernoulli_method(self, p=None, generator=None) -> Tensor:
-    from tapegrad import factories as Fa
-
-    probs = self if p is None else Fa.full_like(self, p)
-    return Fa.bernoulli(probs, generator=generator)
-
-
 def _rsub(self, other):
     return E.sub(other, self)
 
@@ -431,7 +428,7 @@ _METHODS = {
     "movedim": S.movedim,
     "sum_to_size": S.sum_to_size,
     "index_put": _index_put_method,
-    "bernoulli": _bernoulli_method,
+    "bernoulli": SA.bernoulli,
     "index_select": I.index_select,
     "index_add": I.index_add,
     "masked_fill": I.masked_fill,
@@ -443,6 +440,14 @@ _METHODS = {
     "addcmul": _addcmul,
     "addcdiv": _addcdiv,
     "softplus": A.softplus,
+    # sampling, cumulative and set functions (issue 12)
+    "multinomial": SA.multinomial,
+    "diff": CU.diff,
+    "addmm": PW.addmm,
+    "baddbmm": PW.baddbmm,
+    "kron": PW.kron,
+    "unique": ST.unique,
+    "unique_consecutive": ST.unique_consecutive,
     # conversion
     "to": to,
     "float": _caster(dtypes.float32),

@@ -12,8 +12,6 @@ arrays to plotting code, whatever ``xp`` computes on.
 
 from __future__ import annotations
 
-import math
-
 import numpy
 
 xp = numpy
@@ -124,10 +122,5 @@ def rng(generator: Generator | None = None):
 
 
 # ---------------------------------------------------------------- special fns
-_erf_scalar = numpy.frompyfunc(math.erf, 1, 1)
-
-
-def erf(x):
-    """The error function, elementwise, to the precision of the C library."""
-    x = xp.asarray(x)
-    return xp.asarray(_erf_scalar(x), dtype=x.dtype if x.dtype.kind == "f" else float64)
+# erf, erfc, erfinv: vectorised approximations on ``xp`` (``special_math``).
+from tapegrad.special_math import erf, erfc, erfinv  # noqa: E402, F401

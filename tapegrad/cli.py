@@ -26,6 +26,8 @@ TRAIN_EXAMPLES = """examples:
   tapegrad train --dataset mnist --data-dir ~/data/mnist --batch-size 128 --epochs 10
   tapegrad train --config my.toml --seed 3        # options from a TOML file; flags win
   tapegrad train --config runs/<run>/config.toml  # rerun a finished run exactly
+  tapegrad train --dataset names                  # character-level transformer on 32,033 names
+  tapegrad train --text-file words.txt --model lstm   # any file, one item a line
 
 A run writes config.toml, metrics.json, history.json, model.npz, curves.png and
 gradients.png into --out (default runs/<timestamp>-<dataset>/).  Ctrl-C stops
@@ -83,7 +85,7 @@ def _valued_options() -> list[tuple[str, str, str]]:
     return [
         ("--dataset", "NAME", f"{{{', '.join(C.DATASETS)}}} (default {d.dataset})"),
         ("--data-dir", "DIR", "folder with the MNIST / Fashion-MNIST IDX files (never fetched)"),
-        ("--model", "NAME", f"{{{', '.join(C.MODELS)}}} (default {d.model})"),
+        ("--model", "NAME", f"{{{', '.join(C.MODELS)}}} (default {d.model}; names: transformer)"),
         (
             "--channels",
             "C1,C2,...",
@@ -112,6 +114,11 @@ def _valued_options() -> list[tuple[str, str, str]]:
         ("--seed", "N", f"seed of split, weights, shuffling, dropout (default {d.seed})"),
         ("--dtype", "TYPE", f"{{{', '.join(C.DTYPES)}}} (default {d.dtype})"),
         ("--out", "DIR", "run folder (default runs/<timestamp>-<dataset>/)"),
+        ("--text-file", "FILE", "language model on FILE's lines (one word or name a line)"),
+        ("--block", "N", "language models: characters of context (default 16; mlp 8)"),
+        ("--embed", "N", "language models: embedding width (default 64; mlp 16)"),
+        ("--layers", "N", "language models: transformer blocks (default 4) or RNN layers (1)"),
+        ("--heads", "N", "--model transformer: attention heads (default 4)"),
     ]
 
 
@@ -175,6 +182,33 @@ def _add_predict(subparsers) -> None:
     p.set_defaults(func=_run_predict)
 
 
+SAMPLE_EXAMPLES = """examples:
+  tapegrad sample runs/20250101-120000-names -n 20
+  tapegrad sample runs/20250101-120000-names --temperature 0.8 --top-k 10 --prefix jo
+
+Draws characters from softmax(logits / T) (only the K most likely with --top-k)
+until the end token, and marks the words that are in the training set.
+"""
+
+
+def _add_sample(subparsers) -> None:
+    p = subparsers.add_parser(
+        "sample",
+        help="sample new words (names) from a language-model run",
+        description="Reload the language model of a run folder (tapegrad train --dataset names "
+        "or --text-file) and print words sampled from it, and how many are new.",
+        epilog=SAMPLE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a language-model run folder")
+    p.add_argument("-n", type=int, default=20, metavar="N", help="words to sample (default 20)")
+    p.add_argument("--temperature", type=float, default=1.0, metavar="T", help="> 0 (default 1)")
+    p.add_argument("--top-k", type=int, metavar="K", help="sample from the K likeliest only")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    p.add_argument("--prefix", default="", metavar="TEXT", help="every word starts with TEXT")
+    p.set_defaults(func=_run_sample)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``tapegrad`` parser with every subcommand."""
     parser = _Parser(
@@ -186,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(subparsers)
     _add_evaluate(subparsers)
     _add_predict(subparsers)
+    _add_sample(subparsers)
     from tapegrad.lecture.commands import add_commands as add_lecture_commands
     from tapegrad.viz.commands import add_commands as add_viz_commands
 
@@ -211,6 +246,12 @@ def _run_predict(args: argparse.Namespace) -> int:
     from tapegrad.run.saved import run_predict
 
     return run_predict(args)
+
+
+def _run_sample(args: argparse.Namespace) -> int:
+    from tapegrad.run.lm_saved import run_sample
+
+    return run_sample(args)
 
 
 def main(argv: list[str] | None = None) -> int:

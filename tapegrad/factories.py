@@ -164,18 +164,6 @@ def randn_like(input: Tensor, dtype=None, device=None, generator=None) -> Tensor
     return randn(*input.shape, generator=generator, dtype=_like(input, dtype))
 
 
-def normal(mean: float, std: float, size, generator=None, dtype=None, device=None) -> Tensor:
-    check_device(device, "normal")
-    arr = B.rng(generator).normal(mean, std, size=_size(tuple(size)))
-    return _finish(arr.astype(_float_dtype(dtype)), False)
-
-
-def bernoulli(input: Tensor, generator=None) -> Tensor:
-    """0/1 draws with probabilities ``input`` (same dtype)."""
-    p = input._array
-    return _finish((B.rng(generator).random(p.shape) < p).astype(p.dtype), False)
-
-
 def manual_seed(seed: int):
     """Reseed the generator behind every random factory, initialiser, dropout
     mask and shuffling loader: the same seed gives the same run."""

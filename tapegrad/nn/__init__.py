@@ -57,6 +57,14 @@ from tapegrad.nn.conv import (
     Unfold,
 )
 from tapegrad.nn.containers import Flatten, Identity, ModuleDict, ModuleList, Sequential
+from tapegrad.nn.attention import MultiheadAttention
+from tapegrad.nn.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from tapegrad.nn.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -99,6 +107,7 @@ from tapegrad.nn.normalization import (
     InstanceNorm3d,
 )
 from tapegrad.nn.penalty import l2_penalty
+from tapegrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tapegrad.nn.summary import summary
 
 __all__ = [
@@ -133,6 +142,8 @@ __all__ = [
     "Flatten",
     "Fold",
     "GELU",
+    "GRU",
+    "GRUCell",
     "GroupNorm",
     "Hardtanh",
     "HuberLoss",
@@ -142,12 +153,15 @@ __all__ = [
     "InstanceNorm2d",
     "InstanceNorm3d",
     "L1Loss",
+    "LSTM",
+    "LSTMCell",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "MLP",
     "MSELoss",
+    "MultiheadAttention",
     "MaxPool1d",
     "MaxPool2d",
     "MaxUnpool1d",
@@ -159,6 +173,10 @@ __all__ = [
     "Parameter",
     "PixelShuffle",
     "PixelUnshuffle",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "ReLU",
     "ReflectionPad1d",
     "ReflectionPad2d",
@@ -173,6 +191,11 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Unflatten",
     "Unfold",
     "Upsample",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from tapegrad.nn.module import Module
+from tapegrad.nn.module import Module, _addindent
 
 
 class Sequential(Module):
@@ -86,6 +86,23 @@ class ModuleList(Module):
 
     def __iadd__(self, modules) -> ModuleList:
         return self.extend(modules)
+
+    def __repr__(self) -> str:
+        """As PyTorch prints it: a run of equal modules as ``(i-j): n x module``."""
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, m in enumerate(self):
+            text = repr(m)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        if not runs:
+            return self._get_name() + "()"
+        lines = [
+            _addindent(f"({a}): {t}" if a == b else f"({a}-{b}): {b - a + 1} x {t}", 2)
+            for a, b, t in runs
+        ]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), module)

@@ -38,6 +38,7 @@ from tapegrad.ops.activations import (  # noqa: F401  (re-exported activations)
     silu,
     softplus,
 )
+from tapegrad.ops.attention import scaled_dot_product_attention  # noqa: F401
 from tapegrad.ops.conv import (  # noqa: F401  (convolutions, im2col)
     conv1d,
     conv2d,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import tapegrad as tg
 from tapegrad import backend as B
 from tapegrad.autograd.graph import no_grad
+from tapegrad.nn import rnn_utils as rnn  # torch.nn.utils.rnn
 from tapegrad.ops import shape as S
 from tapegrad.tensor import Tensor
 
 xp = B.xp
+sys.modules[__name__ + ".rnn"] = rnn  # (import tapegrad.nn.utils.rnn works)
 
 
 def _params(parameters) -> list:

@@ -1,15 +1,14 @@
 """Activations with parameters: ``leaky_relu``, ``elu``, ``hardtanh``,
-``softplus``, ``gelu`` (primitives of the table) and the composites ``silu``
+``softplus`` (primitives of the table) and the composites ``silu``
 and ``logsigmoid``.  ``relu``, ``tanh`` and ``sigmoid`` are in
 ``elementwise``."""
 
 from __future__ import annotations
 
-import math
-
 from tapegrad import backend as B
-from tapegrad.ops.elementwise import erf, exp, neg, sigmoid, tanh, where
+from tapegrad.ops.elementwise import neg, sigmoid, tanh, where
 from tapegrad.ops.registry import as_tensor_arg, defprim
+from tapegrad.ops.special import gelu  # noqa: F401  (GELU: in special, beside erf)
 from tapegrad.tensor import Tensor
 
 xp = B.xp
@@ -115,42 +114,6 @@ def silu(input) -> Tensor:
     """``x * sigmoid(x)`` (composite: its gradient follows from the table)."""
     x = as_tensor_arg(input)
     return x * sigmoid(x)
-
-
-def _gelu_fwd(a, approximate):
-    if approximate == "tanh":
-        c = math.sqrt(2.0 / math.pi)
-        return 0.5 * a * (1 + xp.tanh(c * (a + 0.044715 * a**3)))
-    return (0.5 * a * (1 + B.erf(a / math.sqrt(2.0)))).astype(a.dtype, copy=False)
-
-
-def _gelu_vjp(g, out, a, approximate):
-    if approximate == "tanh":
-        c = math.sqrt(2.0 / math.pi)
-        inner = (a + a * a * a * 0.044715) * c
-        t = tanh(inner)
-        dinner = (a * a * (3 * 0.044715) + 1) * c
-        return g * ((t + 1) * 0.5 + a * 0.5 * (1 - t * t) * dinner)
-    cdf = (erf(a * (1 / math.sqrt(2.0))) + 1) * 0.5
-    pdf = exp(a * a * -0.5) * (1 / math.sqrt(2 * math.pi))
-    return g * (cdf + a * pdf)
-
-
-GELU = defprim(
-    "gelu",
-    _gelu_fwd,
-    _gelu_vjp,
-    partials="Phi(a) + a*phi(a)",
-    saves=(0,),
-    doc="out = a * Phi(a), Phi the standard normal CDF ('tanh': its tanh approximation)",
-)
-
-
-@GELU.public(methods=())
-def gelu(input, approximate: str = "none") -> Tensor:
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return GELU.apply(as_tensor_arg(input), approximate=approximate)
 
 
 def logsigmoid(input) -> Tensor:

@@ -268,7 +268,7 @@ def einsum(equation: str, *operands) -> Tensor:
 def _linear_fwd(x, w, *b):
     if x.shape[-1] != w.shape[-1]:
         raise ValueError("in_features differ")
-    out = x @ w.T
+    out = _rows_matmul(x, w.T)
     if b:
         out += b[0]
     return out
@@ -278,7 +278,7 @@ def _linear_vjp(g, out, x, w, b=None, *, needs):
     """``gx = g W``, ``gW = g^T x``, ``gb = sum_rows g``, the leading dims of
     ``x (..., in)`` and ``g (..., out)`` flattened into rows: the work of a
     hand-written backward, on arrays and on tensors alike."""
-    gx = g @ w if needs[0] else None
+    gx = _rows_matmul(g, w) if needs[0] else None
     gw = gb = None
     if needs[1] or (b is not None and needs[2]):
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
@@ -287,6 +287,15 @@ def _linear_vjp(g, out, x, w, b=None, *, needs):
         if b is not None and needs[2]:
             gb = _column_sums(g2)
     return (gx, gw, gb)[: len(needs)]
+
+
+def _rows_matmul(x, m):
+    """``x @ m`` for ``x (..., k)`` and a matrix ``m (k, n)``: on arrays, the
+    leading dims flattened into rows, one matrix product (NumPy's stacked
+    matmul is about 1.5 times slower on a (16, 64, 128) batch)."""
+    if x.ndim > 2 and x.__class__ is B.ndarray:
+        return (x.reshape(-1, x.shape[-1]) @ m).reshape(x.shape[:-1] + (m.shape[-1],))
+    return x @ m
 
 
 def _column_sums(g):

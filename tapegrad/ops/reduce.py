@@ -363,8 +363,13 @@ CUMSUM = defprim(
 
 
 @CUMSUM.public
-def cumsum(input, dim: int) -> Tensor:
+def cumsum(input, dim: int, *, dtype=None) -> Tensor:
+    """``out_i = a_0 + ... + a_i`` along ``dim``; integers and bools give int64."""
     x = as_tensor_arg(input)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x._array.dtype.kind in "biu" and x._array.dtype != B.int64:
+        x = new_tensor(x._array.astype(B.int64))
     return CUMSUM.apply(x, dim=_wrap_dim(dim, x.ndim, "cumsum"))
 
 

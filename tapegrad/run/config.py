@@ -62,11 +62,13 @@ ACTIVATIONS: dict[str, str] = {
 }
 # ``cnn`` adapts to the data set's image size; ``mnist-cnn`` is the network of
 # PyTorch's examples/mnist, which takes 28x28 images only.
-MODELS = ("mlp", "cnn", "mnist-cnn")
+# ``transformer``, ``lstm``, ``gru`` and ``bigram`` are language models for ``names`` and
+# ``text`` (``mlp`` is then Bengio's MLP over the previous characters; lm_config.py).
+MODELS = ("mlp", "cnn", "mnist-cnn", "transformer", "lstm", "gru", "bigram")
 OPTIMIZERS = ("sgd", "momentum", "ema-momentum", "rmsprop", "adam", "adamw")
 NORMS = ("none", "layer", "batch")
 DTYPES = ("float32", "float64")
-DATASETS = ("digits", "spirals", "xor", "moons", "mnist", "fashion-mnist")
+DATASETS = ("digits", "spirals", "xor", "moons", "mnist", "fashion-mnist", "names", "text")
 
 # Learning rate used when none is given, per optimiser.
 DEFAULT_LR = {
@@ -114,6 +116,12 @@ class TrainConfig:
     dtype: str = "float32"
     out: str | None = None
     progress: bool = True
+    # Language models only (lm_config.py fills them for --dataset names / text).
+    text_file: str | None = None
+    block: int | None = None
+    embed: int | None = None
+    layers: int | None = None
+    heads: int | None = None
 
     def to_dict(self) -> dict:
         """The options as a plain dict, in field order (``hidden`` as a list)."""
@@ -228,7 +236,7 @@ def coerce(name: str, value):
         return _choice(value, NORMS, "normalisation")
     if name == "dtype":
         return _choice(value, DTYPES, "dtype")
-    if name in ("data_dir", "out"):
+    if name in ("data_dir", "out", "text_file"):
         return _path(value)
     if name in ("hidden", "channels"):
         return _hidden(value)
@@ -251,6 +259,8 @@ def coerce(name: str, value):
         return _at_least(_number(value, int, "a whole number >= 0"), 0, "patience (0 is off)")
     if name == "seed":
         return _at_least(_number(value, int, "a whole number >= 0"), 0, "seed")
+    if name in ("block", "embed", "layers", "heads"):
+        return _at_least(_number(value, int, "a whole number >= 1"), 1, name)
     raise ConfigError(f"unknown option {name!r}")
 
 
@@ -340,6 +350,9 @@ def resolve(file_values: dict, flag_values: dict) -> TrainConfig:
     unset, and checks combinations (``--data-dir`` is needed for MNIST).
     """
     merged = {**file_values, **flag_values}
+    from tapegrad.run.lm_config import lm_defaults
+
+    merged = lm_defaults(merged)
     config = TrainConfig(**merged)
     if config.lr is None:
         config.lr = DEFAULT_LR[config.optimizer]

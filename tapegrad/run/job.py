@@ -26,6 +26,8 @@ from tapegrad.run import plots
 from tapegrad.run.build import Prepared, build_model, build_optimizer, prepare, to_tensors
 from tapegrad.run.exits import EXIT_OK, error, interrupted
 from tapegrad.run.files import make_run_dir, write_json, write_text
+from tapegrad.run.lm_config import is_lm
+from tapegrad.run.lm_job import run_lm_train
 from tapegrad.run.metrics import EVAL_BATCH, run_metrics, test_metrics
 from tapegrad.run.report import format_summary
 from tapegrad.run.saved import save_model
@@ -138,6 +140,8 @@ def run_train(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         config = config_from_args(args)
+        if is_lm(config):  # a character-level language model: lm_job.py
+            return run_lm_train(config, start, _config_header)
         prep = prepare(config)
     except (C.ConfigError, DataError) as exc:
         return error(str(exc))

@@ -118,6 +118,10 @@ def _evaluation_rows(run_dir, config, metrics: dict, examples: int) -> list[tupl
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``tapegrad evaluate RUN_DIR``: test metrics and confusion matrix; returns the status."""
+    from tapegrad.run.lm_saved import is_lm_run, run_lm_evaluate
+
+    if is_lm_run(args.run_dir):  # a language model: its test loss in nats per character
+        return run_lm_evaluate(args)
     try:
         config, model = load_run(args.run_dir, args.data_dir)
         x, y = _test_set(config)
@@ -153,6 +157,10 @@ def _example(args: argparse.Namespace, config: C.TrainConfig, info):
 
 def run_predict(args: argparse.Namespace) -> int:
     """``tapegrad predict RUN_DIR --index N | --image FILE``: class probabilities."""
+    from tapegrad.run.lm_saved import is_lm_run
+
+    if is_lm_run(args.run_dir):
+        return error(f"{args.run_dir}: a language model; use tapegrad sample {args.run_dir}")
     try:
         config, model = load_run(args.run_dir, args.data_dir)
         info = dataset_info(config.dataset)

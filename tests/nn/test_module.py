@@ -266,3 +266,17 @@ def test_thousand_deep_nesting_traverses_without_recursion():
 def test_linear_dtype_argument():
     lin = nn.Linear(2, 2, dtype=tg.float64)
     assert lin.weight.dtype == tg.float64 and lin.bias.dtype == tg.float64
+
+
+def test_a_reassigned_parameter_keeps_its_place_in_the_state_dict():
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = nn.Embedding(5, 3)
+            self.decoder = nn.Linear(3, 5)
+            self.decoder.weight = self.encoder.weight  # weight tying, as PyTorch programs do
+
+    model = Tied()
+    assert list(model.state_dict()) == ["encoder.weight", "decoder.weight", "decoder.bias"]
+    assert model.decoder.weight is model.encoder.weight
+    assert len(list(model.parameters())) == 2

@@ -62,7 +62,6 @@ SAMPLES = {
     "elu": unary_cases(alpha=1.3),
     "hardtanh": unary_cases(min_val=-1.0, max_val=1.0),
     "softplus": unary_cases(beta=1.0, threshold=20.0) + unary_cases(-3, 3, beta=2.0, threshold=1.0),
-    "gelu": unary_cases(approximate="none") + unary_cases(approximate="tanh"),
     "cast": [case(U((3,)), dtype=np.dtype("float64"))],
     "clone": unary_cases(),
     # ----------------------------------------------------------- reductions
