@@ -92,3 +92,22 @@ def test_modules_move_to_the_cpu_and_refuse_other_devices():
         m.to("mps")
     with pytest.raises(RuntimeError, match="not available"):
         m.cuda()
+
+
+def test_freed_memory_is_kept_for_reuse_on_glibc():
+    import sys
+
+    from tapegrad import backend
+
+    applied = backend.keep_freed_memory()
+    assert applied == (sys.platform.startswith("linux") and _has_glibc())
+
+
+def _has_glibc() -> bool:
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return False
+    return True
