@@ -27,7 +27,7 @@ from tapegrad.run.build import Prepared, build_model, build_optimizer, prepare, 
 from tapegrad.run.exits import EXIT_OK, error, interrupted
 from tapegrad.run.files import make_run_dir, write_json, write_text
 from tapegrad.run.lm_config import is_lm
-from tapegrad.run.lm_job import run_lm_train
+from tapegrad.run.lm_job import prepare_lm, train_lm, write_lm_run
 from tapegrad.run.metrics import EVAL_BATCH, run_metrics, test_metrics
 from tapegrad.run.report import format_summary
 from tapegrad.run.saved import save_model
@@ -136,13 +136,30 @@ def config_from_args(args: argparse.Namespace) -> C.TrainConfig:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """``tapegrad train``: returns the exit status (0, 2 bad input, 130 Ctrl-C)."""
+    """``tapegrad train``: returns the exit status (0, 2 bad input, 130 Ctrl-C).
+    A classifier (``prepare``, ``train``, ``write_run``) or a character-level
+    language model (``lm_job``): the same steps around them."""
     start = time.perf_counter()
     try:
         config = config_from_args(args)
-        if is_lm(config):  # a character-level language model: lm_job.py
-            return run_lm_train(config, start, _config_header)
-        prep = prepare(config)
+    except (C.ConfigError, DataError) as exc:
+        return error(str(exc))
+    if is_lm(config):
+        return _run(config, prepare_lm, train_lm, lambda f, p, h: write_lm_run(f, p, h, start))
+    return _run(
+        config,
+        prepare,
+        lambda prep: train(prep, progress_lines=True),
+        lambda f, p, h: write_run(f, p, h, time.perf_counter() - start),
+    )
+
+
+def _run(config: C.TrainConfig, prepare_job, train_job, write_job) -> int:
+    """Check and build everything, then make the run folder and its
+    ``config.toml``, train, write the results; Ctrl-C at any point leaves a
+    folder that says what it holds."""
+    try:
+        prep = prepare_job(config)
     except (C.ConfigError, DataError) as exc:
         return error(str(exc))
     except KeyboardInterrupt:
@@ -150,11 +167,11 @@ def run_train(args: argparse.Namespace) -> int:
     folder = make_run_dir(config.out, config.dataset)
     write_text(folder / "config.toml", C.dumps(config, header=_config_header(folder)))
     try:
-        history = train(prep, progress_lines=True)
+        history = train_job(prep)
     except KeyboardInterrupt:  # fit handles Ctrl-C itself; this is a safety net
         return interrupted(f"interrupted; run folder (config only): {folder}")
     try:
-        write_run(folder, prep, history, time.perf_counter() - start)
+        write_job(folder, prep, history)
     except KeyboardInterrupt:
         return interrupted(f"interrupted while writing {folder}; some files may be missing")
     if history.interrupted:

@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tapegrad as tg
-from tapegrad.data import DataError
 from tapegrad.data.text import TextSplit, encode_words
 from tapegrad.optim.lr_scheduler import CosineAnnealingLR
 from tapegrad.run import config as C
 from tapegrad.run import plots
 from tapegrad.run.build import build_optimizer
-from tapegrad.run.exits import EXIT_OK, error, interrupted
-from tapegrad.run.files import make_run_dir, write_json, write_text
+from tapegrad.run.files import write_json, write_text
 from tapegrad.run.lm_data import EVAL_ROWS, SequenceBatches, load_words, mean_loss, sequence_loss
 from tapegrad.run.lm_models import build_lm
 from tapegrad.run.lm_sample import format_samples, sample_words
@@ -34,7 +32,7 @@ from tapegrad.serialization import save
 from tapegrad.train import EarlyStopping, LearningRateScheduler, fit
 from tapegrad.train.progress import progress_enabled
 
-__all__ = ["LM_RUN_FORMAT", "LMPrepared", "prepare_lm", "run_lm_train", "save_lm"]
+__all__ = ["LM_RUN_FORMAT", "LMPrepared", "prepare_lm", "save_lm", "train_lm", "write_lm_run"]
 
 SAMPLES = 50  # names written to samples.txt
 FINAL_LR_FRACTION = 0.1  # the cosine schedule ends at this fraction of --lr
@@ -63,7 +61,7 @@ def prepare_lm(config: C.TrainConfig) -> LMPrepared:
     return LMPrepared(config, words, model, build_optimizer(config, model.parameters()))
 
 
-def _train(prep: LMPrepared):
+def train_lm(prep: LMPrepared):
     """``fit`` with early stopping and a per-step cosine schedule; returns the History."""
     cfg, w = prep.config, prep.words
     x, y = encode_words(w.train, w.vocab, cfg.block)
@@ -191,30 +189,3 @@ def write_lm_run(folder: Path, prep: LMPrepared, history, start: float) -> dict:
     print(_summary(prep.config, metrics, folder, files + [p.name for p in pictures]))
     print(format_samples(names[:10], set(prep.words.train), title="samples"))
     return metrics
-
-
-def run_lm_train(config: C.TrainConfig, start: float, header) -> int:
-    """Train a language model; the exit status (0, 2 bad input, 130 Ctrl-C).
-    ``header(folder)``: the comment at the top of ``config.toml``."""
-    try:
-        prep = prepare_lm(config)
-    except (C.ConfigError, DataError) as exc:
-        return error(str(exc))
-    except KeyboardInterrupt:
-        return interrupted("interrupted before training started; nothing written")
-    folder = make_run_dir(config.out, config.dataset)
-    write_text(folder / "config.toml", C.dumps(config, header=header(folder)))
-    try:
-        history = _train(prep)
-    except KeyboardInterrupt:
-        return interrupted(f"interrupted; run folder (config only): {folder}")
-    try:
-        write_lm_run(folder, prep, history, start)
-    except KeyboardInterrupt:
-        return interrupted(f"interrupted while writing {folder}; some files may be missing")
-    if history.interrupted:
-        return interrupted(
-            f"interrupted after {len(history.epochs)} epoch(s): saved the best model so far "
-            f"and the history in {folder}"
-        )
-    return EXIT_OK
