@@ -12,6 +12,7 @@ the tensor's ``grad_fn`` moves to the new node.
 
 from __future__ import annotations
 
+import operator
 from itertools import repeat
 
 from tapegrad import backend as B
@@ -280,14 +281,56 @@ def bernoulli_(rng, shape, p=0.5):
     return rng.random(shape) < p
 
 
+def _addcmul_term(input, tensor1, tensor2, *, value=1):
+    """What ``addcmul`` adds to ``input``: ``value * tensor1 * tensor2``, in
+    PyTorch's order (tensors or arrays)."""
+    return value * tensor1 * tensor2
+
+
+def _addcdiv_term(input, tensor1, tensor2, *, value=1):
+    """What ``addcdiv`` adds to ``input``: ``value * tensor1 / tensor2``."""
+    return value * tensor1 / tensor2
+
+
 def _addcmul(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 * tensor2`` (PyTorch's ``addcmul``, in its order)."""
-    return input + value * tensor1 * tensor2
+    """``input + value * tensor1 * tensor2`` (PyTorch's ``addcmul``)."""
+    return input + _addcmul_term(input, tensor1, tensor2, value=value)
 
 
 def _addcdiv(input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2`` (PyTorch's ``addcdiv``, in its order)."""
-    return input + value * tensor1 / tensor2
+    """``input + value * tensor1 / tensor2`` (PyTorch's ``addcdiv``)."""
+    return input + _addcdiv_term(input, tensor1, tensor2, value=value)
+
+
+def _increment_(outplace, term, op: str, applies=None):
+    """An in-place method ``x <- outplace(x, ...) = x + term(x, ...)``
+    (``addcmul_``, ``addcdiv_``, ``lerp_``): with nothing to record (and
+    ``applies(*args)`` where given), ``term`` runs on the arrays and is added
+    into the tensor's memory through ``change``, so an optimiser's update
+    makes no copy of the result; otherwise as ``inplace``."""
+
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        records = GradMode.enabled and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        )
+        if records or (applies is not None and not applies(*args, **kwargs)):
+            return inplace(self, outplace, op, *args, **kwargs)
+        operands = [_operand(a, self) if isinstance(a, Tensor) else a for a in args]
+        operand = term(self._array, *operands, **kwargs)
+        try:
+            change((self,), op, operator.iadd, (operand,))
+        except (TypeError, ValueError) as err:
+            raise _inplace_error(self, operand, op, err) from None
+        return self
+
+    method.__name__ = op
+    method.__doc__ = f"In-place ``{op[:-1]}``."
+    return method
+
+
+def _small_weight(end, weight) -> bool:
+    """Whether ``lerp`` takes its first form, ``x + weight (end - x)``."""
+    return weight.__class__ in (float, int) and abs(weight) < 0.5
 
 
 # ------------------------------------------------------------------ misc
@@ -483,9 +526,9 @@ _METHODS = {
     "exp_": _inplace_method(E.exp, "exp_"),
     "relu_": _inplace_method(E.relu, "relu_"),
     "sqrt_": _inplace_method(E.sqrt, "sqrt_"),
-    "lerp_": _inplace_method(E.lerp, "lerp_"),
-    "addcmul_": _inplace_method(_addcmul, "addcmul_"),
-    "addcdiv_": _inplace_method(_addcdiv, "addcdiv_"),
+    "lerp_": _increment_(E.lerp, E.lerp_increment, "lerp_", applies=_small_weight),
+    "addcmul_": _increment_(_addcmul, _addcmul_term, "addcmul_"),
+    "addcdiv_": _increment_(_addcdiv, _addcdiv_term, "addcdiv_"),
     "masked_fill_": _inplace_method(I.masked_fill, "masked_fill_"),
     "scatter_": _inplace_method(I.scatter, "scatter_"),
     "scatter_add_": _inplace_method(I.scatter_add, "scatter_add_"),

@@ -551,9 +551,17 @@ def lerp(input, end, weight) -> Tensor:
     x = as_tensor_arg(input)
     if not isinstance(weight, Tensor):
         if builtins_abs(weight) < 0.5:
-            return x + weight * (end - x)
+            return x + lerp_increment(x, end, weight)
         return end - (end - x) * (1 - weight)
-    return where(abs(weight) < 0.5, x + weight * (end - x), end - (end - x) * (1 - weight))
+    return where(
+        abs(weight) < 0.5, x + lerp_increment(x, end, weight), end - (end - x) * (1 - weight)
+    )
+
+
+def lerp_increment(input, end, weight):
+    """``weight (end - input)``: what ``lerp`` adds to ``input`` where
+    ``|weight| < 1/2`` (tensors or arrays)."""
+    return weight * (end - input)
 
 
 def square(input) -> Tensor:

@@ -81,13 +81,10 @@ class Adam(Optimizer):
         bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
         if hp["amsgrad"]:
             v = state["max_exp_avg_sq"].copy_(tg.maximum(state["max_exp_avg_sq"], v))
-        denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
-        if decay:  # theta (1 - gamma lambda), then the step: one in-place write
-            param.copy_(
-                (param * (1.0 - lr * wd)).addcdiv_(m, denom, value=-(lr / bias_correction1))
-            )
-        else:
-            param.addcdiv_(m, denom, value=-(lr / bias_correction1))
+        denom = v.sqrt().div_(bias_correction2_sqrt).add_(eps)
+        if decay:  # theta (1 - gamma lambda), then the step, as PyTorch
+            param.mul_(1.0 - lr * wd)
+        param.addcdiv_(m, denom, value=-(lr / bias_correction1))
 
 
 class AdamW(Adam):
