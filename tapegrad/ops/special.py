@@ -54,29 +54,47 @@ def _on_1d(f):
     """``f`` of an array, given a 0-d array or a NumPy scalar too (the
     kernels below compute in place)."""
 
-    def wrapped(x):
+    def wrapped(x, *more):
         if x.__class__ is B.ndarray and x.ndim:
-            return f(x)
-        return f(xp.asarray(x).reshape(1)).reshape(())
+            return f(x, *more)
+        return f(*(xp.asarray(v).reshape(1) for v in (x, *more))).reshape(())
 
     wrapped.__name__ = f.__name__
     return wrapped
 
 
 @_on_1d
-def _gelu_fwd(a):
-    out = SM.normal_cdf(a)
-    out *= a
-    return out
+def _normal_cdf(a):
+    return SM.normal_cdf(a)
+
+
+def _gelu_cdf(a):
+    """``Phi(a)``, which GELU's forward and its first-order vjp share (saved
+    with the node: the backward does not compute it again).  On a tensor
+    ``None``: the recorded vjp, ``GELU_BACKWARD``, computes what it needs."""
+    return None if isinstance(a, Tensor) else _normal_cdf(a)
+
+
+def _gelu_fwd(a, *, aux):
+    """``a Phi(a)``, ``Phi(a)`` given (``aux``)."""
+    return aux * a
 
 
 @_on_1d
-def _gelu_slope(x):
-    """``d gelu(x)/dx = Phi(x) + x phi(x)`` on an array."""
+def _gelu_slope(x, cdf=None):
+    """``d gelu(x)/dx = Phi(x) + x phi(x)`` on an array (``Phi(x)`` given or computed)."""
     d = SM.normal_pdf(x)
     d *= x
-    d += SM.normal_cdf(x)
+    d += SM.normal_cdf(x) if cdf is None else cdf
     return d
+
+
+def _gelu_vjp(g, out, a, *, aux, needs):
+    """``g (Phi(a) + a phi(a))``: on arrays with the saved ``Phi(a)``; on
+    tensors through ``GELU_BACKWARD`` (differentiable)."""
+    if aux is None:
+        return (GELU_BACKWARD.apply(g, a),)
+    return (g * _gelu_slope(a, aux),)
 
 
 def _gelu_curvature(x):
@@ -97,10 +115,10 @@ GELU_BACKWARD = defprim(
 GELU = defprim(
     "gelu",
     _gelu_fwd,
-    "GELU_BACKWARD.apply(g, a)",
+    vjp_all=_gelu_vjp,
     partials="Phi(a) + a*phi(a)",
     saves=(0,),
-    elementwise=True,
+    saves_aux=_gelu_cdf,
     arrays=True,
     doc="out = a Phi(a) = a (1 + erf(a / sqrt 2)) / 2, Phi the standard normal CDF",
 )
