@@ -125,6 +125,19 @@ def _backprop(values, x, t, dtype) -> tuple[float, list[float]]:
     return loss.item(), [g for p in params for g in p.grad.reshape(-1).tolist()]
 
 
+def _fit(steps: list[float], errs: list[float], frozen: list[bool]) -> tuple:
+    """``(best eps, smallest error, truncation slope, rounding slope)`` of one
+    error curve: the slopes fitted on the points above the minimum (by
+    ``TRUNCATION_FACTOR``), at larger and at smaller steps (leaving out the
+    steps too small to change the parameter at all)."""
+    k = min(range(len(errs)), key=errs.__getitem__)
+    big = TRUNCATION_FACTOR * errs[k]
+    truncation = _slope([(steps[i], errs[i]) for i in range(k) if errs[i] >= big])
+    later = range(k + 1, len(steps))
+    rounding = _slope([(steps[i], errs[i]) for i in later if errs[i] >= big and not frozen[i]])
+    return steps[k], errs[k], truncation, rounding
+
+
 def finite_differences(seed: int = 0, eps: tuple[float, ...] = DEFAULT_EPS) -> FiniteDifferences:
     """Backprop vs finite differences on a 3-4-1 tanh network.
 
@@ -166,17 +179,8 @@ def finite_differences(seed: int = 0, eps: tuple[float, ...] = DEFAULT_EPS) -> F
     best, smallest, trunc, rnd = ({m: {} for m in METHODS} for _ in range(4))
     for m in METHODS:
         for p in PRECISIONS:
-            errs = errors[m][p]
-            k = min(range(len(errs)), key=errs.__getitem__)
-            best[m][p], smallest[m][p] = steps[k], errs[k]
-            big = TRUNCATION_FACTOR * errs[k]
-            trunc[m][p] = _slope([(steps[i], errs[i]) for i in range(k) if errs[i] >= big])
-            rnd[m][p] = _slope(
-                [
-                    (steps[i], errs[i])
-                    for i in range(k + 1, len(steps))
-                    if errs[i] >= big and not frozen[p][i]
-                ]
+            best[m][p], smallest[m][p], trunc[m][p], rnd[m][p] = _fit(
+                steps, errors[m][p], frozen[p]
             )
     return FiniteDifferences(
         seed=seed,

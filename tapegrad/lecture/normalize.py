@@ -104,6 +104,36 @@ def _activation_inputs(model, x) -> list[np.ndarray]:
     return seen
 
 
+def _initial_weights(sizes: list[int], seed: int, init_gain: float) -> list[dict]:
+    """The Linear layers' state dicts the three variants start from:
+    ``w ~ N(0, (init_gain / sqrt(fan_in))^2)``, ``b = 0``."""
+    with seeded(seed):
+        reference = nn.MLP(sizes, activation="sigmoid")
+        for lin in _linears(reference):
+            nn.init.normal_(lin.weight, 0.0, init_gain / math.sqrt(lin.in_features))
+            nn.init.zeros_(lin.bias)
+    return [lin.state_dict() for lin in _linears(reference)]
+
+
+def _train(model, opt, loader, epochs: int) -> list[float]:
+    """``epochs`` epochs of minibatch cross-entropy training; the mean
+    training loss of each epoch (weighted by batch size, training mode)."""
+    ce = nn.CrossEntropyLoss()
+    curve = []
+    model.train()
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for xb, yb in loader:
+            opt.zero_grad()
+            batch_loss = ce(model(xb), yb)
+            batch_loss.backward()
+            opt.step()
+            total += batch_loss.item() * len(yb)
+            count += len(yb)
+        curve.append(total / count)
+    return curve
+
+
 def _quantiles(values: list[np.ndarray], qs) -> list[list[float]]:
     return [[float(v) for v in np.percentile(s.astype(np.float64), qs)] for s in values]
 
@@ -149,15 +179,8 @@ def normalization(
     x, y = tg.tensor(x_np), tg.tensor(y_np)
     x_probe = tg.tensor(x_np[:probe])
     sizes = [x_np.shape[1]] + [width] * depth + [10]
-    ce = nn.CrossEntropyLoss()
     qs = list(QUANTILES)
-
-    with seeded(seed):
-        reference = nn.MLP(sizes, activation="sigmoid")
-        for lin in _linears(reference):
-            nn.init.normal_(lin.weight, 0.0, init_gain / math.sqrt(lin.in_features))
-            nn.init.zeros_(lin.bias)
-    weights = [lin.state_dict() for lin in _linears(reference)]
+    weights = _initial_weights(sizes, seed, init_gain)
 
     loss, reached, w_norm, start, end = {}, {}, {}, {}, {}
     for name, norm in NORMS.items():
@@ -166,22 +189,9 @@ def normalization(
             lin.load_state_dict(state)
         w_norm[name] = _weight_norm(model)
         start[name] = _quantiles(_activation_inputs(model, x_probe), qs)
-        opt = optim.Adam(model.parameters(), lr=lr)
         loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, seed=seed)
-        curve = []
-        model.train()
-        for _ in range(epochs):
-            total, count = 0.0, 0
-            for xb, yb in loader:
-                opt.zero_grad()
-                batch_loss = ce(model(xb), yb)
-                batch_loss.backward()
-                opt.step()
-                total += batch_loss.item() * len(yb)
-                count += len(yb)
-            curve.append(total / count)
-        loss[name] = curve
-        reached[name] = next((e for e, v in enumerate(curve, 1) if v <= target_loss), None)
+        loss[name] = _train(model, optim.Adam(model.parameters(), lr=lr), loader, epochs)
+        reached[name] = next((e for e, v in enumerate(loss[name], 1) if v <= target_loss), None)
         end[name] = _quantiles(_activation_inputs(model, x_probe), qs)
 
     i5, i95 = qs.index(5), qs.index(95)

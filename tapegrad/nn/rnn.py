@@ -31,6 +31,42 @@ def _check_type(value, kind, name: str) -> None:
         raise TypeError(f"{name} should be of type {kind.__name__}, got: {type(value).__name__}")
 
 
+def _check_arguments(
+    mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size
+):
+    """PyTorch's checks of a recurrent layer's arguments, with its messages
+    (and its warning for dropout on a single layer)."""
+    if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool):
+        dropout = -1
+    if not 0 <= dropout <= 1:
+        raise ValueError(
+            "dropout should be a number in range [0, 1] representing the probability of "
+            "an element being zeroed"
+        )
+    if dropout > 0 and num_layers == 1:
+        warnings.warn(
+            "dropout option adds dropout after all but last recurrent layer, so non-zero "
+            f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
+            f"num_layers={num_layers}",
+            stacklevel=4,  # (the caller of the layer's constructor)
+        )
+    _check_type(bias, bool, "bias")
+    _check_type(batch_first, bool, "batch_first")
+    _check_type(input_size, int, "input_size")
+    _check_type(hidden_size, int, "hidden_size")
+    for value, name in ((input_size, "input_size"), (hidden_size, "hidden_size")):
+        if value <= 0:
+            raise ValueError(f"{name} must be greater than zero")
+    if num_layers <= 0:
+        raise ValueError("num_layers must be greater than zero")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
+    if mode not in _GATES:
+        raise ValueError("Unrecognized RNN mode: " + mode)
+
+
 class RNNBase(Module):
     """The stack of recurrent layers behind ``RNN``, ``LSTM`` and ``GRU``."""
 
@@ -49,40 +85,13 @@ class RNNBase(Module):
         dtype=None,
     ) -> None:
         super().__init__()
-        if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool):
-            dropout = -1
-        if not 0 <= dropout <= 1:
-            raise ValueError(
-                "dropout should be a number in range [0, 1] representing the probability of "
-                "an element being zeroed"
-            )
-        if dropout > 0 and num_layers == 1:
-            warnings.warn(
-                "dropout option adds dropout after all but last recurrent layer, so non-zero "
-                f"dropout expects num_layers greater than 1, but got dropout={dropout} and "
-                f"num_layers={num_layers}",
-                stacklevel=2,
-            )
-        _check_type(bias, bool, "bias")
-        _check_type(batch_first, bool, "batch_first")
-        _check_type(input_size, int, "input_size")
-        _check_type(hidden_size, int, "hidden_size")
-        for value, name in ((input_size, "input_size"), (hidden_size, "hidden_size")):
-            if value <= 0:
-                raise ValueError(f"{name} must be greater than zero")
-        if num_layers <= 0:
-            raise ValueError("num_layers must be greater than zero")
-        if proj_size < 0:
-            raise ValueError(
-                "proj_size should be a positive integer or zero to disable projections"
-            )
-        if proj_size >= hidden_size:
-            raise ValueError("proj_size has to be smaller than hidden_size")
-        if mode not in _GATES:
-            raise ValueError("Unrecognized RNN mode: " + mode)
+        _check_arguments(
+            mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size
+        )
+        dropout = float(dropout)
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bias, self.batch_first, self.dropout = bias, batch_first, dropout
         self.bidirectional, self.proj_size = bidirectional, proj_size
         gates = _GATES[mode] * hidden_size
         real = proj_size or hidden_size
