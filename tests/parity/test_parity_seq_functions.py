@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
-from tests.parity.helpers import check, check_raises
+from .helpers import check, check_raises
 
 torch = pytest.importorskip("torch")
 
