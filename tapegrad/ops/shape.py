@@ -560,10 +560,17 @@ def pad(input, pad, mode: str = "constant", value: float | None = None) -> Tenso
         if mode == "replicate":
             idx = xp.clip(pos, 0, n - 1)
         elif mode == "circular":
+            if lo > n or hi > n:
+                raise RuntimeError(
+                    f"pad: circular padding ({lo}, {hi}) of dim {d} with size {n} wraps "
+                    "around more than once; each width must be at most the size"
+                )
             idx = pos % n
         else:
             if lo >= n or hi >= n:
-                raise ValueError(f"pad: reflect padding ({lo}, {hi}) must be < size {n} of dim {d}")
+                raise RuntimeError(
+                    f"pad: reflect padding ({lo}, {hi}) of dim {d} must be less than its size {n}"
+                )
             period = 2 * (n - 1)
             m = pos % period
             idx = xp.where(m < n, m, period - m)

@@ -249,6 +249,17 @@ def test_pad_modes_match_numpy():
         assert tg.gradcheck(lambda t, m=mode: pad(t, (1, 2, 1, 1), mode=m), (T(a, True),))
 
 
+@pytest.mark.parametrize(
+    "mode, widths, message",
+    [("reflect", (3, 0), "less than its size 3"), ("circular", (4, 0), "more than once")],
+)
+def test_pad_widths_beyond_the_size_are_refused_as_pytorch(mode, widths, message):
+    x = T(rng.standard_normal((1, 1, 3)))
+    assert pad(x, (3, 0), "circular").shape == (1, 1, 6)  # one full wrap is allowed
+    with pytest.raises(RuntimeError, match=message):
+        pad(x, widths, mode)
+
+
 # ---------------------------------------------------------------- indexing
 @pytest.mark.parametrize(
     "key",
