@@ -64,6 +64,19 @@ max_reduce = xp.maximum.reduce
 min_reduce = xp.minimum.reduce
 
 
+def broadcast_to(a, shape: tuple):
+    """``a`` repeated to ``shape``: a read-only view, as ``xp.broadcast_to``.
+    A single value (0-d, or a NumPy scalar: the gradient of every reduction to
+    one number) is viewed with zero strides directly, about three times
+    cheaper than NumPy's general function, which iterates over the shapes."""
+    if a.__class__ is ndarray and a.ndim:
+        return xp.broadcast_to(a, shape)
+    a = xp.asarray(a)
+    view = ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
+    view.flags.writeable = False
+    return view
+
+
 def scatter_add(target, index, values) -> None:
     """``target[index] += values`` where repeated indices add up (unbuffered)."""
     xp.add.at(target, index, values)

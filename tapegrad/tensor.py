@@ -375,13 +375,7 @@ node.prim = prim
 node.inputs = inputs
 node.parents = parents
 node.params = params
-if prim.saves_output:  # the node's vjps read the output: it watches its version
-    if version is None:
-        version = [0, 0]
-    node.ans = array
-    node.ans_vc = version
-else:
-    node.ans = None
+KEEP_OUTPUT
 node.seq = next_seq()
 node.extra = None
 t.grad_fn = node
@@ -389,6 +383,22 @@ t.requires_grad = True
 t._vc = FRESH if version is None else version
 return t
 """
+# Where ``KEEP_OUTPUT`` stands in RECORD: a node whose vjps read the output
+# keeps it and watches its version counter.  An applier compiled for one
+# entry has the entry's case written in; ``new_tensor`` asks ``prim``.
+_KEEPS_OUTPUT = """\
+if version is None:
+    version = [0, 0]
+node.ans = array
+node.ans_vc = version
+"""
+_KEEPS_NO_OUTPUT = "node.ans = None\n"
+_KEEP_OUTPUT_PER_CALL = (
+    "if prim.saves_output:\n"
+    + textwrap.indent(_KEEPS_OUTPUT, "    ")
+    + "else:\n"
+    + textwrap.indent(_KEEPS_NO_OUTPUT, "    ")
+)
 RECORD_NAMES = {  # what RECORD uses, and the params of a node that has none
     "_blank": _blank,
     "Node": Node,
@@ -406,14 +416,19 @@ def compile_source(source: str, name: str, scope: dict, namespace: dict | None =
     read when the function runs), with that as its globals and ``scope``
     receiving what the source defines.  The source is kept for tracebacks
     and ``inspect``."""
+    prim = scope.get("prim")
+    if prim is None:
+        keep_output = _KEEP_OUTPUT_PER_CALL
+    else:
+        keep_output = _KEEPS_OUTPUT if prim.saves_output else _KEEPS_NO_OUTPUT
+    record = RECORD.replace("KEEP_OUTPUT\n", keep_output)
     lines = []
     for line in textwrap.dedent(source).splitlines(keepends=True):
         if line.strip() == "RECORD":
-            lines.append(textwrap.indent(RECORD, line[: len(line) - len(line.lstrip())]))
+            lines.append(textwrap.indent(record, line[: len(line) - len(line.lstrip())]))
         else:
             lines.append(line)
     text = "".join(lines)
-    prim = scope.get("prim")
     filename = f"<tapegrad {name}{f' of {prim.name}' if prim is not None else ''}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     code = compile(text, filename, "exec")

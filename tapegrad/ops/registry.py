@@ -405,11 +405,15 @@ def _elementwise_vjp(prim: Primitive):
     ``_vjp_adapter``), compiled for the entry: its vjp expressions written in
     the adapter's body (a vjp given as a function is called), the inputs as
     locals, each result summed back to its input's shape where the forward
-    broadcast; 0-d values on NumPy scalars."""
+    broadcast; 0-d values on NumPy scalars.  On arrays, an entry applied in
+    an expression (``TANH_BACKWARD.apply(g, out)``) is its forward: that is
+    what its applier runs on arrays, without the applier's dispatch."""
     source = _VJP1 if prim.arity == 1 else _VJP2
     for i, (token, expr) in enumerate(zip(("VJP_A", "VJP_B"), prim.vjp_exprs)):
-        call = f"vjps[{i}](g, out, {', '.join(_ARGS[: prim.arity])})"
-        source = source.replace(token, f"({expr})" if expr is not None else call)
+        if expr is None:
+            expr = f"vjps[{i}](g, out, {', '.join(_ARGS[: prim.arity])})"
+        on_arrays = expr.replace(".apply(", ".forward(")
+        source = source.replace(f"{token}_ON_ARRAYS", f"({on_arrays})").replace(token, f"({expr})")
     scope = {"prim": prim}
     make = compile_source(source, "make", scope, namespace=prim.namespace)
     return make(prim.vjps, prim.arrays, Tensor, _ndarray, _tensor_of, output_tensor, sum_to_shape)
@@ -427,9 +431,9 @@ def make(vjps, on_arrays, Tensor, _ndarray, _tensor_of, output_tensor, sum_to_sh
                     g = g._array
                 if g.__class__ is not _ndarray and a.__class__ is _ndarray:
                     a = a[()]  # 0-d: all on NumPy scalars (several times faster than 0-d arrays)
-        else:
-            g = _tensor_of(g)
-            out = output_tensor(node)
+            return (VJP_A_ON_ARRAYS,)
+        g = _tensor_of(g)
+        out = output_tensor(node)
         return (VJP_A,)
 
     return vjp1
@@ -453,21 +457,20 @@ def make(vjps, on_arrays, Tensor, _ndarray, _tensor_of, output_tensor, sum_to_sh
                 if b.__class__ is _ndarray:
                     b = b[()]
                 return (
-                    None if needs[0] is None else VJP_A,
-                    None if needs[1] is None else VJP_B,
+                    None if needs[0] is None else VJP_A_ON_ARRAYS,
+                    None if needs[1] is None else VJP_B_ON_ARRAYS,
                 )
+            ga = None if needs[0] is None else VJP_A_ON_ARRAYS
+            gb = None if needs[1] is None else VJP_B_ON_ARRAYS
         else:
             out = output_tensor(node)
             g = _tensor_of(g)
-        ga = gb = None
-        if needs[0] is not None:
-            ga = VJP_A
-            if ga.shape != a.shape:
-                ga = sum_to_shape(ga, a.shape)
-        if needs[1] is not None:
-            gb = VJP_B
-            if gb.shape != b.shape:
-                gb = sum_to_shape(gb, b.shape)
+            ga = None if needs[0] is None else VJP_A
+            gb = None if needs[1] is None else VJP_B
+        if ga is not None and ga.shape != a.shape:
+            ga = sum_to_shape(ga, a.shape)
+        if gb is not None and gb.shape != b.shape:
+            gb = sum_to_shape(gb, b.shape)
         return ga, gb
 
     return vjp2
@@ -662,7 +665,7 @@ SUM_TO = defprim(
 )
 BROADCAST_TO = defprim(
     "broadcast_to",
-    lambda a, shape: B.xp.broadcast_to(a, shape),
+    B.broadcast_to,
     lambda g, out, a, shape: SUM_TO.apply(g, shape=a.shape),
     partials="1",
     view=True,

@@ -108,3 +108,22 @@ def test_array_vjps_match_the_tensor_vjps(name, sample):
 def test_the_common_ops_run_their_vjps_on_arrays():
     for name in ("add", "sub", "mul", "div", "exp", "log", "tanh", "sigmoid", "relu"):
         assert PRIMITIVES[name].arrays, name
+
+
+def test_entries_applied_in_elementwise_vjps_are_their_forward_on_arrays():
+    """On arrays, the elementwise vjp adapters call ``X.forward`` where an
+    expression says ``X.apply``: right only for entries whose applier runs
+    just the forward on arrays (elementwise, nothing computed beside it)."""
+    import re
+
+    applied = {
+        entry: prim.namespace[entry]
+        for prim in PRIMITIVES.values()
+        if prim.elementwise and prim.arity <= 2 and prim.vjp_exprs
+        for expr in prim.vjp_exprs
+        if expr
+        for entry in re.findall(r"(\w+)\.apply\(", expr)
+    }
+    assert {"TANH_BACKWARD", "EXP", "COS"} <= set(applied)
+    for entry, target in applied.items():
+        assert target.elementwise and target.saves_aux is None, entry
