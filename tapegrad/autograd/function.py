@@ -92,7 +92,7 @@ class _FunctionPrim:
         """The gradients of the node's tensor inputs, from ``backward(ctx, *grads)``."""
         p = node.params
         g = writeable_grad(g if isinstance(g, Tensor) else new_tensor(g))  # changed in place?
-        grads_out = _unpacked(g, p["shapes"]) if p["packed"] else [g]
+        grads_out = _unpacked(g, p["shapes"], p["dtypes"]) if p["packed"] else [g]
         result = self.cls.backward(p["ctx"], *grads_out)
         if not isinstance(result, tuple):
             result = (result,)
@@ -119,14 +119,16 @@ class _FunctionPrim:
         return gi
 
 
-def _unpacked(g, shapes) -> list:
-    """The gradients of several outputs, from the gradient of their packing."""
+def _unpacked(g, shapes, dtypes) -> list:
+    """The gradients of several outputs, from the gradient of their packing,
+    each in its output's dtype (the packing has their common one)."""
     out, start = [], 0
-    for shape in shapes:
+    for shape, dtype in zip(shapes, dtypes):
         n = 1
         for s in shape:
             n *= s
-        out.append(g[start : start + n].reshape(shape))
+        piece = g[start : start + n].reshape(shape)
+        out.append(piece if piece.dtype == dtype else piece.to(dtype))
         start += n
     return out
 
@@ -171,6 +173,7 @@ class Function:
             positions=tuple(positions),
             n_args=len(args),
             shapes=tuple(o.shape for o in outs),
+            dtypes=tuple(o.dtype for o in outs),
             packed=packed,
         )
         if not packed:  # (a fresh tensor: an input returned as is is not its own parent)
@@ -180,9 +183,10 @@ class Function:
         results, start = [], 0
         for o in outs:
             n = o.numel()
-            if id(o) in ctx._non_differentiable:
+            if id(o) in ctx._non_differentiable or o.dtype.kind != "f":
                 results.append(o.detach())
             else:
-                results.append(whole[start : start + n].reshape(o.shape))
+                piece = whole[start : start + n].reshape(o.shape)
+                results.append(piece if piece.dtype == o.dtype else piece.to(o.dtype))
             start += n
         return tuple(results)

@@ -408,3 +408,26 @@ def test_set_grad_enabled_restores():
     with tg.set_grad_enabled(False):
         assert not tg.is_grad_enabled()
     assert tg.is_grad_enabled()
+
+
+def test_function_outputs_of_different_dtypes_keep_them_forward_and_backward():
+    seen = {}
+
+    class Split(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x.double() * 3, (x > 0).long()
+
+        @staticmethod
+        def backward(ctx, ga, gb, gc):
+            seen["dtypes"] = (ga.dtype, gb.dtype)
+            return ga * 2 + gb.float() * 3
+
+    x = tg.ones(3, requires_grad=True)
+    a, b, c = Split.apply(x)
+    assert (a.dtype, b.dtype, c.dtype) == (tg.float32, tg.float64, tg.int64)
+    assert not c.requires_grad
+    (a.sum() + (b * b).sum()).backward()
+    assert seen["dtypes"] == (tg.float32, tg.float64)
+    assert x.grad.dtype == tg.float32
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 1 + 3 * (2 * 3))  # ga = 1, gb = 2 b
