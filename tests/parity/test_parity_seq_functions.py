@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
+
 from .helpers import check, check_raises
 
 torch = pytest.importorskip("torch")
