@@ -6,6 +6,7 @@ from tapegrad.optim.adadelta import Adadelta
 from tapegrad.optim.adagrad import Adagrad
 from tapegrad.optim.adam import Adam, AdamW
 from tapegrad.optim.adamax import Adamax
+from tapegrad.optim.lbfgs import LBFGS
 from tapegrad.optim.nadam import NAdam
 from tapegrad.optim.optimizer import Optimizer
 from tapegrad.optim.radam import RAdam
@@ -19,6 +20,7 @@ __all__ = [
     "AdamW",
     "Adamax",
     "EMAMomentum",
+    "LBFGS",
     "NAdam",
     "Optimizer",
     "RAdam",

@@ -1,93 +1,62 @@
 """Learning-rate schedules (``torch.optim.lr_scheduler``).
 
 A scheduler changes ``group["lr"]`` of every parameter group of an optimiser;
-call ``scheduler.step()`` once per epoch after the epoch's ``optimizer.step()``
-calls (``ReduceLROnPlateau.step(metric)`` takes the monitored value).  Values
-follow PyTorch's recursive forms, so they agree with ``torch`` step by step.
+call ``scheduler.step()`` once per epoch (or per batch, for the cyclic
+schedules) after the ``optimizer.step()`` calls; ``ReduceLROnPlateau.step
+(metric)`` takes the monitored value.  Each schedule below is one closed form
+in the epoch, stepped in PyTorch's chainable way (see
+:class:`~tapegrad.optim.scheduler_base.ClosedFormLR`), so the rates agree with
+``torch`` step by step and schedulers on one optimiser compose.  The cyclic
+schedules live in :mod:`tapegrad.optim.cyclic_lr`, the combinations in
+:mod:`tapegrad.optim.combined_lr`, the plateau rule in
+:mod:`tapegrad.optim.plateau_lr`; all are importable from here.
 """
 
 from __future__ import annotations
 
 import math
+import types
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from tapegrad.optim.combined_lr import ChainedScheduler, SequentialLR
+from tapegrad.optim.cyclic_lr import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from tapegrad.optim.optimizer import Optimizer
+from tapegrad.optim.plateau_lr import ReduceLROnPlateau
+from tapegrad.optim.scheduler_base import ClosedFormLR, LRScheduler, check_optimizer
 
 __all__ = [
-    "LRScheduler",
+    "LambdaLR",
+    "MultiplicativeLR",
     "StepLR",
-    "ExponentialLR",
-    "CosineAnnealingLR",
+    "MultiStepLR",
+    "ConstantLR",
     "LinearLR",
+    "ExponentialLR",
+    "SequentialLR",
+    "CosineAnnealingLR",
+    "ChainedScheduler",
     "ReduceLROnPlateau",
+    "CyclicLR",
+    "CosineAnnealingWarmRestarts",
+    "OneCycleLR",
+    "PolynomialLR",
+    "LRScheduler",
 ]
 
 
-class LRScheduler:
-    """Base class: ``last_epoch`` counts ``step()`` calls (0 after
-    construction), ``base_lrs`` are the groups' ``initial_lr``, ``get_lr()``
-    computes the next rates from the current ones, ``get_last_lr()`` tells the
-    rates now in use."""
-
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                        "resuming a scheduler with last_epoch >= 0 (load the optimizer's "
-                        "state dict first)"
-                    )
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        self._is_initial = True
-        try:
-            self.step()
-        finally:
-            self._is_initial = False
-
-    def get_lr(self) -> list[float]:
-        raise NotImplementedError
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rate of each parameter group after the last ``step()``."""
-        return self._last_lr
-
-    def step(self, epoch: int | None = None) -> None:
-        """Advance one epoch (or jump to ``epoch``, using the closed form)."""
-        self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed = getattr(self, "_get_closed_form_lr", None)
-            values = closed() if closed is not None else self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every attribute but the optimiser (as PyTorch)."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
-
-    def _lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+class _LRScheduler(LRScheduler):
+    """The old name of :class:`LRScheduler`, kept as PyTorch keeps it."""
 
 
-class StepLR(LRScheduler):
+# ------------------------------------------------------------ closed forms
+class StepLR(ClosedFormLR):
     """``lr <- lr * gamma`` every ``step_size`` epochs:
     ``lr_e = base_lr * gamma ** (e // step_size)``."""
+
+    _keeps_rate_when_resumed = False
 
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
@@ -96,69 +65,58 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return self._lrs()
-        return [lr * self.gamma for lr in self._lrs()]
-
-    def _get_closed_form_lr(self) -> list[float]:
-        return [b * self.gamma ** (self.last_epoch // self.step_size) for b in self.base_lrs]
+    def _factor(self, epoch: int) -> float:
+        return self.gamma ** (epoch // self.step_size)
 
 
-class ExponentialLR(LRScheduler):
-    """``lr <- lr * gamma`` every epoch: ``lr_e = base_lr * gamma ** e``."""
+class MultiStepLR(ClosedFormLR):
+    """``lr <- lr * gamma`` at each milestone (twice at a milestone listed
+    twice): ``lr_e = base_lr * gamma ** (number of milestones <= e)``."""
 
-    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
+    _keeps_rate_when_resumed = False
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Iterable[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ):
+        self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        if self._is_initial:
-            return self._lrs()
-        return [lr * self.gamma for lr in self._lrs()]
-
-    def _get_closed_form_lr(self) -> list[float]:
-        return [b * self.gamma**self.last_epoch for b in self.base_lrs]
+    def _factor(self, epoch: int) -> float:
+        return self.gamma ** bisect_right(sorted(self.milestones.elements()), epoch)
 
 
-class CosineAnnealingLR(LRScheduler):
-    r"""Cosine annealing from ``base_lr`` down to ``eta_min`` over ``T_max`` epochs::
+class ConstantLR(ClosedFormLR):
+    """The rate times ``factor`` for the first ``total_iters`` epochs, then
+    the rate itself: ``lr_e = base_lr * (factor if e < total_iters else 1)``."""
 
-        lr_e = eta_min + (base_lr - eta_min) (1 + cos(pi e / T_max)) / 2
-
-    computed recursively from the current rate, as PyTorch does (so the rate
-    climbs back after ``T_max`` and the schedule composes with other changes
-    to ``lr``)."""
+    _keeps_rate_when_resumed = False
 
     def __init__(
-        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
     ):
-        self.T_max = T_max
-        self.eta_min = eta_min
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        e, T, lo = self.last_epoch, self.T_max, self.eta_min
-        if self._is_initial:
-            return self._lrs()
-        if self._step_count == 1 and e > 0:
-            return [lo + (b - lo) * (1 + math.cos(e * math.pi / T)) / 2 for b in self.base_lrs]
-        if (e - 1 - T) % (2 * T) == 0:
-            return [
-                lr + (b - lo) * (1 - math.cos(math.pi / T)) / 2
-                for b, lr in zip(self.base_lrs, self._lrs())
-            ]
-        ratio = (1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
-        return [ratio * (lr - lo) + lo for lr in self._lrs()]
-
-    def _get_closed_form_lr(self) -> list[float]:
-        e, T, lo = self.last_epoch, self.T_max, self.eta_min
-        return [lo + (b - lo) * (1 + math.cos(math.pi * e / T)) / 2 for b in self.base_lrs]
+    def _factor(self, epoch: int) -> float:
+        return self.factor + (epoch >= self.total_iters) * (1 - self.factor)
 
 
-class LinearLR(LRScheduler):
-    """Scale the rate by a factor going linearly from ``start_factor`` to
-    ``end_factor`` over ``total_iters`` epochs (a warm-up), then keep it."""
+class LinearLR(ClosedFormLR):
+    """A factor going linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` epochs (a warm-up), then staying:
+    ``lr_e = base_lr * (s + (f - s) min(e, total_iters) / total_iters)``."""
 
     def __init__(
         self,
@@ -180,125 +138,113 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> list[float]:
-        s, f, n, e = self.start_factor, self.end_factor, self.total_iters, self.last_epoch
-        if e == 0:
-            return [lr * s for lr in self._lrs()]
-        if self._is_initial or e > n:
-            return self._lrs()
-        return [lr * (1.0 + (f - s) / (n * s + (e - 1) * (f - s))) for lr in self._lrs()]
-
-    def _get_closed_form_lr(self) -> list[float]:
+    def _factor(self, epoch: int) -> float:
         s, f, n = self.start_factor, self.end_factor, self.total_iters
-        return [b * (s + (f - s) * min(n, self.last_epoch) / n) for b in self.base_lrs]
+        return s + (f - s) * min(n, epoch) / n
 
 
-class ReduceLROnPlateau(LRScheduler):
-    """Multiply the rate by ``factor`` when the monitored metric has not
-    improved for more than ``patience`` epochs (``step(metric)`` each epoch).
+class ExponentialLR(ClosedFormLR):
+    """``lr <- lr * gamma`` every epoch: ``lr_e = base_lr * gamma ** e``."""
 
-    Improvement in ``mode='min'``: ``a < best * (1 - threshold)`` (``'rel'``)
-    or ``a < best - threshold`` (``'abs'``); mirrored for ``'max'``.  After a
-    reduction, ``cooldown`` epochs pass before bad epochs count again; rates
-    never go below ``min_lr``; changes smaller than ``eps`` are skipped.
-    """
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def _factor(self, epoch: int) -> float:
+        return self.gamma**epoch
+
+
+class PolynomialLR(ClosedFormLR):
+    """Polynomial decay to zero over ``total_iters`` epochs:
+    ``lr_e = base_lr * (1 - min(e, total_iters) / total_iters) ** power``."""
 
     def __init__(
         self,
         optimizer: Optimizer,
-        mode: str = "min",
-        factor: float = 0.1,
-        patience: int = 10,
-        threshold: float = 1e-4,
-        threshold_mode: str = "rel",
-        cooldown: int = 0,
-        min_lr: float | list[float] = 0,
-        eps: float = 1e-8,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
     ):
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.factor = factor
-        self.optimizer = optimizer
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(
-                    f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}"
-                )
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def _factor(self, epoch: int) -> float:
+        return (1.0 - min(self.total_iters, epoch) / self.total_iters) ** self.power
+
+
+class CosineAnnealingLR(ClosedFormLR):
+    r"""Cosine annealing from ``base_lr`` down to ``eta_min`` over ``T_max`` epochs::
+
+        lr_e = eta_min + (base_lr - eta_min) (1 + cos(pi e / T_max)) / 2
+
+    stepped in the chainable form, as PyTorch does: the rate climbs back
+    after ``T_max`` (a period of ``2 T_max``)."""
+
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ):
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def _factor(self, epoch: int) -> float:
+        return (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+
+
+# ---------------------------------------------------------- user functions
+class _LambdaScheduler(LRScheduler):
+    """A schedule from user functions of the epoch, one per parameter group
+    (one function is shared by all).  A function's state is saved only when
+    it is a callable object (its ``__dict__``), not a function or lambda."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ):
+        check_optimizer(optimizer)
+        groups = len(optimizer.param_groups)
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * groups
+        elif len(lr_lambda) != groups:
+            raise ValueError(f"Expected {groups} lr_lambdas, but got {len(lr_lambda)}")
         else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
-        self.last_epoch = 0
-        self._last_lr = self._lrs()
-        self._init_is_better(mode, threshold, threshold_mode)
-        self._reset()
+            self.lr_lambdas = list(lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
 
-    def _reset(self) -> None:
-        self.best = self.mode_worse
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
-
-    @property
-    def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
-
-    def step(self, metrics: float, epoch: int | None = None) -> None:  # type: ignore[override]
-        """Record this epoch's metric and reduce the rate after a plateau."""
-        current = float(metrics)
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        if self._is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = self._lrs()
-
-    def _reduce_lr(self) -> None:
-        if len(self.optimizer.param_groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(
-                    f"ReduceLROnPlateau: the optimizer has {len(self.optimizer.param_groups)} "
-                    f"param groups but min_lr lists {len(self.min_lrs)} values"
-                )
-            self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
-        for i, group in enumerate(self.optimizer.param_groups):
-            old_lr = float(group["lr"])
-            new_lr = max(old_lr * self.factor, self.min_lrs[i])
-            if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
-
-    def _is_better(self, a: float, best: float) -> bool:
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min":
-            return a < best - self.threshold
-        if self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
-
-    def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
-        if mode not in {"min", "max"}:
-            raise ValueError(f"mode {mode!r} is unknown (use 'min' or 'max')")
-        if threshold_mode not in {"rel", "abs"}:
-            raise ValueError(f"threshold mode {threshold_mode!r} is unknown (use 'rel' or 'abs')")
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-        self.mode = mode
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+            for fn in self.lr_lambdas
+        ]
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
-        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+        lambdas_state = state_dict["lr_lambdas"]
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
+        for fn, saved in zip(self.lr_lambdas, lambdas_state):
+            if saved is not None:
+                fn.__dict__.update(saved)
+
+
+class LambdaLR(_LambdaScheduler):
+    """``lr_e = base_lr * lr_lambda(e)``."""
+
+    def get_lr(self) -> list[float]:
+        return [b * fn(self.last_epoch) for fn, b in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """``lr <- lr * lr_lambda(e)`` at each step after the first:
+    ``lr_e = base_lr * prod_{k=1..e} lr_lambda(k)``."""
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._lrs())]
