@@ -20,7 +20,7 @@ from tapegrad.autograd.graph import (
     set_grad_enabled,
 )
 from tapegrad.backend import Generator
-from tapegrad.device import cuda, device
+from tapegrad.device import device
 from tapegrad.dtypes import (
     bool,
     double,
@@ -55,6 +55,7 @@ from tapegrad.factories import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -64,6 +65,21 @@ from tapegrad.factories import (
     zeros_like,
 )
 from tapegrad._methods import _foreach_add_, _foreach_mul_, clone
+from tapegrad.layouts import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    sparse_bsc,
+    sparse_bsr,
+    sparse_coo,
+    sparse_csc,
+    sparse_csr,
+    strided,
+)
+from tapegrad.size import Size
 from tapegrad.ops.activations import (
     elu,
     gelu,
@@ -153,6 +169,7 @@ from tapegrad.ops.spatial import (
 from tapegrad.ops.index import (
     gather,
     index_add,
+    index_fill,
     index_put,
     index_select,
     masked_fill,
@@ -234,6 +251,19 @@ from tapegrad.tensor import (
     numel,
     tensor,
 )
+from tapegrad.legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+from tapegrad.printing import set_printoptions
+from tapegrad.type_info import finfo, iinfo
 
 __version__ = "0.1.0"
 
@@ -241,6 +271,9 @@ multiply, subtract, divide, negative = mul, sub, div, neg
 
 from tapegrad import data, linalg, nn, optim, special, utils
 from tapegrad.serialization import load, save
+from tapegrad import backends, compiler, cuda, jit, onnx
+from tapegrad.compiler import compile
+from tapegrad.torch_names import as_torch
 
 
 def __getattr__(name: str):

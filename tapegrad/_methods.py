@@ -13,14 +13,18 @@ the tensor's ``grad_fn`` moves to the new node.
 from __future__ import annotations
 
 import operator
+import warnings
 from itertools import repeat
 
 from tapegrad import backend as B
 from tapegrad import dtypes
+from tapegrad import random_fill as RF
 from tapegrad import sampling as SA
 from tapegrad.autograd.engine import backward as _engine_backward
 from tapegrad.autograd.graph import GradMode, no_grad
 from tapegrad.device import check_device, to_arguments
+from tapegrad.factories import empty, full, ones, zeros
+from tapegrad.legacy import tensor_type
 from tapegrad.ops import activations as A
 from tapegrad.ops import compare as C
 from tapegrad.ops import cumulative as CU
@@ -33,6 +37,7 @@ from tapegrad.ops import reduce as R
 from tapegrad.ops import sets as ST
 from tapegrad.ops import shape as S
 from tapegrad.ops.registry import CLONE, as_tensor_arg, scalar_operand, to_dtype
+from tapegrad.python_map import apply_, map_
 from tapegrad.tensor import FRESH, Tensor, assign, attached, change, last_change, new_tensor
 
 xp = B.xp
@@ -75,7 +80,8 @@ def contiguous(self: Tensor) -> Tensor:
 
 
 def type_as(self: Tensor, other: Tensor) -> Tensor:
-    return to(self, other.dtype)
+    """``x.to(other.dtype)``."""
+    return to(self, _other_tensor(other, "type_as").dtype)
 
 
 # ------------------------------------------------------------------ in-place
@@ -253,32 +259,24 @@ def _setitem(self: Tensor, key, value) -> None:
 
 
 def _random_(draw):
-    """An in-place method that fills the tensor with ``draw(rng, shape, ...)``
-    (``normal_``, ``uniform_``, ``bernoulli_``), from tapegrad's generator."""
+    """An in-place method that fills the tensor with ``draw(rng, tensor,
+    ...)`` (a law of ``tapegrad.random_fill``: ``normal_``, ``random_``, ...)
+    from tapegrad's generator or ``generator=``.  As in PyTorch, a leaf that
+    requires grad refuses (outside ``no_grad``), and on a tensor that
+    requires grad the fill is recorded, its gradient zero."""
+    op = draw.__name__
 
     def method(self: Tensor, *args, generator=None, **kwargs) -> Tensor:
+        def sample(x: Tensor):
+            return xp.asarray(draw(B.rng(generator), x, *args, **kwargs)).astype(x.dtype)
+
         if GradMode.enabled and self.requires_grad:
-            raise RuntimeError(
-                f"{draw.__name__}: a tensor that requires grad is being changed in place; use "
-                "`with tg.no_grad():`"
-            )
-        values = xp.asarray(draw(B.rng(generator), self.shape, *args, **kwargs))
-        return assign(self, values.astype(self.dtype), draw.__name__)
+            return inplace(self, lambda x: E.where(False, x, new_tensor(sample(x))), op)
+        return assign(self, sample(self), op)
 
-    method.__name__ = draw.__name__
+    method.__name__ = op
+    method.__doc__ = draw.__doc__
     return method
-
-
-def uniform_(rng, shape, a=0.0, b=1.0):
-    return rng.uniform(a, b, size=shape)
-
-
-def normal_(rng, shape, mean=0.0, std=1.0):
-    return rng.normal(mean, std, size=shape)
-
-
-def bernoulli_(rng, shape, p=0.5):
-    return rng.random(shape) < p
 
 
 def _addcmul_term(input, tensor1, tensor2, *, value=1):
@@ -346,35 +344,84 @@ def _where_method(self: Tensor, condition, other) -> Tensor:
     return E.where(condition, self, other)
 
 
-def _new(fill):
-    def method(self: Tensor, *size, dtype=None, device=None, requires_grad=False):
-        from tapegrad import factories as Fa
+def _new(factory):
+    """``x.new_zeros``, ``x.new_ones``, ``x.new_empty``: ``factory`` of a size
+    given as PyTorch takes it (``new_zeros(2, 3)``, ``new_zeros((2, 3))``,
+    ``new_zeros(size=(2, 3))``), of ``x``'s dtype unless ``dtype`` is given."""
+    op = f"new_{factory.__name__}"
 
-        check_device(device, f"new_{fill}")
-        d = dtype or self.dtype
-        if fill == "tensor":
-            return Tensor(size[0], dtype=d, requires_grad=requires_grad)
-        if fill == "full":
-            return Fa.full(size[0], size[1], dtype=d, requires_grad=requires_grad)
-        return getattr(Fa, fill)(*size, dtype=d, requires_grad=requires_grad)
+    def method(
+        self: Tensor, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False
+    ) -> Tensor:
+        if size is not None and sizes:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        if size is None:
+            size = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        dtype = self.dtype if dtype is None else dtype
+        return factory(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
+    method.__name__ = op
+    method.__doc__ = f"A ``{factory.__name__}`` tensor of ``x``'s dtype (PyTorch's ``{op}``)."
     return method
 
 
+def _new_full(
+    self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    """A tensor of ``size`` (a tuple or list) filled with ``fill_value``, of
+    ``x``'s dtype unless ``dtype`` is given."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            f"new_full(): argument 'size' must be a tuple of ints, not {type(size).__name__}"
+        )
+    dtype = self.dtype if dtype is None else dtype
+    return full(size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _new_tensor(
+    self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False
+) -> Tensor:
+    """A new leaf holding a copy of ``data``, of ``x``'s dtype unless
+    ``dtype`` is given (whatever dtype ``data`` has, as PyTorch)."""
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "tensor.new_tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
+    dtype = self.dtype if dtype is None else dtype
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def _other_tensor(other, op: str) -> Tensor:
+    """``other``, which must be a tensor (``view_as`` and friends)."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{op}(): argument 'other' must be Tensor, not {type(other).__name__}")
+    return other
+
+
 def _view_as(self, other) -> Tensor:
-    return S.reshape(self, other.shape)
+    """``x.view(other.shape)``."""
+    return self.view(_other_tensor(other, "view_as").shape)
+
+
+def _reshape_as(self, other) -> Tensor:
+    """``x.reshape(other.shape)``."""
+    return S.reshape(self, _other_tensor(other, "reshape_as").shape)
+
+
+def _expand_as(self, other) -> Tensor:
+    """``x.expand(other.shape)``."""
+    return S.expand_as(self, _other_tensor(other, "expand_as"))
 
 
 def _index_put_method(self, indices, values, accumulate=False) -> Tensor:
     """PyTorch's ``x.index_put(indices, values)``: a copy with ``values`` at
     ``indices`` (a tuple of index tensors); ``accumulate`` adds instead."""
-    key = tuple(indices)
-    if not accumulate:
-        return I.index_put(self, key, values)
-    items, _ = I.normalize_key(key)
-    v = as_tensor_arg(values, self)
-    v = S.broadcast_to(to(v, self.dtype), self._array[items].shape)
-    return self + I.INDEX_SCATTER.apply(v, shape=self.shape, key=items)  # repeats add up
+    return I.index_put(self, tuple(indices), values, accumulate)
 
 
 def _rsub(self, other):
@@ -459,9 +506,9 @@ _METHODS = {
     "unsqueeze": S.unsqueeze,
     "squeeze": S.squeeze,
     "expand": S.expand,
-    "expand_as": S.expand_as,
+    "expand_as": _expand_as,
     "view_as": _view_as,
-    "reshape_as": _view_as,
+    "reshape_as": _reshape_as,
     "split": S.split,
     "chunk": S.chunk,
     "narrow": S.narrow,
@@ -475,6 +522,7 @@ _METHODS = {
     "index_select": I.index_select,
     "index_add": I.index_add,
     "masked_fill": I.masked_fill,
+    "index_fill": I.index_fill,
     "take_along_dim": I.take_along_dim,
     "nonzero": I.nonzero,
     "mm": L.mm,
@@ -503,11 +551,12 @@ _METHODS = {
     "type_as": type_as,
     "cpu": lambda self: self,
     "cuda": _cuda,
-    "new_zeros": _new("zeros"),
-    "new_ones": _new("ones"),
-    "new_empty": _new("empty"),
-    "new_full": _new("full"),
-    "new_tensor": _new("tensor"),
+    "type": tensor_type,
+    "new_zeros": _new(zeros),
+    "new_ones": _new(ones),
+    "new_empty": _new(empty),
+    "new_full": _new_full,
+    "new_tensor": _new_tensor,
     # in-place
     "add_": _arithmetic_(E.ADD, "add_", scaled=True),
     "sub_": _arithmetic_(E.SUB, "sub_", scaled=True),
@@ -533,9 +582,17 @@ _METHODS = {
     "scatter_": _inplace_method(I.scatter, "scatter_"),
     "scatter_add_": _inplace_method(I.scatter_add, "scatter_add_"),
     "index_add_": _inplace_method(I.index_add, "index_add_"),
-    "uniform_": _random_(uniform_),
-    "normal_": _random_(normal_),
-    "bernoulli_": _random_(bernoulli_),
+    "index_fill_": _inplace_method(I.index_fill, "index_fill_"),
+    "uniform_": _random_(RF.uniform_),
+    "normal_": _random_(RF.normal_),
+    "bernoulli_": _random_(RF.bernoulli_),
+    "random_": _random_(RF.random_),
+    "exponential_": _random_(RF.exponential_),
+    "geometric_": _random_(RF.geometric_),
+    "cauchy_": _random_(RF.cauchy_),
+    "log_normal_": _random_(RF.log_normal_),
+    "apply_": apply_,
+    "map_": map_,
     "__setitem__": _setitem,
     # reflected and other operators
     "__rsub__": _rsub,

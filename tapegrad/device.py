@@ -2,10 +2,10 @@
 
 tapegrad computes on the CPU, with NumPy.  So that PyTorch code carries
 over unchanged, ``tg.device``, the ``device=`` argument of the factories,
-``tensor.to(device)``, ``module.to(device)`` and ``tg.cuda.is_available()``
-exist with PyTorch's names: ``'cpu'`` (or ``None``) is accepted, and any
-other device is refused with an error that says so, where PyTorch would
-fail on a machine without that device.
+``tensor.to(device)`` and ``module.to(device)`` exist with PyTorch's names:
+``'cpu'`` (or ``None``) is accepted, and any other device is refused with an
+error that says so, where PyTorch would fail on a machine without that
+device.  ``tapegrad.cuda`` answers ``torch.cuda``'s questions.
 """
 
 from __future__ import annotations
@@ -112,27 +112,6 @@ def check_device(dev, what: str) -> None:
             f"{what}: tapegrad computes on the CPU (with NumPy); device '{d}' is not "
             "available (use 'cpu', or leave the device out)"
         )
-
-
-class cuda:
-    """``tg.cuda.is_available()`` is False and ``tg.cuda.device_count()`` 0, so
-    that ``'cuda' if torch.cuda.is_available() else 'cpu'`` picks the CPU."""
-
-    @staticmethod
-    def is_available() -> bool:
-        return False
-
-    @staticmethod
-    def device_count() -> int:
-        return 0
-
-    @staticmethod
-    def manual_seed(seed: int) -> None:
-        """Nothing to seed (as PyTorch without CUDA, silently)."""
-
-    @staticmethod
-    def manual_seed_all(seed: int) -> None:
-        """Nothing to seed (as PyTorch without CUDA, silently)."""
 
 
 def to_arguments(args, kwargs, what: str):

@@ -16,9 +16,10 @@ import textwrap
 import weakref
 
 from tapegrad import backend as B
-from tapegrad import dtypes
+from tapegrad import dtypes, printing
 from tapegrad.autograd.graph import GradMode, Node, next_seq
 from tapegrad.device import CPU, check_device, device
+from tapegrad.layouts import check_pin_memory
 from tapegrad.utils.hooks import add_hook
 
 _ndarray = B.ndarray
@@ -132,6 +133,9 @@ class Tensor(metaclass=_TensorType):
     def is_cuda(self) -> bool:
         return False
 
+    # dense tensors on the CPU: every other kind of tensor PyTorch asks about is not
+    is_xpu = is_mps = is_meta = is_sparse = is_quantized = is_cuda
+
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor (or a view of it) has had."""
@@ -153,6 +157,16 @@ class Tensor(metaclass=_TensorType):
 
     def element_size(self) -> int:
         return self._array.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (``element_size()``)."""
+        return self._array.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the elements take: ``numel() * element_size()``."""
+        return self._array.size * self._array.itemsize
 
     def is_floating_point(self) -> bool:
         return self._array.dtype.kind == "f"
@@ -265,30 +279,24 @@ class Tensor(metaclass=_TensorType):
 
     # ---------------------------------------------------------------- display
     def __repr__(self) -> str:
-        body = _format_array(B.to_host(self._array))
-        extras = []
-        if self._array.dtype != dtypes.get_default_dtype() and self._array.dtype not in (
-            dtypes.int64,
-            dtypes.bool,
-        ):
-            extras.append(f"dtype=tapegrad.{self._array.dtype}")
+        """PyTorch's print (``tapegrad.printing``), under ``tg.set_printoptions``."""
+        suffixes = []
         if self.grad_fn is not None:
-            extras.append(f"grad_fn={self.grad_fn!r}")
+            suffixes.append(f"grad_fn={self.grad_fn!r}")
         elif self.requires_grad:
-            extras.append("requires_grad=True")
+            suffixes.append("requires_grad=True")
         if self.name:
-            extras.append(f"name={self.name!r}")
-        # as PyTorch: a suffix that would pass 80 columns starts a new line
-        text = "tensor(" + body
-        line = len(text) - text.rfind("\n") - 1
-        for e in extras:
-            if line + len(e) + 2 > 80:
-                text += ",\n" + " " * 7 + e
-                line = 7 + len(e)
-            else:
-                text += ", " + e
-                line += len(e) + 2
-        return text + ")"
+            suffixes.append(f"name={self.name!r}")
+        return printing.tensor_repr(B.to_host(self._array), suffixes)
+
+    def __format__(self, format_spec: str) -> str:
+        """``f"{t:.3f}"``: a 0-d tensor formats as its Python number (so
+        ``f"{t}"`` is ``1.5``, not ``tensor(1.5000)``); any other tensor, and a
+        subclass such as ``Parameter``, only with an empty spec, as its print
+        (PyTorch's rule)."""
+        if self._array.ndim == 0 and type(self) is Tensor:
+            return self._array.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     __hash__ = object.__hash__
 
@@ -296,55 +304,6 @@ class Tensor(metaclass=_TensorType):
         if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._array.shape[0]))
-
-
-def _summarized(a, edge: int = 3):
-    """The elements a summarized print shows: ``edge`` at each end of every
-    axis longer than ``2 * edge`` (what PyTorch formats them by)."""
-    host = B.host
-    for axis, n in enumerate(a.shape):
-        if n > 2 * edge:
-            keep = host.r_[0:edge, n - edge : n]
-            a = host.take(a, keep, axis=axis)
-    return a
-
-
-def _format_array(a) -> str:
-    """The body of a tensor's repr, formatted as PyTorch prints: floats with 4
-    decimals (``1.5000``), whole floats as ``1.``, scientific notation when the
-    magnitudes span more than 1000x, exceed 1e8 or go below 1e-4 (judged on
-    the elements shown), right-aligned to the widest nonzero finite value;
-    more than 1000 elements are summarized with ``...``."""
-    host = B.host
-    threshold, edge = 1000, 3
-    formatter = None
-    if a.dtype.kind == "f" and a.size:
-        shown = _summarized(a, edge) if a.size > threshold else a
-        finite = shown[host.isfinite(shown) & (shown != 0)].astype(host.float64)
-        whole, sci = True, False
-        if finite.size:
-            whole = bool(host.all(finite == host.ceil(finite)))
-            big, small = host.abs(finite).max(), host.abs(finite).min()
-            sci = big / small > 1000.0 or big > 1e8 or (not whole and small < 1e-4)
-        spec = ".4e" if sci else ".0f" if whole else ".4f"
-        tail = "" if sci or not whole else "."
-
-        def one(v) -> str:
-            v = float(v)
-            return f"{v:{spec}}{tail}" if v == v and abs(v) != float("inf") else str(v)
-
-        width = max((len(one(v)) for v in finite), default=0)
-        formatter = {"float_kind": lambda v: one(v).rjust(width)}
-    text = host.array2string(
-        a,
-        separator=", ",
-        prefix="tensor(",
-        threshold=threshold,
-        edgeitems=edge,
-        max_line_width=80,
-        formatter=formatter,
-    )
-    return text.replace(", ..., ", ",  ..., ")  # PyTorch's ' ...' within a row
 
 
 class ItemError(RuntimeError, ValueError):
@@ -613,11 +572,17 @@ def _unwrap_nested(data):
 
 
 def tensor(
-    data, dtype=None, requires_grad: bool = False, name: str | None = None, device=None
+    data,
+    dtype=None,
+    requires_grad: bool = False,
+    name: str | None = None,
+    device=None,
+    pin_memory: bool = False,
 ) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (number, nested list,
     array or tensor); ``name`` labels it in diagrams; ``device`` may only be
-    the CPU (see ``tapegrad.device``)."""
+    the CPU (see ``tapegrad.device``), ``pin_memory`` only False."""
+    check_pin_memory(pin_memory, "tensor")
     return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name, device=device)
 
 
@@ -642,6 +607,8 @@ def is_tensor(obj) -> bool:
 
 def numel(input: Tensor) -> int:
     """The number of elements (``input.numel()``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel(): argument 'input' must be Tensor, not {type(input).__name__}")
     return input.numel()
 
 

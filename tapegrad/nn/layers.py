@@ -50,7 +50,9 @@ class Linear(Module):
 
     def forward(self, input):
         params = self._parameters  # (faster than two lookups through Module.__getattr__)
-        return F.linear(input, params["weight"], params["bias"])
+        if "weight" in params and "bias" in params:
+            return F.linear(input, params["weight"], params["bias"])
+        return F.linear(input, self.weight, self.bias)  # (reparametrised: weight_norm, ...)
 
     def extra_repr(self) -> str:
         return (

@@ -1,4 +1,6 @@
-"""Gradient clipping and flattening parameters to one vector (``torch.nn.utils``)."""
+"""Gradient clipping, flattening parameters to one vector and weight
+normalisation (``torch.nn.utils``; its submodules ``rnn``, ``parametrize``
+and ``parametrizations`` live beside this file, in ``tapegrad.nn``)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,17 @@ import sys
 import tapegrad as tg
 from tapegrad import backend as B
 from tapegrad.autograd.graph import no_grad
+from tapegrad.nn import parametrizations, parametrize  # torch.nn.utils.parametriz(e/ations)
 from tapegrad.nn import rnn_utils as rnn  # torch.nn.utils.rnn
+from tapegrad.nn.weight_norm import remove_weight_norm, weight_norm  # noqa: F401
 from tapegrad.ops import shape as S
 from tapegrad.tensor import Tensor
 
 xp = B.xp
-sys.modules[__name__ + ".rnn"] = rnn  # (import tapegrad.nn.utils.rnn works)
+# (so that ``import tapegrad.nn.utils.rnn`` and its siblings work)
+sys.modules[__name__ + ".rnn"] = rnn
+sys.modules[__name__ + ".parametrize"] = parametrize
+sys.modules[__name__ + ".parametrizations"] = parametrizations
 
 
 def _params(parameters) -> list:
@@ -80,18 +87,14 @@ def parameters_to_vector(parameters) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters) -> None:
-    """Copy consecutive slices of the 1-D ``vec`` into the parameters (in place)."""
-    if not isinstance(vec, Tensor) or vec.ndim != 1:
-        raise TypeError("vector_to_parameters: expected a 1-D tensor")
-    params = _params(parameters)
-    total = sum(p.numel() for p in params)
-    if total != vec.numel():
-        raise ValueError(
-            f"vector_to_parameters: vector has {vec.numel()} elements, parameters {total}"
-        )
-    i = 0
-    with no_grad():
-        for p in params:
-            n = p.numel()
-            p.copy_(vec[i : i + n].reshape(p.shape))
-            i += n
+    """Give the parameters, in turn, consecutive slices of ``vec`` (each
+    viewed as the parameter's shape): as PyTorch, each parameter's ``.data``
+    becomes that slice, so it shares ``vec``'s memory and takes its dtype,
+    and elements of ``vec`` past the last parameter are left unused."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected Tensor, but got: {type(vec).__name__}")
+    pointer = 0
+    for p in _params(parameters):
+        n = p.numel()
+        p.data = vec[pointer : pointer + n].view_as(p).data
+        pointer += n

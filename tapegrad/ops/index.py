@@ -1,61 +1,36 @@
 """Indexing primitives: ``x[key]``, the scatter that is its gradient,
 ``x[key] = v`` as an op, ``gather`` and ``scatter_add``.
 
-Keys follow NumPy (and PyTorch): ints, slices, ``None``, ``...``, boolean
-masks and integer arrays.  The gradient of an indexed read scatters back and
-adds up at repeated indices (``x[[0, 0]]`` sends twice the gradient to
-``x[0]``)."""
+Keys are read as PyTorch reads them (``tapegrad.ops.index_key``: ints,
+slices, ``None``, ``...``, ranges, lists, integer and bool tensors, NumPy
+arrays); each primitive takes the NumPy key that computes it.  The gradient
+of an indexed read scatters back and adds up at repeated indices
+(``x[[0, 0]]`` sends twice the gradient to ``x[0]``)."""
 
 from __future__ import annotations
 
 from tapegrad import backend as B
-from tapegrad.ops.registry import ShapeError, as_tensor_arg, binary_args, defprim, sum_to_shape
+from tapegrad.ops.index_key import basic_key, index_error, index_steps
+from tapegrad.ops.registry import (
+    ShapeError,
+    as_tensor_arg,
+    binary_args,
+    defprim,
+    scalar_operand,
+    sum_to_shape,
+    to_dtype,
+)
 from tapegrad.tensor import Tensor, _wrap_dim, new_tensor
 
 xp = B.xp
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def normalize_key(key):
-    """A user's index as a tuple of NumPy index items, and whether it is basic
-    (ints, slices, None, ...), which gives a view."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    items, basic = [], True
-    for k in key:
-        if isinstance(k, Tensor):
-            k = k._array
-            basic = False
-        elif isinstance(k, (list, B.ndarray)):
-            k = xp.asarray(k)
-            basic = False
-        elif isinstance(k, bool):
-            k = xp.asarray(k)
-            basic = False
-        elif isinstance(k, B.xp.integer):
-            k = int(k)
-        elif not isinstance(k, _BASIC):
-            raise TypeError(f"index: unsupported index item {k!r} of type {type(k).__name__}")
-        if isinstance(k, B.ndarray) and k.dtype.kind not in "iub":
-            raise TypeError(
-                f"index: tensors used as indices must be integer or bool, got {k.dtype}"
-            )
-        items.append(k)
-    return tuple(items), basic
-
-
-class IndexOutOfRange(ShapeError, IndexError):
-    """An index past a dimension's end: the ``IndexError`` PyTorch raises
-    (and a ``tg.ShapeError``, so the op passes it on unchanged)."""
-
-
 def _getitem_fwd(a, key):
     try:
         return a[key]
     except IndexError as e:
-        raise IndexOutOfRange(
-            f"getitem: {e} (indexing a tensor of shape {tuple(a.shape)})"
-        ) from None
+        raise index_error(e, a.shape, key) from None
 
 
 def _getitem_vjp(g, out, a, key):
@@ -83,6 +58,11 @@ def _is_basic_key(key) -> bool:
     return all(isinstance(k, _BASIC) for k in key)
 
 
+def _take(a, key):
+    """``a[key]`` for a NumPy key (a view when it is basic): the vjps' read."""
+    return (GETITEM if _is_basic_key(key) else INDEX).apply(a, key=key)
+
+
 def _scatter_fwd(g, shape, key):
     out = xp.zeros(shape, dtype=g.dtype)
     if _is_basic_key(key):
@@ -95,7 +75,7 @@ def _scatter_fwd(g, shape, key):
 INDEX_SCATTER = defprim(
     "index_scatter",
     _scatter_fwd,
-    lambda g, out, a, shape, key: getitem(g, key),
+    lambda g, out, a, shape, key: _take(g, key),
     partials="1",
     doc="out = zeros(shape) with a added at [key] (repeated indices add up)",
 )
@@ -103,10 +83,16 @@ INDEX_SCATTER = defprim(
 
 @GETITEM.public(methods=("__getitem__",))
 def getitem(input, key) -> Tensor:
-    """``input[key]`` with NumPy's (and PyTorch's) indexing rules."""
+    """``input[key]`` read as PyTorch reads it (``tapegrad.ops.index_key``):
+    a view for ints, slices, ``None`` and ``...``, a copy with index arrays
+    or masks; the gradient scatters back, adding up at repeated indices."""
     x = as_tensor_arg(input)
-    items, basic = normalize_key(key)
-    return (GETITEM if basic else INDEX).apply(x, key=items)
+    items = basic_key(key)
+    if items is not None:
+        return GETITEM.apply(x, key=items)
+    for items, basic in index_steps(key, x._array.shape):
+        x = (GETITEM if basic else INDEX).apply(x, key=items)
+    return x
 
 
 # ----------------------------------------------------------------- setitem
@@ -114,8 +100,13 @@ def _index_put_fwd(a, v, key):
     out = xp.array(a)  # (a copy, and an array even of a NumPy scalar)
     try:
         out[key] = v
-    except (ValueError, IndexError) as e:
-        raise ValueError(f"setitem: value of shape {v.shape} does not fit a[{key}] ({e})") from None
+    except IndexError as e:
+        raise index_error(e, a.shape, key) from None
+    except ValueError:
+        raise ShapeError(
+            f"shape mismatch: value tensor of shape {list(v.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(a[key].shape)}"
+        ) from None
     return out
 
 
@@ -128,7 +119,7 @@ def _index_put_a(g, out, a, v, key):
 
 
 def _index_put_v(g, out, a, v, key):
-    part = getitem(g, key)
+    part = _take(g, key)
     if part.shape != v.shape:
         part = sum_to_shape(part, v.shape)
     return part
@@ -144,16 +135,57 @@ INDEX_PUT = defprim(
 
 
 @INDEX_PUT.public(methods=())
-def index_put(input, key, value) -> Tensor:
-    """A copy of ``input`` with ``out[key] = value`` (``value`` broadcast)."""
+def index_put(input, indices, values, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``out[indices] = values`` (``values``
+    broadcast, in ``input``'s dtype), or with ``accumulate`` the values added
+    there (repeated positions add up), as ``torch.index_put``; ``indices``
+    is any key ``input[indices]`` reads.  ``x[key] = v`` is its in-place
+    form."""
     x = as_tensor_arg(input)
-    items, _ = normalize_key(key)
-    x, v = binary_args(x, value)
-    if v.dtype != x._array.dtype:
-        from tapegrad.ops.registry import to_dtype
+    v = to_dtype(_source(values, x), x._array.dtype)
+    items = basic_key(indices)
+    if items is not None and not accumulate:
+        return INDEX_PUT.apply(x, v, key=items)
+    steps = ((items, True),) if items is not None else index_steps(indices, x._array.shape)
+    _check_source_dtype(x, values, steps)
+    return _put(x, steps, v, accumulate)
 
-        v = to_dtype(v, x._array.dtype)
-    return INDEX_PUT.apply(x, v, key=items)
+
+def _source(values, x: Tensor) -> Tensor:
+    """``values`` as a tensor; a Python number as the constant PyTorch makes
+    of it beside ``x`` (cached: ``fill_`` and ``zero_`` come this way)."""
+    if values.__class__ in (float, int, bool):
+        return new_tensor(scalar_operand(values, x._array.dtype))
+    return as_tensor_arg(values, x)
+
+
+def _check_source_dtype(x: Tensor, values, steps: tuple) -> None:
+    """PyTorch writes through index arrays and masks only a tensor of
+    ``x``'s own dtype (numbers are converted; a 0-d tensor written through
+    one mask alone is a ``masked_fill``, which converts too)."""
+    (key, basic) = steps[-1]
+    if basic or not isinstance(values, Tensor) or values.dtype == x.dtype:
+        return
+    if values.ndim == 0 and len(steps) == 1 and len(key) == 1 and key[0].dtype.kind == "b":
+        return
+    raise RuntimeError(
+        "Index put requires the source and destination dtypes match, got "
+        f"{x.dtype} for the destination and {values.dtype} for the source."
+    )
+
+
+def _put(x: Tensor, steps: tuple, v: Tensor, accumulate: bool) -> Tensor:
+    """``x`` with ``v`` written (or added) where the steps of a key lead: a
+    later step writes into the part of ``x`` the first one reads."""
+    (key, _), later = steps[0], steps[1:]
+    if later:
+        v, accumulate = _put(_take(x, key), later, v, accumulate), False
+    if not accumulate:
+        return INDEX_PUT.apply(x, v, key=key)
+    from tapegrad.ops.shape import broadcast_to
+
+    added = broadcast_to(v, _take(x.detach(), key).shape)
+    return x + INDEX_SCATTER.apply(added, shape=x.shape, key=key)
 
 
 # ------------------------------------------------------- gather / scatter
@@ -318,11 +350,71 @@ def index_select(input, dim: int, index) -> Tensor:
 
 
 def masked_fill(input, mask, value) -> Tensor:
-    """``value`` where ``mask`` is true, ``input`` elsewhere."""
+    """``value`` where the bool tensor ``mask`` is true, ``input`` elsewhere
+    (the two broadcast together); ``value``, a number or a 0-d tensor, takes
+    ``input``'s dtype (2.7 fills an integer tensor with 2).  The gradient
+    reaches ``input`` where the mask is false, and a tensor ``value`` summed
+    over where it is true."""
     from tapegrad.ops.elementwise import where
 
     x = as_tensor_arg(input)
-    return where(mask, value if isinstance(value, Tensor) else as_tensor_arg(value, x), x)
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"masked_fill(): argument 'mask' must be Tensor, not {type(mask).__name__}")
+    if mask.dtype != B.bool_:
+        raise RuntimeError(
+            f"masked_fill only supports boolean masks, but got mask with dtype {mask.dtype}"
+        )
+    return where(mask, _fill_value(value, x, "masked_fill"), x)
+
+
+def _fill_value(value, x: Tensor, op: str) -> Tensor:
+    """A fill ``value`` (number or 0-d tensor) as a 0-d tensor of ``x``'s
+    dtype; a tensor stays differentiable when ``x`` is floating."""
+    if not isinstance(value, Tensor):
+        return new_tensor(xp.asarray(value).astype(x.dtype))
+    if value.ndim:
+        raise RuntimeError(
+            f"{op} only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
+    return to_dtype(value if x.dtype.kind == "f" else value.detach(), x.dtype)
+
+
+def index_fill(input, dim: int, index, value) -> Tensor:
+    """A copy of ``input`` with ``value`` in the slices along ``dim`` that
+    ``index`` names (an int64 tensor of at most one dimension; repeats
+    allowed): ``masked_fill`` with the mask of those slices, so the gradient
+    of ``input`` is zero there."""
+    x = as_tensor_arg(input)
+    d = _wrap_dim(dim, x.ndim, "index_fill")
+    size = x.shape[d] if x.ndim else 1
+    chosen = xp.zeros(size, dtype=bool)
+    chosen[_fill_indices(index, d, size)] = True
+    along = [1] * x.ndim  # (the mask's shape: ``size`` along ``dim``)
+    if x.ndim:
+        along[d] = size
+    return masked_fill(x, new_tensor(chosen.reshape(along)), value)
+
+
+def _fill_indices(index, dim: int, size: int):
+    """``index_fill``'s ``index`` as a NumPy array, checked as PyTorch does."""
+    if not isinstance(index, Tensor):
+        raise TypeError(
+            f"index_fill(): argument 'index' must be Tensor, not {type(index).__name__}"
+        )
+    if index.dtype != B.int64:
+        raise IndexError(f"index_fill(): expected dtype int64 for index, got {index.dtype}")
+    if index.ndim > 1:
+        raise RuntimeError(
+            f"index_fill(): index has to be a vector or a scalar, got shape {tuple(index.shape)}"
+        )
+    indices = index._array.reshape(-1)
+    outside = indices[(indices < -size) | (indices >= size)]
+    if outside.size:
+        raise IndexError(
+            f"index {outside[0]} is out of bounds for dimension {dim} with size {size}"
+        )
+    return indices
 
 
 def take_along_dim(input, indices, dim: int) -> Tensor:

@@ -2,11 +2,13 @@
 ``from torch.utils.data import DataLoader, TensorDataset`` over as
 ``from tapegrad.utils.data import DataLoader, TensorDataset``, and
 ``tapegrad.utils.hooks.RemovableHandle`` is what every ``register_*hook``
-returns.  The submodules load on first use (the core imports ``hooks``)."""
+returns; ``tapegrad.utils.checkpoint`` recomputes activations in backward
+(as ``torch.utils.checkpoint``).  The submodules load on first use (the core
+imports ``hooks``)."""
 
 import importlib
 
-__all__ = ["data", "hooks"]
+__all__ = ["checkpoint", "data", "hooks"]
 
 
 def __getattr__(name: str):
