@@ -28,6 +28,7 @@ TRAIN_EXAMPLES = """examples:
   tapegrad train --config runs/<run>/config.toml  # rerun a finished run exactly
   tapegrad train --dataset names                  # character-level transformer on 32,033 names
   tapegrad train --text-file words.txt --model lstm   # any file, one item a line
+  mpiexec -n 2 tapegrad train --distributed       # the same run shared by 2 MPI processes
 
 A run writes config.toml, metrics.json, history.json, model.npz, curves.png and
 gradients.png into --out (default runs/<timestamp>-<dataset>/).  Ctrl-C stops
@@ -146,6 +147,12 @@ def _add_train(subparsers) -> None:
         dest="progress",
         action="store_false",
         help="no progress bar (one line per epoch instead)",
+    )
+    add(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the ranks of an MPI job: mpiexec -n N tapegrad train "
+        "--distributed ... (pip install 'tapegrad[mpi]'; see docs/scaling.md)",
     )
     p.set_defaults(func=_run_train)
 

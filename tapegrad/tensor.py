@@ -33,6 +33,11 @@ _asarray = B.xp.asarray
 TENSOR_TYPES: set = set()
 
 
+# The leaves with post-accumulate-grad hooks, by id (held weakly): while
+# there are none, a backward pass does not look for them.
+POST_ACCUMULATE_HOOKED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 class _TensorType(type):
     """The class of ``Tensor``: calling a tensor class (``tg.Tensor(data)``,
     ``nn.Parameter(t)``) runs its ``_construct``; ``new_tensor`` makes tensors
@@ -66,6 +71,7 @@ class Tensor(metaclass=_TensorType):
     grad = None
     name = None
     _hooks = None
+    _post_accumulate_grad_hooks = None
 
     @classmethod
     def _construct(
@@ -273,6 +279,22 @@ class Tensor(metaclass=_TensorType):
         if self._hooks is None:
             self._hooks = {}
         return add_hook(self._hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor) -> None`` is called during backward once this leaf's
+        ``.grad`` holds its whole gradient of the pass (after its
+        ``register_hook`` hooks), as in PyTorch: the signal that the gradient
+        is ready, which data-parallel training starts communication from."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = {}
+            POST_ACCUMULATE_HOOKED[id(self)] = self
+        return add_hook(self._post_accumulate_grad_hooks, hook)
 
     # ``backward`` is ``tapegrad.autograd.engine.backward``, bound as a method
     # in ``tapegrad._methods`` (no frame in between).

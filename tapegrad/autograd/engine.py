@@ -24,7 +24,7 @@ from heapq import heappop, heappush
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode, Node
-from tapegrad.tensor import Tensor, change, last_change, new_tensor
+from tapegrad.tensor import POST_ACCUMULATE_HOOKED, Tensor, change, last_change, new_tensor
 
 _ndarray = B.ndarray
 
@@ -66,6 +66,8 @@ def run_backward(
         retain_graph = create_graph
     grads, roots, handed = _seeded(outputs, seeds)
     plan = _Plan(create_graph, not retain_graph, handed, targets, roots)
+    if targets is None and POST_ACCUMULATE_HOOKED and roots:
+        plan.watch_leaves(grads, roots)
     previous = GradMode.enabled
     GradMode.enabled = bool(create_graph)
     try:
@@ -74,6 +76,8 @@ def run_backward(
         if targets is None:
             for leaf, g in grads.items():  # (only leaves are left)
                 _store_grad(leaf, _run_hooks(leaf._hooks, g) if leaf._hooks else g, plan)
+                if leaf._post_accumulate_grad_hooks:
+                    _run_post_accumulate_hooks(leaf)
             return None
         _run_leaf_hooks(grads)
         results = [
@@ -84,6 +88,8 @@ def run_backward(
         for t, g in zip(targets, results):
             if g is not None:
                 _store_grad(t, g, plan)
+                if t._post_accumulate_grad_hooks:
+                    _run_post_accumulate_hooks(t)
         return None
     finally:
         GradMode.enabled = previous
@@ -152,7 +158,7 @@ def _sweep(grads: dict, roots: list, plan: _Plan) -> None:
     its first gradient from the node just done, when it is the latest (in a
     chain; its gradient is handed over directly), else the top of a heap of
     the waiting nodes ordered by creation number."""
-    arrays, propagate, release, capture = plan.arrays, plan.propagate, plan.release, plan.capture
+    arrays, propagate, release, watch = plan.arrays, plan.propagate, plan.release, plan.watch
     pop, get = grads.pop, grads.get
     heap: list = []
     if len(roots) > 1:
@@ -165,7 +171,7 @@ def _sweep(grads: dict, roots: list, plan: _Plan) -> None:
     while True:
         if node.inputs is None:
             raise _freed_error(node)
-        if node.extra is not None or capture:
+        if node.extra is not None or watch:
             g = plan.arrive(node, g)
         if node.seq < last_change[0]:  # only older nodes can have seen a change
             _check_saved_versions(node)
@@ -215,10 +221,14 @@ class _Plan:
     ``propagate``, the nodes from which a target can be reached (the others
     pass nothing on); ``wanted``, the nodes an edge may send to (those and
     the targets'); ``capture``: the nodes whose output is a target keep the
-    gradient that arrives there (``captured``)."""
+    gradient that arrives there (``captured``).  ``finishing``: the leaves
+    with post-accumulate-grad hooks, each stored as soon as the sweep has
+    passed its last consumer (``watch_leaves``).  ``watch``: whether
+    ``arrive`` runs at every node (for ``capture`` or ``finishing``)."""
 
     propagate = wanted = None
-    capture = False
+    capture = watch = False
+    finishing = None
     target_nodes = target_leaves = frozenset()
 
     def __init__(self, create_graph, release, handed, targets, roots):
@@ -232,8 +242,35 @@ class _Plan:
             self.target_leaves = {t for t in targets if t.grad_fn is None}
             self.propagate = _nodes_reaching(roots, self.target_nodes, self.target_leaves)
             self.wanted = self.propagate | self.target_nodes
-            self.capture = bool(self.target_nodes)
+            self.capture = self.watch = bool(self.target_nodes)
             self.captured: dict = {}
+
+    def watch_leaves(self, grads: dict, roots) -> None:
+        """Find the leaves with post-accumulate-grad hooks that the sweep from
+        ``roots`` reaches, with the creation number of each one's last
+        consumer (the oldest: the sweep goes down in creation order); once
+        the sweep arrives at an older node, that leaf's gradient in
+        ``grads`` is complete."""
+        last: dict = {}
+        for node in topological_order(roots):
+            for p in node.parents:
+                if p is not None and p.__class__ is not Node and p._post_accumulate_grad_hooks:
+                    last[p] = node.seq  # (the nodes come newest first: the oldest stays)
+        if last:
+            self.grads = grads
+            self.finishing = sorted(last.items(), key=_by_last_consumer)
+            self.watch = True
+
+    def finish_leaves(self, seq: int) -> None:
+        """Store the gradient of every watched leaf whose consumers are all
+        newer than ``seq`` and call its post-accumulate-grad hooks."""
+        finishing = self.finishing
+        while finishing and finishing[-1][1] > seq:
+            leaf = finishing.pop()[0]
+            g = self.grads.pop(leaf, None)
+            if g is not None:
+                _store_grad(leaf, _run_hooks(leaf._hooks, g) if leaf._hooks else g, self)
+                _run_post_accumulate_hooks(leaf)
 
     def needs(self, node: Node):
         """The inputs whose gradient is wanted: ``None`` means every input
@@ -252,7 +289,10 @@ class _Plan:
 
     def arrive(self, node: Node, g):
         """The gradient that arrives at ``node``, after the hooks registered on
-        its output; kept for ``retain_grad`` and for a target."""
+        its output; kept for ``retain_grad`` and for a target.  Before it,
+        the watched leaves whose gradients are complete are finished."""
+        if self.finishing:
+            self.finish_leaves(node.seq)
         extra = node.extra
         if extra is not None:
             if extra.hooks:
@@ -299,6 +339,7 @@ def topological_order(roots) -> list:
 
 
 _by_seq = operator.attrgetter("seq")
+_by_last_consumer = operator.itemgetter(1)
 
 
 # ------------------------------------------------------------------ checks
@@ -381,6 +422,12 @@ def _run_hooks(hooks: dict, g) -> Tensor:
             )
         g = r
     return g
+
+
+def _run_post_accumulate_hooks(leaf: Tensor) -> None:
+    """Call ``hook(leaf)`` for each post-accumulate-grad hook of ``leaf``."""
+    for hook in list(leaf._post_accumulate_grad_hooks.values()):
+        hook(leaf)
 
 
 def _run_leaf_hooks(grads: dict) -> None:

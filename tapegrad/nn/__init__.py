@@ -2,7 +2,7 @@
 activations, losses, ``init``, ``utils``, ``functional``, and the lecture's
 residual blocks, ``MLP`` and explicit ``l2_penalty``."""
 
-from tapegrad.nn import functional, init, utils
+from tapegrad.nn import functional, init, parallel, utils
 from tapegrad.nn.activations import (
     ELU,
     CosineSimilarity,
@@ -109,6 +109,7 @@ from tapegrad.nn.normalization import (
 from tapegrad.nn.penalty import l2_penalty
 from tapegrad.nn.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from tapegrad.nn.summary import summary
+from tapegrad.nn.sync_batchnorm import SyncBatchNorm
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -190,6 +191,7 @@ __all__ = [
     "SmoothL1Loss",
     "Softmax",
     "Softplus",
+    "SyncBatchNorm",
     "Tanh",
     "Transformer",
     "TransformerDecoder",

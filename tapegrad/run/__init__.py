@@ -5,6 +5,7 @@ One module per part of the work:
 - ``config``: the options of ``tapegrad train``, their defaults and checks.
 - ``build``: the data, model, optimiser and loss a configuration asks for.
 - ``job``: ``tapegrad train`` itself: fit, then write the run folder.
+- ``data_parallel``: ``--distributed``: the run shared by the ranks of an MPI job.
 - ``saved``: the saved model file, and ``tapegrad evaluate`` / ``predict``.
 - ``metrics``: test loss and accuracy, and the contents of ``metrics.json``.
 - ``plots`` and ``report``: the pictures and the printed tables.

@@ -116,6 +116,8 @@ class TrainConfig:
     dtype: str = "float32"
     out: str | None = None
     progress: bool = True
+    # Run on every rank of an MPI job (mpiexec -n N tapegrad train --distributed).
+    distributed: bool = False
     # Language models only (lm_config.py fills them for --dataset names / text).
     text_file: str | None = None
     block: int | None = None
@@ -240,7 +242,7 @@ def coerce(name: str, value):
         return _path(value)
     if name in ("hidden", "channels"):
         return _hidden(value)
-    if name in ("residual", "progress"):
+    if name in ("residual", "progress", "distributed"):
         return _bool(value)
     if name == "lr":
         return _at_least(_number(value, float, "a positive number"), 0.0, "learning rate", False)

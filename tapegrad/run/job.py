@@ -24,7 +24,8 @@ from tapegrad.data.loader import DataLoader, TensorDataset
 from tapegrad.run import config as C
 from tapegrad.run import plots
 from tapegrad.run.build import Prepared, build_model, build_optimizer, prepare, to_tensors
-from tapegrad.run.exits import EXIT_OK, error, interrupted
+from tapegrad.run.data_parallel import ONE_PROCESS, Ranks
+from tapegrad.run.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, interrupted
 from tapegrad.run.files import make_run_dir, write_json, write_text
 from tapegrad.run.lm_config import is_lm
 from tapegrad.run.lm_job import prepare_lm, train_lm, write_lm_run
@@ -79,26 +80,28 @@ def _loaders(prep: Prepared) -> tuple[DataLoader, DataLoader]:
     )
 
 
-def train(prep: Prepared, progress_lines: bool):
-    """Run ``fit``; returns the History (the model holds the best epoch's parameters)."""
+def train(prep: Prepared, progress_lines: bool, ranks: Ranks = ONE_PROCESS):
+    """Run ``fit`` (on this rank's share with ``ranks``); returns the History
+    (the model holds the best epoch's parameters)."""
     cfg = prep.config
     train_loader, val_loader = _loaders(prep)
     # Always keep the best epoch's parameters; --early-stopping decides when to stop.
     patience = cfg.early_stopping if cfg.early_stopping > 0 else cfg.epochs + 1
     callbacks = [EarlyStopping(monitor="val_loss", patience=patience, restore_best=True)]
-    show_bars = progress_enabled(cfg.progress)
-    if progress_lines and not show_bars:
+    show_bars = progress_enabled(cfg.progress) and ranks.is_main
+    if progress_lines and not show_bars and ranks.is_main:
         callbacks.append(_EpochLines())
-    return fit(
-        prep.model,
-        prep.loss_fn,
+    history = fit(
+        ranks.model(prep.model),
+        ranks.loss(prep.loss_fn),
         prep.optimizer,
-        train_loader,
-        val_loader,
+        ranks.train_batches(train_loader),
+        ranks.eval_batches(val_loader),
         epochs=cfg.epochs,
         callbacks=callbacks,
         progress=show_bars,
     )
+    return ranks.as_one_process(history)
 
 
 # ------------------------------------------------------------------ writing
@@ -142,34 +145,51 @@ def run_train(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         config = config_from_args(args)
+        ranks = Ranks(config.distributed)
     except (C.ConfigError, DataError) as exc:
         return error(str(exc))
     if is_lm(config):
-        return _run(config, prepare_lm, train_lm, lambda f, p, h: write_lm_run(f, p, h, start))
+        return _run(
+            config,
+            ranks,
+            prepare_lm,
+            lambda prep: train_lm(prep, ranks),
+            lambda f, p, h: write_lm_run(f, p, h, start),
+        )
     return _run(
         config,
+        ranks,
         prepare,
-        lambda prep: train(prep, progress_lines=True),
+        lambda prep: train(prep, progress_lines=True, ranks=ranks),
         lambda f, p, h: write_run(f, p, h, time.perf_counter() - start),
     )
 
 
-def _run(config: C.TrainConfig, prepare_job, train_job, write_job) -> int:
+def _run(config: C.TrainConfig, ranks: Ranks, prepare_job, train_job, write_job) -> int:
     """Check and build everything, then make the run folder and its
     ``config.toml``, train, write the results; Ctrl-C at any point leaves a
-    folder that says what it holds."""
+    folder that says what it holds.  Shared by ``ranks``: all check and
+    train; a failure on any stops all; rank 0 alone writes and speaks."""
+    failure = None
     try:
         prep = prepare_job(config)
+        ranks.check(prep)
     except (C.ConfigError, DataError) as exc:
-        return error(str(exc))
+        failure = str(exc)
     except KeyboardInterrupt:
         return interrupted("interrupted before training started; nothing written")
-    folder = make_run_dir(config.out, config.dataset)
-    write_text(folder / "config.toml", C.dumps(config, header=_config_header(folder)))
+    failed_rank, failure = ranks.first_failure(failure)
+    if failed_rank >= 0:
+        return error(failure) if failure is not None else EXIT_USAGE
+    folder = make_run_dir(config.out, config.dataset) if ranks.is_main else None
+    if folder is not None:
+        write_text(folder / "config.toml", C.dumps(config, header=_config_header(folder)))
     try:
         history = train_job(prep)
     except KeyboardInterrupt:  # fit handles Ctrl-C itself; this is a safety net
-        return interrupted(f"interrupted; run folder (config only): {folder}")
+        return _interrupted(ranks, f"interrupted; run folder (config only): {folder}")
+    if folder is None:
+        return EXIT_INTERRUPTED if history.interrupted else EXIT_OK
     try:
         write_job(folder, prep, history)
     except KeyboardInterrupt:
@@ -180,3 +200,8 @@ def _run(config: C.TrainConfig, prepare_job, train_job, write_job) -> int:
             f"and the history in {folder}"
         )
     return EXIT_OK
+
+
+def _interrupted(ranks: Ranks, message: str) -> int:
+    """``EXIT_INTERRUPTED``, with ``message`` from rank 0 only."""
+    return interrupted(message) if ranks.is_main else EXIT_INTERRUPTED

@@ -13,7 +13,14 @@ import tapegrad.nn.functional as F
 from tapegrad.backend import host as np
 from tapegrad.data.text import IGNORE, TextSplit, encode_words, load_names, read_words, split_words
 
-__all__ = ["EVAL_ROWS", "SequenceBatches", "load_words", "mean_loss", "sequence_loss"]
+__all__ = [
+    "EVAL_ROWS",
+    "SequenceBatches",
+    "load_words",
+    "mean_loss",
+    "predicted_characters",
+    "sequence_loss",
+]
 
 EVAL_ROWS = 1024  # rows per forward pass when only evaluating
 
@@ -54,6 +61,12 @@ def sequence_loss(logits, target):
     return F.cross_entropy(
         logits.reshape(-1, logits.shape[-1]), target.reshape(-1), ignore_index=IGNORE
     )
+
+
+def predicted_characters(target) -> int:
+    """The positions of ``target (B, T)`` that :func:`sequence_loss` averages
+    over (not padding): the weight of a batch in that mean."""
+    return int((target != IGNORE).sum().item())
 
 
 def mean_loss(model, words: list[str], vocab, block: int) -> tuple[float, int]:

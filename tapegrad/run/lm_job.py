@@ -22,8 +22,16 @@ from tapegrad.optim.lr_scheduler import CosineAnnealingLR
 from tapegrad.run import config as C
 from tapegrad.run import plots
 from tapegrad.run.build import build_optimizer
+from tapegrad.run.data_parallel import ONE_PROCESS, Ranks
 from tapegrad.run.files import write_json, write_text
-from tapegrad.run.lm_data import EVAL_ROWS, SequenceBatches, load_words, mean_loss, sequence_loss
+from tapegrad.run.lm_data import (
+    EVAL_ROWS,
+    SequenceBatches,
+    load_words,
+    mean_loss,
+    predicted_characters,
+    sequence_loss,
+)
 from tapegrad.run.lm_models import build_lm
 from tapegrad.run.lm_sample import format_samples, sample_words
 from tapegrad.run.lm_saved import LM_RUN_FORMAT
@@ -61,8 +69,9 @@ def prepare_lm(config: C.TrainConfig) -> LMPrepared:
     return LMPrepared(config, words, model, build_optimizer(config, model.parameters()))
 
 
-def train_lm(prep: LMPrepared):
-    """``fit`` with early stopping and a per-step cosine schedule; returns the History."""
+def train_lm(prep: LMPrepared, ranks: Ranks = ONE_PROCESS):
+    """``fit`` with early stopping and a per-step cosine schedule (on this
+    rank's share with ``ranks``); returns the History."""
     cfg, w = prep.config, prep.words
     x, y = encode_words(w.train, w.vocab, cfg.block)
     train = SequenceBatches(x, y, cfg.batch_size, shuffle=True, seed=cfg.seed)
@@ -74,22 +83,25 @@ def train_lm(prep: LMPrepared):
         EarlyStopping(monitor="val_loss", patience=patience, restore_best=True),
         LearningRateScheduler(schedule, interval="batch"),
     ]
-    if not progress_enabled(cfg.progress):
+    show_bars = progress_enabled(cfg.progress) and ranks.is_main
+    if not show_bars and ranks.is_main:
         from tapegrad.run.job import _EpochLines
 
         callbacks.append(_EpochLines())
-    return fit(
-        prep.model,
-        sequence_loss,
+    # (the validation loss is a mean per character: every rank evaluates it whole)
+    history = fit(
+        ranks.model(prep.model),
+        ranks.loss(sequence_loss),
         prep.optimizer,
-        train,
+        ranks.train_batches(train, weight=predicted_characters),
         val,
         epochs=cfg.epochs,
         callbacks=callbacks,
-        progress=progress_enabled(cfg.progress),
+        progress=show_bars,
         metrics=[],
         grad_stats=False,
     )
+    return ranks.as_one_process(history)
 
 
 def save_lm(path: Path, prep: LMPrepared) -> None:

@@ -26,6 +26,7 @@ from tapegrad.tensor import Tensor
 from tapegrad.train.callbacks import Callback, FitState, GradientStats
 from tapegrad.train.history import History
 from tapegrad.train.progress import progress_bar, progress_enabled
+from tapegrad.train.ranks import ranks_of
 
 __all__ = ["accuracy", "evaluate", "fit"]
 
@@ -96,7 +97,9 @@ def _batch_size(target) -> int:
 def evaluate(model, loss_fn, loader: Iterable, metrics=None) -> dict[str, float]:
     """Average loss and metrics of ``model`` over ``loader`` in eval mode,
     without recording graph (averages weighted by batch size, exact for a
-    ``reduction='mean'`` loss).  The model's train/eval mode is restored."""
+    ``reduction='mean'`` loss).  The model's train/eval mode is restored.
+    For a ``DistributedDataParallel`` model every rank calls it on its share
+    of the data and gets the averages over all shares (``train.ranks``)."""
     was_training = getattr(model, "training", False)
     model.eval()
     sums: dict[str, float] = {}
@@ -117,6 +120,7 @@ def evaluate(model, loss_fn, loader: Iterable, metrics=None) -> dict[str, float]
                 count += n
     finally:
         model.train(was_training)
+    sums, count = ranks_of(model).sum(sums, count)
     return {k: v / count for k, v in sums.items()} if count else {"loss": math.nan}
 
 
@@ -178,6 +182,10 @@ def fit(
     exit (the CLI exits with status 130).  The half-finished epoch is not
     recorded.  A ``KeyboardInterrupt`` raised inside ``fit`` (a second Ctrl-C,
     or outside the main thread) is handled the same way.
+
+    A ``DistributedDataParallel`` model: every rank runs ``fit`` on its share
+    of each batch; the recorded metrics are those of all shares together,
+    and a Ctrl-C on any rank stops all after the same batch (``train.ranks``).
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
@@ -219,6 +227,7 @@ def _mark_interrupted(state: FitState) -> None:
 def _run_epoch(state, train_loader, val_loader, callbacks, metrics, show, interrupt) -> bool:
     """One epoch; False when interrupted (nothing recorded for it)."""
     model, optimizer, loss_fn = state.model, state.optimizer, state.loss_fn
+    ranks = ranks_of(model)
     start = time.perf_counter()
     lrs = [float(g["lr"]) for g in optimizer.param_groups]
     for cb in callbacks:
@@ -253,11 +262,12 @@ def _run_epoch(state, train_loader, val_loader, callbacks, metrics, show, interr
             for cb in callbacks:
                 cb.on_batch_end(state)
             bar.update(1, {k: v / count for k, v in sums.items()})
-            if interrupt.raised:
+            if ranks.any(interrupt.raised):
                 _mark_interrupted(state)
                 return False
     finally:
         bar.close()
+    sums, count = ranks.sum(sums, count)
     logs = {k: v / count for k, v in sums.items()} if count else {"loss": math.nan}
     if val_loader is not None:
         logs.update(
