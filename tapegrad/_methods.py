@@ -38,7 +38,16 @@ from tapegrad.ops import sets as ST
 from tapegrad.ops import shape as S
 from tapegrad.ops.registry import CLONE, as_tensor_arg, scalar_operand, to_dtype
 from tapegrad.python_map import apply_, map_
-from tapegrad.tensor import FRESH, Tensor, assign, attached, change, last_change, new_tensor
+from tapegrad.tensor import (
+    FRESH,
+    Tensor,
+    assign,
+    attached,
+    change,
+    last_change,
+    new_tensor,
+    tensor,
+)
 
 xp = B.xp
 
@@ -393,7 +402,7 @@ def _new_tensor(
             stacklevel=2,
         )
     dtype = self.dtype if dtype is None else dtype
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+    return tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def _other_tensor(other, op: str) -> Tensor:

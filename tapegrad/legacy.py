@@ -25,6 +25,7 @@ from tapegrad import backend as B
 from tapegrad import dtypes
 from tapegrad.device import check_device
 from tapegrad.factories import empty
+from tapegrad.size import Size
 from tapegrad.tensor import Tensor, tensor
 
 _INTEGER = (int, B.xp.integer)
@@ -45,6 +46,8 @@ class LegacyTensorType(type):
             if args:
                 raise TypeError(f"{cls.__name__}(): got both positional arguments and size=")
             return empty(*size, dtype=cls.dtype)
+        if len(args) == 1 and isinstance(args[0], Size):
+            args = tuple(args[0])
         if all(isinstance(a, _INTEGER) and not isinstance(a, bool) for a in args):
             return empty(*(args or (0,)), dtype=cls.dtype)  # (no arguments: shape (0,))
         if len(args) > 1:
@@ -96,7 +99,7 @@ def _from_data(cls: LegacyTensorType, data) -> Tensor:
                 f"{cls.__name__}(): expected a tensor of dtype tapegrad.{cls.dtype}, "
                 f"got tapegrad.{data.dtype} (convert it with .type() or .to())"
             )
-        return _alias(data)
+        return alias(data)
     if isinstance(data, range):
         data = list(data)
     if not isinstance(data, (list, tuple, B.ndarray)):
@@ -104,10 +107,15 @@ def _from_data(cls: LegacyTensorType, data) -> Tensor:
     return tensor(data, dtype=cls.dtype)
 
 
-def _alias(t: Tensor) -> Tensor:
+def alias(t: Tensor) -> Tensor:
     """A tensor sharing ``t``'s memory, version counter and graph (PyTorch's
     ``alias``, what a legacy type makes of a tensor of its own dtype)."""
     return t.view(t.shape) if t.requires_grad else t.detach()
+
+
+def default_tensor_type() -> LegacyTensorType:
+    """The legacy type of the default dtype: what ``tg.Tensor(...)`` builds with."""
+    return _BY_DTYPE[dtypes.get_default_dtype()]
 
 
 # --------------------------------------------------------------- .type()

@@ -11,6 +11,7 @@ The methods named like the functions (``x.exp()``, ``x.sum(1)``) are bound in
 
 from __future__ import annotations
 
+import functools
 import linecache
 import textwrap
 import weakref
@@ -20,10 +21,12 @@ from tapegrad import dtypes, printing
 from tapegrad.autograd.graph import GradMode, Node, next_seq
 from tapegrad.device import CPU, check_device, device
 from tapegrad.layouts import check_pin_memory
+from tapegrad.size import Size
 from tapegrad.utils.hooks import add_hook
 
 _ndarray = B.ndarray
 _asarray = B.xp.asarray
+_as_size = functools.partial(tuple.__new__, Size)  # (a shape is checked already)
 
 
 # Every tensor class: ``x.__class__ in TENSOR_TYPES`` is what the hot paths
@@ -74,18 +77,20 @@ class Tensor(metaclass=_TensorType):
     _post_accumulate_grad_hooks = None
 
     @classmethod
-    def _construct(
-        cls, data, dtype=None, requires_grad: bool = False, name: str | None = None, device=None
-    ):
-        """``tg.Tensor(data)``: a new leaf holding a copy of ``data`` (as ``tg.tensor``)."""
-        check_device(device, "tensor")
-        arr = _to_array(data, dtype)
-        t = new_tensor(arr[()] if not arr.ndim else arr, cls=cls)  # (0-d: a NumPy scalar)
-        if name is not None:
-            t.name = name
-        if requires_grad:
-            t.requires_grad_(True)
-        return t
+    def _construct(cls, *args, device=None):
+        """``tg.Tensor(...)`` as ``torch.Tensor(...)``: the legacy constructor
+        of the default dtype (``tapegrad.legacy``): ``Tensor(2, 3)`` or a
+        ``Size`` gives an uninitialised tensor of that shape, ``Tensor([1,
+        2])`` or an array the data converted to the default dtype,
+        ``Tensor(t)`` the tensor ``t`` itself (an alias), ``Tensor()`` an
+        empty one.  ``tg.tensor(data, dtype=...)`` keeps the data's dtype."""
+        from tapegrad.legacy import alias, default_tensor_type  # (legacy builds on this module)
+
+        if len(args) == 1 and isinstance(args[0], Tensor):  # (of any dtype, as PyTorch)
+            check_device(device, "Tensor")
+            return alias(args[0])
+        t = default_tensor_type()(*args, device=device)
+        return t if cls is Tensor else new_tensor(t._array, cls=cls)
 
     @staticmethod
     def _make_subclass(cls, data: Tensor, require_grad: bool = False) -> Tensor:
@@ -153,7 +158,7 @@ class Tensor(metaclass=_TensorType):
     def size(self, dim: int | None = None):
         """The shape, or its length along ``dim``, as ``torch.Tensor.size``."""
         if dim is None:
-            return self._array.shape
+            return _as_size(self._array.shape)
         return self._array.shape[_wrap_dim(dim, self._array.ndim, "size")]
 
     def numel(self) -> int:
@@ -605,7 +610,14 @@ def tensor(
     array or tensor); ``name`` labels it in diagrams; ``device`` may only be
     the CPU (see ``tapegrad.device``), ``pin_memory`` only False."""
     check_pin_memory(pin_memory, "tensor")
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name, device=device)
+    check_device(device, "tensor")
+    arr = _to_array(data, dtype)
+    t = new_tensor(arr[()] if not arr.ndim else arr)  # (0-d: a NumPy scalar)
+    if name is not None:
+        t.name = name
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:

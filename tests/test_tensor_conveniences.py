@@ -664,3 +664,30 @@ def test_no_warnings_from_plain_use():
         x.random_(10)
         x.new_tensor([1, 2])
         repr(x.apply_(lambda v: v + 1))
+
+
+def test_the_tensor_class_is_the_legacy_constructor_of_the_default_dtype():
+    assert tg.Tensor(2, 3).shape == (2, 3) and tg.Tensor(2, 3).dtype == tg.float32
+    assert tg.Tensor(tg.Size([4])).shape == (4,)
+    assert tg.Tensor().shape == (0,)
+    data = tg.Tensor([1, 2])
+    assert data.dtype == tg.float32 and data.tolist() == [1.0, 2.0]
+    assert tg.Tensor(np.array([1, 2])).dtype == tg.float32
+    ints = tg.tensor([1, 2])
+    assert tg.Tensor(ints).dtype == tg.int64  # a tensor is taken as it is
+    with pytest.raises(TypeError, match="sequence"):
+        tg.Tensor(3.5)
+    weight = tg.nn.Parameter(tg.Tensor(4, 3))
+    assert weight.shape == (4, 3) and weight.requires_grad
+    tg.set_default_dtype(tg.float64)
+    try:
+        assert tg.Tensor([1]).dtype == tg.float64
+    finally:
+        tg.set_default_dtype(tg.float32)
+
+
+def test_size_is_a_size():
+    x = tg.zeros(2, 3)
+    assert isinstance(x.size(), tg.Size) and x.size() == (2, 3) and x.size().numel() == 6
+    assert x.size(1) == 3
+    assert tg.FloatTensor(x.size()).shape == (2, 3)  # a Size is read as sizes

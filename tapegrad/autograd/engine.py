@@ -24,7 +24,14 @@ from heapq import heappop, heappush
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import GradMode, Node
-from tapegrad.tensor import POST_ACCUMULATE_HOOKED, Tensor, change, last_change, new_tensor
+from tapegrad.tensor import (
+    POST_ACCUMULATE_HOOKED,
+    Tensor,
+    change,
+    last_change,
+    new_tensor,
+    tensor,
+)
 
 _ndarray = B.ndarray
 
@@ -112,7 +119,7 @@ def make_seed(out: Tensor, grad, what: str, shared: bool = False):
             return new_tensor(B.xp.ones(arr.shape, dtype=arr.dtype))
         return arr.dtype.type(1) if not arr.ndim else B.ONE[arr.dtype].reshape(arr.shape)
     if not isinstance(grad, Tensor):
-        grad = Tensor(grad, dtype=out.dtype)
+        grad = tensor(grad, dtype=out.dtype)
     elif grad.dtype != out.dtype:  # (as PyTorch: converted, once)
         grad = grad.to(out.dtype)
     if grad.shape != out.shape:

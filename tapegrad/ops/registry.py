@@ -74,6 +74,7 @@ from tapegrad.tensor import (
     new_tensor,
     shared_version,
     storage,
+    tensor,
 )
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -564,9 +565,9 @@ def as_tensor_arg(x, like: Tensor | None = None) -> Tensor:
     if isinstance(x, (int, float, bool, B.xp.generic)) and not isinstance(x, _ndarray):
         dt = dtypes.scalar_dtype_for(x, like._array.dtype) if like is not None else None
         if dt is None:
-            return Tensor(x)
+            return tensor(x)
         return _scalar_tensor(x, dt)
-    return Tensor(x)
+    return tensor(x)
 
 
 def _scalar_tensor(value, dtype) -> Tensor:
