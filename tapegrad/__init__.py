@@ -263,6 +263,17 @@ from tapegrad.legacy import (
     ShortTensor,
 )
 from tapegrad.printing import set_printoptions
+from tapegrad.settings import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 from tapegrad.type_info import finfo, iinfo
 
 __version__ = "0.1.0"

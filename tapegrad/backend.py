@@ -100,7 +100,16 @@ class Generator:
     restore the stream exactly.
     """
 
-    def __init__(self, seed: int | None = None):
+    def __init__(self, seed: int | None = None, device=None):
+        """``Generator()``, ``Generator(device='cpu')`` or ``Generator('cpu')``
+        as in PyTorch, seeded from fresh entropy; ``Generator(n)`` is
+        tapegrad's short form of ``Generator().manual_seed(n)``.  A device
+        other than the CPU is refused."""
+        from tapegrad.device import check_device, is_device
+
+        if is_device(seed):  # (torch.Generator's one positional argument is the device)
+            seed, device = None, seed
+        check_device(device, "Generator")
         self.manual_seed(
             seed if seed is not None else int(numpy.random.SeedSequence().entropy % 2**63)
         )

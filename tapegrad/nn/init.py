@@ -11,6 +11,7 @@ a uniform law with that std has bound ``sqrt(3) std``.
 from __future__ import annotations
 
 import math
+import warnings
 
 import tapegrad as tg
 from tapegrad import backend as B
@@ -151,6 +152,55 @@ def kaiming_normal_(
     return normal_(tensor, 0.0, std, generator)
 
 
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator=None,
+) -> Tensor:
+    """N(mean, std^2) truncated to ``[a, b]`` (absolute bounds, not in units
+    of ``std``), drawn by inverting the normal CDF:
+    ``x = mean + std sqrt(2) erfinv(2u - 1)`` with ``u`` uniform between
+    ``Phi((a - mean) / std)`` and ``Phi((b - mean) / std)``."""
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
+
+    def cdf(x: float) -> float:  # Phi, the standard normal CDF
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    low, high = cdf((a - mean) / std), cdf((b - mean) / std)
+    u = B.rng(generator).uniform(2 * low - 1, 2 * high - 1, size=tensor.shape)
+    x = mean + std * math.sqrt(2.0) * B.erfinv(u)
+    return _fill(tensor, xp.clip(x, a, b))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix times ``gain`` (Saxe et al. 2013): the Q
+    of the QR factorisation of a Gaussian matrix, its columns' signs set by
+    R's diagonal so that Q is uniform over the orthogonal matrices.  A
+    tensor of more than 2 dimensions is filled as ``(size(0), rest)``."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = B.rng(generator).normal(0.0, 1.0, size=(rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = xp.linalg.qr(flat)
+    q = q * xp.sign(xp.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
 __all__ = [
     "calculate_gain",
     "constant_",
@@ -159,6 +209,8 @@ __all__ = [
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
+    "trunc_normal_",
     "uniform_",
     "xavier_normal_",
     "xavier_uniform_",

@@ -9,6 +9,8 @@ of an indexed read scatters back and adds up at repeated indices
 
 from __future__ import annotations
 
+import numbers
+
 from tapegrad import backend as B
 from tapegrad.ops.index_key import basic_key, index_error, index_steps
 from tapegrad.ops.registry import (
@@ -311,7 +313,11 @@ def scatter(input, dim: int, index, src=None, *, value=None) -> Tensor:
     """A copy of ``input`` with ``src`` (or the number ``value``) written at the
     positions ``index`` names along ``dim``.  Where ``index`` repeats a
     position, one of the values is kept (which one is unspecified, as in
-    PyTorch); the gradient of ``src`` is ``gather(g, dim, index)``."""
+    PyTorch); the gradient of ``src`` is ``gather(g, dim, index)``.  A number
+    in the place of ``src`` is ``value`` (PyTorch's ``scatter(input, dim,
+    index, value)``, as in ``x.scatter_(1, labels, 1.0)``)."""
+    if isinstance(src, numbers.Number) and value is None:
+        src, value = None, src
     if (src is None) == (value is None):
         raise TypeError("scatter: give exactly one of src and value")
     x = as_tensor_arg(input)

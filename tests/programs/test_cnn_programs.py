@@ -21,7 +21,7 @@ IMPORTS = [
     (r"^import torch\.nn\.functional as F$", "import tapegrad.nn.functional as F"),
     (r"^import torch\.nn as nn$", "import tapegrad.nn as nn"),
     (r"^import torch\.optim as optim$", "import tapegrad.optim as optim"),
-    (r"^from torch\.optim\.lr_scheduler import", "from tapegrad.optim.lr_scheduler import"),
+    (r"^from torch\.([\w.]+) import", r"from tapegrad.\1 import"),
     (r"^import torch$", "import tapegrad as torch"),
 ]
 
