@@ -9,18 +9,18 @@ hands the batches on in task order, so they are exactly the batches of
 ``WorkerError`` and is raised again in the main process, with the worker's
 traceback in its message.
 
-Start method: ``forkserver`` where the platform has it, else ``spawn``.
-``fork`` is the fastest and needs nothing picklable, but it copies the parent
-mid-flight: a lock that another thread (a BLAS pool, a logging handler, the
-user's own) holds at that instant stays locked forever in the child, which
-is why Python 3.12 warns about forking a threaded process and 3.14 stopped
-defaulting to it.  ``forkserver`` forks each worker from a small
-single-threaded server that has imported tapegrad once, so a worker starts
-without those hazards and without importing tapegrad anew.  Like ``spawn``,
-it imports the main script again in each worker (so the script needs an
-``if __name__ == "__main__":`` guard) and sends the data set, ``collate_fn``
-and ``worker_init_fn`` to the workers pickled, so they must be defined at
-module level.  ``multiprocessing_context="fork"`` opts in to ``fork``.
+Start method: Python's default for the platform, as PyTorch's DataLoader
+(``fork`` on Linux up to Python 3.13, ``forkserver`` from 3.14, ``spawn``
+on macOS and Windows), so a PyTorch script runs with its import changed,
+also one without an ``if __name__ == "__main__":`` guard on Linux.  ``fork``
+is the fastest and needs nothing picklable, but copies the parent
+mid-flight: a lock another thread holds at that instant stays locked in the
+child (why Python 3.12 warns about forking a threaded process).
+``multiprocessing_context="forkserver"`` avoids that: workers fork from a
+small single-threaded server that has imported tapegrad once; like
+``spawn``, it imports the main script again in each worker (which then
+needs the guard) and sends the data set, ``collate_fn`` and
+``worker_init_fn`` pickled, so they must be defined at module level.
 """
 
 from __future__ import annotations
@@ -260,12 +260,11 @@ class _WorkerLoop:
 
 # ------------------------------------------------------ in the main process
 def default_context():
-    """The ``multiprocessing`` context for workers (why: module docstring)."""
+    """The ``multiprocessing`` context for workers: the platform's default
+    (why: module docstring), a ``forkserver`` one preloading tapegrad."""
     global _forkserver_preloaded
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    if not _forkserver_preloaded:
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "forkserver" and not _forkserver_preloaded:
         # The server imports these once (``__main__`` is Python's default);
         # each worker then forks with tapegrad loaded instead of importing it
         # anew.  Has no effect if the server already runs.

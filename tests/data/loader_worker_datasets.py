@@ -1,10 +1,9 @@
 """Data sets and functions for the worker tests (test_loader_workers.py).
 
-Workers start with forkserver, which pickles the data set and functions by
-reference: they must live at module level in a module the workers can
-import.  This one imports only tapegrad (which the forkserver has loaded), so
-a worker starts in milliseconds; a test module would make every worker import
-pytest first."""
+Workers started by forkserver or spawn get the data set and functions
+pickled by reference: they must live at module level in a module the
+workers can import.  This one imports only tapegrad, so such a worker starts
+quickly; a test module would make every worker import pytest first."""
 
 import os
 import time

@@ -154,12 +154,13 @@ def test_an_unpicklable_dataset_is_named_with_the_remedy():
     with pytest.raises(
         TypeError, match="the dataset \\(Local\\) is sent to each worker.*module level"
     ):
-        list(DataLoader(Local(4), num_workers=1))
+        list(DataLoader(Local(4), num_workers=1, multiprocessing_context="spawn"))
 
 
-def test_fork_start_method_gives_the_same_batches():
-    loader = DataLoader(Squares(7), 3, shuffle=True, seed=2, num_workers=2)
-    forked = DataLoader(
-        Squares(7), 3, shuffle=True, seed=2, num_workers=2, multiprocessing_context="fork"
-    )
-    assert _batches(forked) == _batches(loader)
+def test_every_start_method_gives_the_same_batches():
+    expected = _batches(DataLoader(Squares(7), 3, shuffle=True, seed=2))
+    for method in (None, "fork", "forkserver", "spawn"):
+        loader = DataLoader(
+            Squares(7), 3, shuffle=True, seed=2, num_workers=2, multiprocessing_context=method
+        )
+        assert _batches(loader) == expected, method
