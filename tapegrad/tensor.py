@@ -120,8 +120,9 @@ class Tensor(metaclass=_TensorType):
         self._array = storage(value)
 
     @property
-    def shape(self) -> tuple:
-        return self._array.shape
+    def shape(self) -> Size:
+        """The sizes of the dimensions, a ``tg.Size`` (a tuple), as ``torch.Tensor.shape``."""
+        return _as_size(self._array.shape)
 
     @property
     def ndim(self) -> int:
