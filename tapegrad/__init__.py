@@ -206,6 +206,9 @@ from tapegrad.ops.registry import PRIMITIVES, ShapeError
 from tapegrad.ops.cumulative import cumprod, diff, logcumsumexp
 from tapegrad.ops.pairwise import addmm, baddbmm, cdist, kron
 from tapegrad.ops.sets import bucketize, searchsorted, unique, unique_consecutive
+from tapegrad.ops.finite import nan_to_num
+from tapegrad.ops.histogram import histc
+from tapegrad.triangle_indices import tril_indices, triu_indices
 from tapegrad.sampling import bernoulli, multinomial, normal, poisson
 from tapegrad.ops.shape import (
     broadcast_tensors,

@@ -29,6 +29,8 @@ from tapegrad.ops import activations as A
 from tapegrad.ops import compare as C
 from tapegrad.ops import cumulative as CU
 from tapegrad.ops import elementwise as E
+from tapegrad.ops import finite as NF
+from tapegrad.ops import histogram as H
 from tapegrad.ops import index as I
 from tapegrad.ops import linalg as L
 from tapegrad.ops import order as O
@@ -548,6 +550,7 @@ _METHODS = {
     "kron": PW.kron,
     "unique": ST.unique,
     "unique_consecutive": ST.unique_consecutive,
+    "histc": H.histc,
     # conversion
     "to": to,
     "float": _caster(dtypes.float32),
@@ -577,6 +580,7 @@ _METHODS = {
     "__itruediv__": _arithmetic_(E.DIV, "__itruediv__"),
     "pow_": _inplace_method(E.pow, "pow_"),
     "clamp_": _inplace_method(E.clamp, "clamp_"),
+    "nan_to_num_": _inplace_method(NF.nan_to_num, "nan_to_num_"),
     "fill_": _inplace_method(_fill, "fill_"),
     "zero_": _inplace_method(_zero, "zero_"),
     "copy_": _inplace_method(_copy, "copy_"),

@@ -108,6 +108,42 @@ def eye_(tensor: Tensor) -> Tensor:
     return _fill(tensor, xp.eye(*tensor.shape))
 
 
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a convolution weight ``(out, in, *k)`` (3, 4 or 5 dimensions)
+    with the Dirac delta: ``w[g * out/groups + d, d, centre] = 1`` for each of
+    the ``groups`` and each ``d < min(out/groups, in)``, 0 elsewhere, so the
+    convolution passes as many input channels through unchanged as it can
+    (``centre = k // 2`` in each kernel dimension)."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_channels, in_channels, *kernel = tensor.shape
+    if out_channels % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = out_channels // groups
+    d = xp.arange(min(per_group, in_channels))
+    centre = tuple(k // 2 for k in kernel)
+    delta = xp.zeros(tensor.shape)
+    for g in range(groups):
+        delta[(g * per_group + d, d, *centre)] = 1
+    return _fill(tensor, delta)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """Fill a 2-D tensor as a sparse matrix (Martens 2010): draws from
+    N(0, std^2), then ``ceil(sparsity * rows)`` entries of each column, at
+    random rows, set to 0."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    rng = B.rng(generator)
+    values = rng.normal(0.0, std, size=(rows, cols))
+    # one random permutation of the rows per column: its first num_zeros rows
+    zero_rows = rng.random((rows, cols)).argsort(axis=0)[:num_zeros]
+    values[zero_rows, xp.arange(cols)] = 0.0
+    return _fill(tensor, values)
+
+
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     """U(-a, a) with ``a = gain sqrt(6 / (fan_in + fan_out))`` (Glorot)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
@@ -204,12 +240,14 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
 __all__ = [
     "calculate_gain",
     "constant_",
+    "dirac_",
     "eye_",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
     "ones_",
     "orthogonal_",
+    "sparse_",
     "trunc_normal_",
     "uniform_",
     "xavier_normal_",

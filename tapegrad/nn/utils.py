@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 import sys
+import types
+import warnings
 
 import tapegrad as tg
 from tapegrad import backend as B
@@ -43,6 +45,44 @@ def _vector_norm(a, p: float):
     return (xp.abs(a) ** a.dtype.type(p)).sum() ** a.dtype.type(1.0 / p)
 
 
+def get_total_norm(
+    tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None
+) -> Tensor:
+    """The ``norm_type``-norm of all elements of ``tensors`` (one tensor or an
+    iterable) taken together: the norm of the vector of their norms.  A 0-d
+    tensor (the default dtype's 0 for no tensors).  ``error_if_nonfinite``:
+    a NaN or infinite norm raises."""
+    tensors = _params(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return tg.tensor(0.0)
+    norms = xp.stack([_vector_norm(t.numpy(force=True), norm_type) for t in tensors])
+    total = _vector_norm(norms, norm_type)
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so it cannot be clipped. To disable this error and scale the gradients by the "
+            "non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
+    return tg.as_tensor(xp.asarray(total))
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm: Tensor, foreach=None) -> None:
+    """Scale the gradients in place, given their total norm:
+    ``g <- g * min(1, max_norm / (total_norm + 1e-6))``."""
+    if not isinstance(total_norm, Tensor):
+        raise TypeError(
+            f"clip_grads_with_norm_(): total_norm must be a Tensor, not {type(total_norm).__name__}"
+        )
+    grads = [p.grad for p in _params(parameters) if p.grad is not None]
+    if not grads:
+        return
+    coef = (float(max_norm) / (total_norm + 1e-6)).clamp(max=1.0)
+    with no_grad():
+        for g in grads:
+            g.mul_(coef.to(g.dtype))
+
+
 def clip_grad_norm_(
     parameters,
     max_norm: float,
@@ -51,25 +91,18 @@ def clip_grad_norm_(
     foreach=None,
 ) -> Tensor:
     """Scale the gradients in place so that their joint ``norm_type``-norm is
-    at most ``max_norm``: ``g <- g * min(1, max_norm / (total + 1e-6))``.
-    Returns the total norm (before clipping) as a tensor."""
-    grads = [p.grad for p in _params(parameters) if p.grad is not None]
-    norm_type = float(norm_type)
-    if not grads:
-        return tg.zeros((), dtype=tg.float32)
-    norms = xp.stack([_vector_norm(g.numpy(force=True), norm_type) for g in grads])
-    total = _vector_norm(norms, norm_type)
-    if error_if_nonfinite and not bool(xp.isfinite(total)):
-        raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
-            "so it cannot be clipped. To disable this error and scale the gradients by the "
-            "non-finite norm anyway, set `error_if_nonfinite=False`"
+    at most ``max_norm``: ``get_total_norm`` of the gradients, then
+    ``clip_grads_with_norm_``.  Returns the total norm (before clipping)."""
+    is_generator = isinstance(parameters, types.GeneratorType)
+    parameters = _params(parameters)
+    if is_generator and not parameters:
+        warnings.warn(
+            "`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2
         )
-    coef = xp.minimum(total.dtype.type(max_norm) / (total + total.dtype.type(1e-6)), 1.0)
-    with no_grad():
-        for g in grads:
-            g.mul_(coef.astype(g.dtype))
-    return tg.as_tensor(xp.asarray(total))
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total_norm = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
+    clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
+    return total_norm
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:

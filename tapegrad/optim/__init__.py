@@ -27,4 +27,15 @@ __all__ = [
     "RMSprop",
     "SGD",
     "lr_scheduler",
+    "swa_utils",
 ]
+
+
+def __getattr__(name: str):
+    # ``swa_utils`` averages whole models (``nn.Module``): loaded on first use,
+    # so the optimisers themselves stay below ``nn``.
+    if name == "swa_utils":
+        import importlib
+
+        return importlib.import_module("tapegrad.optim.swa_utils")
+    raise AttributeError(f"module 'tapegrad.optim' has no attribute {name!r}")
