@@ -354,6 +354,7 @@ FRESH = (0, 0)
 # a call to ``new_tensor`` costs about 4% of a small op (benchmarks/README.md).
 # Where the line ``RECORD`` stands, ``array``, ``prim``, ``inputs``,
 # ``parents``, ``params`` and ``version`` are as ``new_tensor`` documents them.
+# ``compile_source`` fills in what is known when it compiles (``record``).
 RECORD = """\
 t = _blank()
 t._array = array
@@ -361,31 +362,15 @@ node = Node()  # (a class without __init__: cheaper to call than object.__new__)
 node.prim = prim
 node.inputs = inputs
 node.parents = parents
-node.params = params
+node.params = PARAMS
 KEEP_OUTPUT
 node.seq = next_seq()
 node.extra = None
 t.grad_fn = node
 t.requires_grad = True
-t._vc = FRESH if version is None else version
+t._vc = VERSION
 return t
 """
-# Where ``KEEP_OUTPUT`` stands in RECORD: a node whose vjps read the output
-# keeps it and watches its version counter.  An applier compiled for one
-# entry has the entry's case written in; ``new_tensor`` asks ``prim``.
-_KEEPS_OUTPUT = """\
-if version is None:
-    version = [0, 0]
-node.ans = array
-node.ans_vc = version
-"""
-_KEEPS_NO_OUTPUT = "node.ans = None\n"
-_KEEP_OUTPUT_PER_CALL = (
-    "if prim.saves_output:\n"
-    + textwrap.indent(_KEEPS_OUTPUT, "    ")
-    + "else:\n"
-    + textwrap.indent(_KEEPS_NO_OUTPUT, "    ")
-)
 RECORD_NAMES = {  # what RECORD uses, and the params of a node that has none
     "_blank": _blank,
     "Node": Node,
@@ -395,28 +380,58 @@ RECORD_NAMES = {  # what RECORD uses, and the params of a node that has none
 }
 
 
-def compile_source(source: str, name: str, scope: dict, namespace: dict | None = None):
-    """The function ``name`` defined by ``source``, where a line ``RECORD``
-    stands for the construction above (at that line's indentation),
-    compiled with ``scope`` as its globals (which must hold what ``RECORD``
-    uses, ``RECORD_NAMES``), or, given ``namespace`` (a module's globals,
-    read when the function runs), with that as its globals and ``scope``
-    receiving what the source defines.  The source is kept for tracebacks
-    and ``inspect``."""
-    prim = scope.get("prim")
+def record(prim=None, plain: bool = False) -> str:
+    """RECORD's text for a function compiled for ``prim`` (``None``: any
+    primitive, asked per call).  A node whose vjps read the output keeps it
+    and watches its version counter (a new one unless ``version`` gives
+    one).  ``plain``: an applier of one elementwise entry, whose nodes have
+    no params and whose outputs no version counter given; it defines
+    neither ``params`` nor ``version``."""
+    keeps = "if version is None:\n    version = [0, 0]\nnode.ans = array\nnode.ans_vc = version\n"
     if prim is None:
-        keep_output = _KEEP_OUTPUT_PER_CALL
+        keep = "if prim.saves_output:\n" + textwrap.indent(keeps, "    ")
+        keep += "else:\n    node.ans = None\n"
+    elif prim.saves_output:
+        keep = keeps.replace("if version is None:\n    ", "") if plain else keeps
     else:
-        keep_output = _KEEPS_OUTPUT if prim.saves_output else _KEEPS_NO_OUTPUT
-    record = RECORD.replace("KEEP_OUTPUT\n", keep_output)
+        keep = "node.ans = None\n"
+    if not plain or prim is None:
+        version = "FRESH if version is None else version"
+    else:
+        version = "version" if prim.saves_output else "FRESH"
+    text = RECORD.replace("KEEP_OUTPUT\n", keep)
+    text = text.replace("PARAMS", "NO_PARAMS" if plain else "params")
+    return text.replace("VERSION", version)
+
+
+def compile_source(
+    source: str,
+    name: str,
+    scope: dict,
+    namespace: dict | None = None,
+    plain: bool = False,
+    label: str | None = None,
+):
+    """The function ``name`` defined by ``source``, where a line ``RECORD``
+    stands for the construction above (at that line's indentation; for
+    ``scope["prim"]``, ``plain`` as ``record`` says), compiled with
+    ``scope`` as its globals (which must hold what ``RECORD`` uses,
+    ``RECORD_NAMES``), or, given ``namespace`` (a module's globals, read
+    when the function runs), with that as its globals and ``scope``
+    receiving what the source defines.  The source is kept for tracebacks
+    and ``inspect``, under ``label`` (default: ``name`` and the primitive's)."""
+    prim = scope.get("prim")
+    construction = record(prim, plain)
     lines = []
     for line in textwrap.dedent(source).splitlines(keepends=True):
         if line.strip() == "RECORD":
-            lines.append(textwrap.indent(record, line[: len(line) - len(line.lstrip())]))
+            lines.append(textwrap.indent(construction, line[: len(line) - len(line.lstrip())]))
         else:
             lines.append(line)
     text = "".join(lines)
-    filename = f"<tapegrad {name}{f' of {prim.name}' if prim is not None else ''}>"
+    if label is None:
+        label = f"{name}{f' of {prim.name}' if prim is not None else ''}"
+    filename = f"<tapegrad {label}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     code = compile(text, filename, "exec")
     if namespace is None:

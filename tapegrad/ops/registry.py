@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import operator
 import sys
+import textwrap
 
 from tapegrad import backend as B
 from tapegrad import dtypes
@@ -254,8 +255,11 @@ def _applier(prim: Primitive, convert=None):
     without argument packing: the hot path of every small op.  Each is
     compiled for its entry with the tensor and its node made in its body
     (``RECORD``: see ``compile_source``), not by a call."""
-    if prim.elementwise and prim.arity <= 2:
+    plain = prim.elementwise and prim.arity <= 2
+    if plain:
         name, source = ("apply1", _APPLY1) if prim.arity == 1 else ("apply2", _APPLY2)
+        dispatch = _DISPATCH[name, convert is not None].strip("\n")
+        source = source.replace("    DISPATCH\n", textwrap.indent(dispatch, "    ") + "\n")
     else:
         name, source = "apply", _APPLY
     scope = {
@@ -267,7 +271,9 @@ def _applier(prim: Primitive, convert=None):
         "convert": convert,
         "float_only": getattr(convert, "float_only", False),
     }
-    return compile_source(source, name, scope)
+    # (a public function's source differs from ``prim.apply``'s: its own name)
+    label = prim.name if convert is not None else None
+    return compile_source(source, name, scope, plain=plain, label=label)
 
 
 _array_of = operator.attrgetter("_array")
@@ -298,11 +304,7 @@ def apply(*inputs, **params):
 
 _APPLY1 = """
 def apply1(a):
-    if convert is None:
-        if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
-            return forward(a)
-    elif a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
-        return convert(a)
+    DISPATCH
     try:
         array = forward(a._array)
     except (ValueError, IndexError) as err:
@@ -311,22 +313,12 @@ def apply1(a):
         return new_tensor(array)
     inputs = (a,)
     parents = (a.grad_fn or a,)
-    params = NO_PARAMS
-    version = None
     RECORD
 """
 
 _APPLY2 = """
 def apply2(a, b):
-    if convert is None:
-        if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
-            return forward(a, b)
-    elif (
-        a.__class__ is not Tensor
-        or b.__class__ is not Tensor
-        or a._array.dtype is not b._array.dtype
-    ):
-        return convert(a, b)
+    DISPATCH
     try:
         array = forward(a._array, b._array)
     except (ValueError, IndexError) as err:
@@ -337,10 +329,35 @@ def apply2(a, b):
         return new_tensor(array)
     inputs = (a, b)
     parents = ((a.grad_fn or a) if ra else None, (b.grad_fn or b) if rb else None)
-    params = NO_PARAMS
-    version = None
     RECORD
 """
+
+# Where DISPATCH stands in an elementwise applier: what does not go through
+# at once.  ``prim.apply`` passes plain arrays (a vjp on arrays) to the
+# forward; a public function passes anything but tensors of one dtype
+# (floating, for a "float" entry) to ``convert``.
+_DISPATCH = {
+    ("apply1", False): """
+if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
+    return forward(a)
+""",
+    ("apply2", False): """
+if a.__class__ is not Tensor and a.__class__ not in TENSOR_TYPES:
+    return forward(a, b)
+""",
+    ("apply1", True): """
+if a.__class__ is not Tensor or (float_only and a._array.dtype.kind != "f"):
+    return convert(a)
+""",
+    ("apply2", True): """
+if (
+    a.__class__ is not Tensor
+    or b.__class__ is not Tensor
+    or a._array.dtype is not b._array.dtype
+):
+    return convert(a, b)
+""",
+}
 
 # What the appliers' source uses besides its entry's own values.
 _APPLIER_NAMES = {
