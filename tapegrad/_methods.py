@@ -364,12 +364,8 @@ def _new(factory):
     def method(
         self: Tensor, *sizes, size=None, dtype=None, device=None, requires_grad: bool = False
     ) -> Tensor:
-        if size is not None and sizes:
-            raise TypeError(f"{op}() got multiple values for argument 'size'")
-        if size is None:
-            size = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
         dtype = self.dtype if dtype is None else dtype
-        return factory(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+        return factory(*sizes, size=size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     method.__name__ = op
     method.__doc__ = f"A ``{factory.__name__}`` tensor of ``x``'s dtype (PyTorch's ``{op}``)."
