@@ -179,6 +179,7 @@ from tapegrad.ops.index import (
     take_along_dim,
 )
 from tapegrad.ops.linalg import bmm, dot, einsum, inner, linear, matmul, mm, mv, outer
+from tapegrad.ops.linalg_decomp import det, inverse, logdet
 from tapegrad.ops.reduce import (
     all,
     amax,

@@ -1,12 +1,55 @@
 """``tg.linalg``: PyTorch's ``torch.linalg`` norms, on tapegrad's
-differentiable ``norm`` (gradient 0 at a zero vector, as PyTorch)."""
+differentiable ``norm`` (gradient 0 at a zero vector, as PyTorch), and the
+matrix functions and decompositions of ``tapegrad.ops.linalg_decomp``."""
 
 from __future__ import annotations
 
+from tapegrad.ops.linalg_decomp import (
+    LinAlgError,
+    cholesky,
+    cross,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    lstsq,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    svd,
+    svdvals,
+    vecdot,
+)
 from tapegrad.ops.reduce import norm as _norm
 from tapegrad.tensor import Tensor
 
-__all__ = ["matrix_norm", "norm", "vector_norm"]
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cross",
+    "det",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "lstsq",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
+]
 
 
 def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
