@@ -190,6 +190,10 @@ for step in range(5):
     error = np.abs(flat(ours) - ref).max()
     assert error < 1e-10, (step, error)
 say("rank", rank, "matches torch DDP", error)
+# gloo's threads must stop before the interpreter does (else C++ terminate at exit)
+del tddp
+tdist.barrier()
+tdist.destroy_process_group()
 """
 )
 
