@@ -24,20 +24,22 @@ xp = B.xp
 _NUMPY_FLOATS = (dtypes.float32, dtypes.float64)  # what NumPy's generators draw directly
 
 
-def _uniform(generator, shape: tuple, dtype):
-    """Uniform on [0, 1), drawn directly in float32 or float64."""
-    rng = B.rng(generator)
+def _drawn(law: str, generator, shape: tuple, dtype):
+    """``shape`` values of the NumPy generator's ``law`` (``"random"``:
+    uniform on [0, 1), ``"standard_normal"``), drawn directly in float32 or
+    float64 and converted for the other floating dtypes."""
+    draw = getattr(B.rng(generator), law)
     if dtype in _NUMPY_FLOATS:
-        return rng.random(shape, dtype=dtype)
-    return rng.random(shape).astype(dtype)
+        return draw(shape, dtype=dtype)
+    return draw(shape).astype(dtype)
+
+
+def _uniform(generator, shape: tuple, dtype):
+    return _drawn("random", generator, shape, dtype)
 
 
 def _normal(generator, shape: tuple, dtype):
-    """Standard normal, drawn directly in float32 or float64."""
-    rng = B.rng(generator)
-    if dtype in _NUMPY_FLOATS:
-        return rng.standard_normal(shape, dtype=dtype)
-    return rng.standard_normal(shape).astype(dtype)
+    return _drawn("standard_normal", generator, shape, dtype)
 
 
 def rand(

@@ -17,6 +17,7 @@ error that names the package to install.  The process group is
 ``DistributedDataParallel`` wrapper is ``tapegrad.nn.parallel``.
 """
 
+from tapegrad.distributed import collectives, process_group
 from tapegrad.distributed.collectives import (
     ReduceOp,
     Work,
@@ -42,25 +43,4 @@ from tapegrad.distributed.process_group import (
     is_mpi_available,
 )
 
-__all__ = [
-    "GroupMember",
-    "ProcessGroup",
-    "ReduceOp",
-    "Work",
-    "all_gather",
-    "all_gather_into_tensor",
-    "all_reduce",
-    "barrier",
-    "broadcast",
-    "destroy_process_group",
-    "get_backend",
-    "get_rank",
-    "get_world_size",
-    "group",
-    "init_process_group",
-    "is_available",
-    "is_initialized",
-    "is_mpi_available",
-    "reduce_scatter",
-    "reduce_scatter_tensor",
-]
+__all__ = collectives.__all__ + process_group.__all__
