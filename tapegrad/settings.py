@@ -3,16 +3,18 @@
 in a "seed everything" function, ``torch.set_float32_matmul_precision("high")``),
 with PyTorch's names, defaults, checks and errors.
 
-They are kept and read back, and change nothing in what tapegrad computes:
-tapegrad's ops are NumPy calls, whose results are already deterministic and
-in full float32 precision, and whose BLAS threads are chosen by NumPy's
-library when the process starts (``OMP_NUM_THREADS``)."""
+They are kept and read back.  ``set_num_threads`` also sets the thread
+count of NumPy's BLAS, which is the number of threads tapegrad's ops run on
+(``tapegrad.intraop``); the others change nothing in what tapegrad
+computes: its ops are NumPy calls, whose results are already deterministic
+and in full float32 precision."""
 
 from __future__ import annotations
 
 import os
 import warnings
 
+from tapegrad import intraop
 from tapegrad.backends import cuda as _cuda_backend
 
 _MATMUL_PRECISIONS = ("highest", "high", "medium")
@@ -37,9 +39,10 @@ def _positive_int(n, what: str) -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Keep ``n`` as the intra-op thread count (read by ``get_num_threads``);
-    ``n`` must be a positive int."""
+    """Run ops on ``n`` threads: the BLAS's thread count, which tapegrad's
+    split kernels follow; ``n`` must be a positive int."""
     _settings["num_threads"] = _positive_int(n, "set_num_threads")
+    intraop.set_blas_threads(n)
 
 
 def get_num_threads() -> int:

@@ -36,6 +36,7 @@ import itertools
 import math
 
 from tapegrad import backend as B
+from tapegrad.intraop import split_batch
 
 xp = B.xp
 _as_strided = xp.lib.stride_tricks.as_strided
@@ -161,11 +162,15 @@ def conv(x, w, b, stride, padding, dilation, groups):
     win = windows(xpad, kernel, out_sp, stride, dilation, groups)
     wm = _weight_matrix(w, groups)  # (G, Kg, O/G)
     out = xp.empty((n, *out_sp, o), dtype=x.dtype)
-    for blk, cols in _im2col_blocks(win, groups):
-        dest = out[blk].reshape(-1, groups, o // groups).transpose(1, 0, 2)
-        xp.matmul(cols, wm, out=dest)
-        if b is not None:  # (while the block is in the cache)
-            out[blk] += b
+
+    def images(lo, hi):
+        for blk, cols in _im2col_blocks(win[lo:hi], groups):
+            dest = out[lo:hi][blk]
+            xp.matmul(cols, wm, out=dest.reshape(-1, groups, o // groups).transpose(1, 0, 2))
+            if b is not None:  # (while the block is in the cache)
+                dest += b
+
+    split_batch(n, images)
     return xp.moveaxis(out, -1, 1)
 
 
@@ -186,26 +191,36 @@ def conv_transpose(y, w, b, size, stride, padding, dilation, groups):
     _check_windows(size, out_sp, kernel, stride, padding, dilation, "conv_transpose")
     per_group = w.shape[1]
     full = tuple(s + lo + max(hi, 0) for s, (lo, hi) in zip(size, padding))
-    buf = xp.zeros((n, *full, groups, per_group), dtype=y.dtype)
+    buf = xp.empty((n, *full, groups, per_group), dtype=y.dtype)
     wq = _weight_per_offset(w, groups)  # (G, prod(k), O/G, C/G)
     offsets = _offsets(kernel)
-    positions = math.prod(out_sp)
-    blocks = _blocks(n, positions * len(offsets) * per_group * groups * y.itemsize)
-    if blocks:  # the products of a block, one buffer for all blocks
-        rows = blocks[0].stop * positions
-        space = xp.empty((groups, len(offsets), rows, per_group), dtype=y.dtype)
-    for blk in blocks:
-        prods = space[:, :, : (blk.stop - blk.start) * positions]
-        xp.matmul(_rows(y[blk], groups)[:, None], wq, out=prods)  # (G, prod(k), rows, C/G)
-        prods = prods.reshape(groups, len(offsets), -1, *out_sp, per_group)
-        target = buf[blk]
-        for i, q in enumerate(offsets):
-            where = (slice(None),) + _window_slices(q, out_sp, stride, dilation)
-            target[where] += xp.moveaxis(prods[:, i], 0, -2)
-    inner = buf[(slice(None), *(slice(lo, lo + s) for s, (lo, _) in zip(size, padding)))]
-    out = inner.reshape(n, *size, groups * per_group)
-    if b is not None:
-        out += b
+    where = [(slice(None),) + _window_slices(q, out_sp, stride, dilation) for q in offsets]
+    inner = (slice(None), *(slice(lo, lo + s) for s, (lo, _) in zip(size, padding)))
+    image = math.prod(out_sp) * len(offsets) * per_group * groups * y.itemsize
+
+    def images(lo, hi):
+        blocks = _blocks(hi - lo, image)
+        if not blocks:  # an empty batch
+            return
+        # the products of a block, one buffer for all blocks
+        space = xp.empty(
+            (groups, len(offsets), blocks[0].stop * math.prod(out_sp), per_group), y.dtype
+        )
+        for blk in blocks:
+            rows = _rows(y[lo:hi][blk], groups)
+            prods = space[:, :, : rows.shape[1]]
+            xp.matmul(rows[:, None], wq, out=prods)  # (G, prod(k), rows, C/G)
+            # (prod(k), n, *out, G, C/G): the slab of each offset, channels-last
+            slabs = xp.moveaxis(prods.reshape(groups, len(offsets), -1, *out_sp, per_group), 0, -2)
+            target = buf[lo:hi][blk]
+            target[...] = 0
+            for at, slab in zip(where, slabs):
+                target[at] += slab
+            if b is not None:
+                target[inner] += b.reshape(groups, per_group)
+
+    split_batch(n, images)
+    out = buf[inner].reshape(n, *size, groups * per_group)
     return xp.moveaxis(out, -1, 1)
 
 
@@ -220,20 +235,19 @@ def _weight_per_offset(w, groups: int):
 
 def conv_weight(x, y, kernel, stride, padding, dilation, groups):
     """The adjoint of ``conv`` in its weight, ``(O, C/G, *k)``:
-    ``sum_blocks rows(y)^T @ cols`` per group."""
+    ``sum_blocks cols^T @ rows(y)`` per group."""
     o, c = y.shape[1], x.shape[1] // groups
     _check_windows(x.shape[2:], y.shape[2:], kernel, stride, padding, dilation, "conv_weight")
     win = windows(padded(x, padding), kernel, y.shape[2:], stride, dilation, groups)
-    acc = None
-    for blk, cols in _im2col_blocks(win, groups):
-        part = xp.matmul(_rows(y[blk], groups).transpose(0, 2, 1), cols)
-        if acc is None:
-            acc = part
-        else:
-            acc += part
-    if acc is None:  # an empty batch
-        acc = xp.zeros((groups, o // groups, math.prod(kernel) * c), dtype=x.dtype)
-    gw = xp.moveaxis(acc.reshape(groups, o // groups, *kernel, c), -1, 2)
+
+    def images(lo, hi):
+        acc = xp.zeros((groups, math.prod(kernel) * c, o // groups), dtype=x.dtype)
+        for blk, cols in _im2col_blocks(win[lo:hi], groups):
+            acc += xp.matmul(cols.transpose(0, 2, 1), _rows(y[lo:hi][blk], groups))
+        return acc
+
+    acc = sum(split_batch(x.shape[0], images))  # (G, Kg, O/G)
+    gw = xp.moveaxis(acc.reshape(groups, *kernel, c, o // groups), (-2, -1), (2, 1))
     return xp.ascontiguousarray(gw.reshape(o, c, *kernel))
 
 

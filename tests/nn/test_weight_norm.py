@@ -100,7 +100,7 @@ def test_remove_weight_norm_folds_g_and_v_into_one_parameter():
     np.testing.assert_allclose(lin.weight.detach().numpy(), want, rtol=1e-6)
     x = tg.randn(2, 3)
     np.testing.assert_allclose(
-        lin(x).detach().numpy(), x.numpy() @ want.T + lin.bias.detach().numpy()
+        lin(x).detach().numpy(), x.numpy() @ want.T + lin.bias.detach().numpy(), rtol=1e-6
     )
 
 
