@@ -26,7 +26,7 @@ def _matmul_fwd(a, b):
     kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if ka != kb:
         raise ValueError(f"inner sizes {ka} and {kb} differ")
-    return _product(a, b)
+    return _rows_matmul(a, b) if b.ndim == 2 else xp.matmul(a, b)
 
 
 def _promoted(g, a, b):
@@ -284,7 +284,7 @@ def _linear_vjp(g, out, x, w, b=None, *, needs):
     if needs[1] or (b is not None and needs[2]):
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         if needs[1]:
-            gw = _product(g2.T, (x if x.ndim == 2 else x.reshape(-1, x.shape[-1])))
+            gw = _rows_matmul(g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
         if b is not None and needs[2]:
             gb = _column_sums(g2)
     return (gx, gw, gb)[: len(needs)]
@@ -293,18 +293,16 @@ def _linear_vjp(g, out, x, w, b=None, *, needs):
 def _rows_matmul(x, m):
     """``x @ m`` for ``x (..., k)`` and a matrix ``m (k, n)``: on arrays, the
     leading dims flattened into rows, one matrix product (NumPy's stacked
-    matmul is about 1.5 times slower on a (16, 64, 128) batch)."""
-    if x.ndim > 2 and x.__class__ is B.ndarray:
-        return _product(x.reshape(-1, x.shape[-1]), m).reshape(x.shape[:-1] + (m.shape[-1],))
-    return _product(x, m)
-
-
-def _product(a, b):
-    """``a @ b``; of two matrices on arrays, through ``intraop.matmul``
-    (which decides the threads it runs on)."""
-    if a.__class__ is B.ndarray and a.ndim == 2 and b.ndim == 2:
-        return intraop.matmul(a, b)
-    return a @ b
+    matmul is about 1.5 times slower on a (16, 64, 128) batch), and a product
+    large enough for the BLAS's threads through ``intraop.matmul`` (which
+    decides the threads it runs on)."""
+    if x.__class__ is not B.ndarray:
+        return x @ m
+    if x.ndim > 2:
+        return _rows_matmul(x.reshape(-1, x.shape[-1]), m).reshape(x.shape[:-1] + (m.shape[-1],))
+    if x.size * m.shape[-1] < intraop.BLAS_THREADED_WORK or x.ndim < 2:
+        return x @ m
+    return intraop.matmul(x, m)
 
 
 def _column_sums(g):
