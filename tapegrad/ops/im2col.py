@@ -24,6 +24,11 @@ for every output position ``p`` and output channel ``o`` of group ``g``::
   about ``BLOCK_BYTES``: the copy and the product then meet in the cache,
   which measured faster than one product for the whole batch, and the
   memory a convolution needs does not grow with the batch.
+* **Parts on threads.** The batch is first cut into one contiguous part
+  per thread (``tapegrad.intraop.split_batch``), and each part goes
+  through its blocks on its own thread with the BLAS at one thread: copy,
+  product and adds of a block stay in one core's cache.  The weight
+  gradient sums the parts' products in part order.
 
 Padding is ``((lo, hi), ...)`` per spatial dimension; a negative ``hi``
 drops trailing entries (the geometry of a transposed convolution's
