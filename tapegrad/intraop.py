@@ -21,8 +21,9 @@ on tapegrad's instead.
 The number of threads is the BLAS's own when the op starts (OpenBLAS, MKL
 or BLIS, read and set through ``threadpoolctl``): a process whose BLAS is
 limited to ``n`` threads (``OMP_NUM_THREADS``, ``threadpoolctl``,
-``tg.set_num_threads``) uses ``n`` here too.  With one thread, or without a
-BLAS whose threads can be set, everything runs in the calling thread.
+``tg.set_num_threads``) uses ``n`` here too.  With one thread, without a
+BLAS whose threads can be set, or for ops called in another thread than
+the main one, everything runs in the calling thread.
 """
 
 from __future__ import annotations
@@ -52,13 +53,18 @@ SPLIT_WORK = 1 << 24
 #: longer than OpenBLAS's busy wait
 IN_USE_S = 0.25
 
-_state = {
-    "blas": None,
-    "pool": None,
-    "workers": 0,
-    "busy": threading.Lock(),
-    "last_split": -float("inf"),
-}
+
+def _fresh_state() -> dict:
+    return {
+        "pool": None,
+        "workers": 0,
+        "busy": threading.Lock(),  # held by the split running now
+        "last_split": -float("inf"),
+        "main": threading.main_thread().ident,  # (in a forked child, the thread that forked)
+    }
+
+
+_state = {"blas": None, **_fresh_state()}
 
 
 def _blas_libraries() -> list:
@@ -100,14 +106,21 @@ def one_blas_thread():
             lib.set_num_threads(count)
 
 
+def _in_main_thread() -> bool:
+    """Whether the caller is the main thread: the only one that changes the
+    BLAS's thread count here (OpenBLAS does not take a count back up from
+    another thread than the one that set it lower)."""
+    return threading.get_ident() == _state["main"]
+
+
 def split_batch(n: int, work) -> list:
     """``[work(lo, hi) for each part]``: ``range(n)`` cut into one contiguous
     part per BLAS thread (sizes differ by at most one), the parts run at
     once, each on its own thread with the BLAS at one thread.  The results
     come in part order; an error of a part is raised here once every part
-    has ended.  A single part (one thread, ``n < 2``, or a split already
-    running in another thread) runs in the calling thread."""
-    threads = min(blas_threads(), n)
+    has ended.  A single part (one thread, ``n < 2``, a caller other than
+    the main thread, or a split already running) runs in the calling thread."""
+    threads = min(blas_threads(), n) if _in_main_thread() else 1
     busy = _state["busy"]
     if threads < 2 or not busy.acquire(blocking=False):
         return [work(0, n)]
@@ -134,7 +147,8 @@ def matmul(a, b):
     on, below that on the calling thread with the BLAS at one thread."""
     (m, k), n = a.shape, b.shape[1]
     work = m * k * n
-    if work < BLAS_THREADED_WORK or time.perf_counter() - _state["last_split"] > IN_USE_S:
+    in_use = time.perf_counter() - _state["last_split"] < IN_USE_S
+    if work < BLAS_THREADED_WORK or not in_use or not _in_main_thread():
         return a @ b
     out = xp.empty((m, n), xp.result_type(a, b))
     if work < SPLIT_WORK:
@@ -161,7 +175,7 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 def _forget_threads() -> None:
     """In a forked child the parent's worker threads do not exist, and a lock
     another thread held at the fork stays held: start afresh."""
-    _state.update(pool=None, workers=0, busy=threading.Lock(), last_split=-float("inf"))
+    _state.update(_fresh_state())
 
 
 if hasattr(os, "register_at_fork"):

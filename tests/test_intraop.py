@@ -55,6 +55,26 @@ def test_one_blas_thread_runs_the_whole_batch_in_the_calling_thread():
 
 
 @needs_blas
+def test_ops_called_in_another_thread_run_there_and_leave_the_blas_alone(two_threads):
+    seen = {}
+
+    def other():
+        intraop.split_batch(2, lambda lo, hi: None)  # tapegrad's threads in use
+        seen["parts"] = intraop.split_batch(8, lambda lo, hi: (lo, hi, threading.get_ident()))
+        a = np.ones((300, 300))
+        seen["product"] = intraop.matmul(a, a)[0, 0]
+        seen["threads"] = intraop.blas_threads()
+        seen["ident"] = threading.get_ident()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(30)
+    assert seen["parts"] == [(0, 8, seen["ident"])]
+    assert seen["product"] == 300 and seen["threads"] == 2
+    assert intraop.blas_threads() == 2
+
+
+@needs_blas
 def test_an_error_in_a_part_is_raised_after_every_part_ended(two_threads):
     ended = []
 
