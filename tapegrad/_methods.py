@@ -110,14 +110,58 @@ def inplace(t: Tensor, outplace, op: str, *args, **kwargs) -> Tensor:
             )
         if t.dtype.kind != "f":
             raise RuntimeError(f"{op}: an integer tensor cannot take a result that requires grad")
+        _check_written_views(t, op)
         out = outplace(attached(t._array.copy(), t.grad_fn), *args, **kwargs)
         assign(t, out._array, op)
-        t.grad_fn = out.grad_fn
-        t.requires_grad = True
+        _take_history(t, out)
         return t
     with no_grad():
         out = outplace(t, *args, **kwargs)
     return assign(t, out._array, op)
+
+
+def _views(t: Tensor):
+    """The recorded view nodes from ``t`` up to the tensor whose memory it
+    shows: ``t``'s own when a view entry made it, then its base's, ..."""
+    node = t.grad_fn
+    while node is not None and node.prim.view:
+        yield node
+        node = node.inputs[0].grad_fn
+
+
+def _check_written_views(t: Tensor, op: str) -> None:
+    """Refuse, before anything is written, what PyTorch refuses: writing
+    through an expanded view, or through a view of a leaf that requires grad."""
+    for node in _views(t):
+        base = node.inputs[0]
+        if node.prim.view_put is None:
+            raise RuntimeError(
+                f"{op}: unsupported operation: more than one element of the written-to tensor "
+                "refers to a single memory location. Please clone() the tensor before "
+                "performing the operation."
+            )
+        if base.grad_fn is None:
+            raise RuntimeError(
+                f"{op}: a view of a leaf Variable that requires grad is being used in an "
+                "in-place operation."
+            )
+
+
+def _take_history(t: Tensor, value: Tensor) -> None:
+    """``t``, whose memory now holds ``value``'s numbers, takes ``value``'s
+    history.  A view takes it through its base: the base's history becomes
+    "the base with the view's elements replaced by ``value``" (the view
+    entry's ``view_put``, one view level at a time up to the tensor that
+    owns the memory), and the view's history the view of that, as PyTorch's
+    CopySlices; other tensors that share the base see the change too."""
+    node = t.grad_fn
+    if node is not None and node.prim.view:
+        base = node.inputs[0]
+        before = attached(base._array, base.grad_fn)
+        _take_history(base, node.prim.view_put(before, value, **node.params))
+        value = node.prim.apply(base, **node.params)
+    t.grad_fn = value.grad_fn
+    t.requires_grad = True
 
 
 def _inplace_method(outplace, op: str):

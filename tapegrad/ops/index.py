@@ -44,7 +44,7 @@ GETITEM = defprim(
     _getitem_fwd,
     _getitem_vjp,
     partials="1",
-    view=True,
+    view=lambda base, value, key: INDEX_PUT.apply(base, value, key=key),
     doc="out = a[key] with a basic key (ints, slices, None, ...): a view",
 )
 INDEX = defprim(

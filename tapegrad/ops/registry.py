@@ -38,7 +38,11 @@ The parts of an entry
   once on the arrays before the forward, which gets it as ``aux=``, and kept
   for the vjps (``aux=``); the vjps on tensors get it computed again from
   the input tensors, recorded, so second derivatives flow through it.
-* ``view``: the output shares memory (and version counter) with input 0.
+* ``view``: the output shares memory (and version counter) with input 0;
+  given as ``put(base, value, **params)``: ``base`` with the elements the
+  view shows replaced by ``value``, in tapegrad ops, which is how an
+  in-place change of the view reaches its base's history (PyTorch's
+  CopySlices); ``view=True``: a view that cannot be written through.
 * ``arrays``: the vjps also run on plain arrays, the first-order
   ``backward()`` path (no tensor per intermediate).  A vjp qualifies when it
   uses only operators, the methods NumPy arrays share with tensors
@@ -138,7 +142,8 @@ class Primitive:
         self.saves_masks = _saves_masks(saves_for) if saves_for else None
         self.saves_output = saves_output
         self.saves_aux = saves_aux
-        self.view = view
+        self.view = bool(view)
+        self.view_put = view if callable(view) else None
         self.arrays = arrays
         self.elementwise = elementwise
         self.inplace = inplace or _ufunc_inplace(forward)

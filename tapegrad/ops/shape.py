@@ -48,7 +48,7 @@ RESHAPE = defprim(
     _reshape_fwd,
     lambda g, out, a, shape: reshape(g, a.shape),
     partials="1",
-    view=True,
+    view=lambda base, value, shape: reshape(value, base.shape),
     doc="out = a with the same elements in the shape `shape`",
 )
 
@@ -120,7 +120,7 @@ PERMUTE = defprim(
     lambda a, dims: a.transpose(dims),
     _permute_vjp,
     partials="1",
-    view=True,
+    view=lambda base, value, dims: _permute_vjp(value, None, base, dims),
     doc="out = a with its dimensions reordered as `dims`",
 )
 
