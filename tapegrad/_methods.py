@@ -49,6 +49,7 @@ from tapegrad.tensor import (
     last_change,
     new_tensor,
     tensor,
+    views_of,
 )
 
 xp = B.xp
@@ -114,6 +115,7 @@ def inplace(t: Tensor, outplace, op: str, *args, **kwargs) -> Tensor:
         out = outplace(attached(t._array.copy(), t.grad_fn), *args, **kwargs)
         assign(t, out._array, op)
         _take_history(t, out)
+        _refresh_views(t)
         return t
     with no_grad():
         out = outplace(t, *args, **kwargs)
@@ -162,6 +164,17 @@ def _take_history(t: Tensor, value: Tensor) -> None:
         value = node.prim.apply(base, **node.params)
     t.grad_fn = value.grad_fn
     t.requires_grad = True
+
+
+def _refresh_views(t: Tensor) -> None:
+    """After an in-place change of ``t``'s memory, every other live view
+    recorded of that memory takes the view of its base's new history
+    (oldest first, so a view of a view follows its base), as PyTorch
+    regenerates a view's ``grad_fn`` when its base's version moved."""
+    for view in views_of(t):
+        node = view.grad_fn
+        if view is not t and node is not None and node.prim.view:
+            view.grad_fn = node.prim.apply(node.inputs[0], **node.params).grad_fn
 
 
 def _inplace_method(outplace, op: str):

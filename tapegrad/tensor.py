@@ -348,6 +348,31 @@ NO_PARAMS: dict = {}  # the params of every node of an op without parameters; ne
 FRESH = (0, 0)
 
 
+def register_view(t: Tensor) -> None:
+    """Note ``t``, a view just recorded, in the version counter it shares with
+    the tensor whose memory it shows: the counter's third entry lists, weakly
+    and oldest first, the views recorded of that memory, so that an in-place
+    change through one of them (or of the base) can give the others their
+    new history (``views_of``).  Dead entries go whenever the list reaches a
+    power of two."""
+    vc = t._vc
+    if len(vc) == 2:
+        vc.append([])
+    views = vc[2]
+    views.append(weakref.ref(t))
+    n = len(views)
+    if n >= 16 and not n & (n - 1):
+        views[:] = [r for r in views if r() is not None]
+
+
+def views_of(t: Tensor) -> list:
+    """The live recorded views of ``t``'s memory, oldest first."""
+    vc = t._vc
+    if len(vc) < 3:
+        return []
+    return [v for v in (r() for r in vc[2]) if v is not None]
+
+
 # The one construction of "a tensor and the node that made it", as source.
 # ``new_tensor`` is compiled from it, and so are the appliers of the
 # elementwise entries (``ops/registry.py``), which run it in their own body:
@@ -369,6 +394,7 @@ node.extra = None
 t.grad_fn = node
 t.requires_grad = True
 t._vc = VERSION
+REGISTER_VIEW
 return t
 """
 RECORD_NAMES = {  # what RECORD uses, and the params of a node that has none
@@ -377,6 +403,7 @@ RECORD_NAMES = {  # what RECORD uses, and the params of a node that has none
     "next_seq": next_seq,
     "FRESH": FRESH,
     "NO_PARAMS": NO_PARAMS,
+    "register_view": register_view,
 }
 
 
@@ -384,7 +411,8 @@ def record(prim=None, plain: bool = False) -> str:
     """RECORD's text for a function compiled for ``prim`` (``None``: any
     primitive, asked per call).  A node whose vjps read the output keeps it
     and watches its version counter (a new one unless ``version`` gives
-    one).  ``plain``: an applier of one elementwise entry, whose nodes have
+    one); a view entry's output is noted among its memory's views
+    (``register_view``).  ``plain``: an applier of one elementwise entry, whose nodes have
     no params and whose outputs no version counter given; it defines
     neither ``params`` nor ``version``."""
     keeps = "if version is None:\n    version = [0, 0]\nnode.ans = array\nnode.ans_vc = version\n"
@@ -399,7 +427,8 @@ def record(prim=None, plain: bool = False) -> str:
         version = "FRESH if version is None else version"
     else:
         version = "version" if prim.saves_output else "FRESH"
-    text = RECORD.replace("KEEP_OUTPUT\n", keep)
+    view = "register_view(t)\n" if prim is not None and prim.view else ""
+    text = RECORD.replace("KEEP_OUTPUT\n", keep).replace("REGISTER_VIEW\n", view)
     text = text.replace("PARAMS", "NO_PARAMS" if plain else "params")
     return text.replace("VERSION", version)
 

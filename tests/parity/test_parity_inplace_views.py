@@ -82,3 +82,34 @@ def test_a_refused_write_leaves_the_tensor_unchanged():
     with pytest.raises(RuntimeError):
         b.expand(3, 4).add_(1)
     np.testing.assert_array_equal(b.detach().numpy(), A[0] * 2.0)
+
+
+def test_a_view_taken_before_a_change_of_its_base_follows_it_like_torch():
+    def run(L, a, w):
+        b = a * 2.0
+        v = b[1:]
+        t = b.t()
+        b.mul_(w)
+        return v.exp(), t.sum(0)
+
+    check(run, A, W, rtol=1e-12, atol=1e-12)
+
+
+def test_a_sibling_view_follows_a_write_through_another_like_torch():
+    def run(L, a, w):
+        b = a.cos()
+        first, second = b[0:2], b[1:3]
+        deeper = second[:, 1:]
+        first.mul_(w)
+        return second * 2.0, deeper.sum()
+
+    check(run, A, W, rtol=1e-12, atol=1e-12)
+
+
+def test_dead_views_do_not_pile_up_in_the_version_counter():
+    import tapegrad as tg
+
+    w = tg.tensor(A, requires_grad=True)
+    for _ in range(1000):
+        (w.t() * 2.0).sum()
+    assert len(w._vc) < 3 or len(w._vc[2]) <= 32
