@@ -26,6 +26,34 @@ def _ntuple(value, n: int) -> tuple:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
+def _check_channels(in_channels, out_channels, groups, padding_mode) -> None:
+    """PyTorch's checks of a convolution layer's channels, groups and
+    padding mode, with its messages."""
+    if not isinstance(groups, int) or groups <= 0:
+        raise ValueError(f"groups must be a positive integer, got {groups!r}")
+    for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if channels % groups:
+            raise ValueError(
+                f"{name} must be divisible by groups, got {name}={channels} and groups={groups}"
+            )
+    if padding_mode not in _PADDING_MODES:
+        raise ValueError(
+            f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode={padding_mode!r}"
+        )
+
+
+def _padding_arg(padding, stride: tuple, n: int):
+    """``padding`` as the layer keeps it: ``'valid'`` or ``'same'`` (the latter
+    for stride 1 only, as PyTorch), or an ``n``-tuple."""
+    if not isinstance(padding, str):
+        return _ntuple(padding, n)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"Invalid padding string {padding!r}, should be one of ('valid', 'same')")
+    if padding == "same" and any(s != 1 for s in stride):
+        raise ValueError("padding='same' is not supported for strided convolutions")
+    return padding
+
+
 class _ConvNd(Module):
     """What the convolution layers share: arguments, parameters, init, repr."""
 
@@ -48,38 +76,13 @@ class _ConvNd(Module):
     ) -> None:
         super().__init__()
         n = self._dims
-        if not isinstance(groups, int) or groups <= 0:
-            raise ValueError(f"groups must be a positive integer, got {groups!r}")
-        if in_channels % groups:
-            raise ValueError(
-                f"in_channels must be divisible by groups, got in_channels={in_channels} "
-                f"and groups={groups}"
-            )
-        if out_channels % groups:
-            raise ValueError(
-                f"out_channels must be divisible by groups, got out_channels={out_channels} "
-                f"and groups={groups}"
-            )
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(
-                f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode="
-                f"{padding_mode!r}"
-            )
+        _check_channels(in_channels, out_channels, groups, padding_mode)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = _ntuple(kernel_size, n)
         self.stride = _ntuple(stride, n)
         self.dilation = _ntuple(dilation, n)
-        if isinstance(padding, str):
-            if padding not in ("valid", "same"):
-                raise ValueError(
-                    f"Invalid padding string {padding!r}, should be one of ('valid', 'same')"
-                )
-            if padding == "same" and any(s != 1 for s in self.stride):
-                raise ValueError("padding='same' is not supported for strided convolutions")
-            self.padding = padding
-        else:
-            self.padding = _ntuple(padding, n)
+        self.padding = _padding_arg(padding, self.stride, n)
         self.transposed = self._transposed
         self.output_padding = _ntuple(output_padding, n)
         self.groups = groups

@@ -96,6 +96,12 @@ def _unit_label(kind: str, layer: int, j: int, act: str, n_layers: int) -> str:
     return f'<{name}<BR/><FONT POINT-SIZE="9">{escape(act)}</FONT>>'
 
 
+#: fill colour of the units of each kind of layer
+_FILL = {"input": "#e8f0fe", "hidden": "#ffffff", "output": "#fef7e0"}
+#: horizontal and vertical distance between units, points
+_DX, _DY = 150.0, 62.0
+
+
 def network_to_dot(
     model,
     weights: bool = True,
@@ -106,69 +112,89 @@ def network_to_dot(
     layers = _layers(model)
     sizes = [layers[0][0].in_features] + [lin.out_features for lin, _ in layers]
     acts = ["input"] + [_act_name(a) for _, a in layers]
-    dx, dy = 150.0, 62.0
-    tallest = min(max(sizes), max_units)
+    shown = [_shown(n, max_units) for n in sizes]
     lines = [
         "digraph network {",
         '  graph [splines=line, outputorder=edgesfirst, fontname="Helvetica"];',
         '  node [shape=circle, width=0.62, fixedsize=true, fontname="Helvetica", fontsize=12];',
         '  edge [arrowsize=0.6, fontname="Helvetica", fontsize=9];',
     ]
-    shown = [_shown(n, max_units) for n in sizes]
+    where: dict = {}  # (layer, unit) -> its position
     notes = []
-    where: dict = {}
+    tallest = min(max(sizes), max_units)
     for li, n in enumerate(sizes):
         kind = "input" if li == 0 else "output" if li == len(sizes) - 1 else "hidden"
-        top = (tallest - 1) * dy / 2 + (len(shown[li]) - 1) * dy / 2 + 40
-        for k, j in enumerate(shown[li]):
-            x, y = 40 + li * dx, top - k * dy
-            if j is None:
-                more = n - len(shown[li]) + 1
-                lines.append(
-                    f'  u{li}_more [shape=plaintext, label="⋮ {more} more", '
-                    f'pos="{x:.1f},{y:.1f}!"];'
-                )
-                continue
-            where[(li, j)] = (x, y)
-            label = _unit_label(kind, li, j, acts[li], n - 1)
-            fill = {"input": "#e8f0fe", "hidden": "#ffffff", "output": "#fef7e0"}[kind]
-            lines.append(
-                f'  u{li}_{j} [label={label}, style=filled, fillcolor="{fill}", '
-                f'pos="{x:.1f},{y:.1f}!"];'
-            )
+        lines += _unit_lines(li, n, shown[li], kind, acts[li], tallest, where)
         if n > max_units:
             notes.append(f"layer {li} has {n} units: {max_units - 1} drawn")
     for li, (lin, _) in enumerate(layers):
-        w = lin.weight.detach().numpy()
         dense = sizes[li] * sizes[li + 1] > max_labelled_edges
         if dense:
             notes.append(
                 f"layer {li + 1}: {sizes[li] * sizes[li + 1]} weights, edges faded and unlabelled"
             )
-        for i in shown[li]:
-            for j in shown[li + 1]:
-                if i is None or j is None:
-                    continue
-                extra = ' [color="#5f636866", penwidth=0.4]' if dense else ""
-                lines.append(f"  u{li}_{i} -> u{li + 1}_{j}{extra};")
-                if weights and not dense:
-                    # the weight sits on its edge, 30% of the way from the source,
-                    # where the edges of one source fan apart
-                    (x0, y0), (x1, y1) = where[(li, i)], where[(li + 1, j)]
-                    length = max(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5, 1.0)
-                    f = (23 + 0.3 * (length - 46)) / length  # 30% along the visible line
-                    px, py = x0 + f * (x1 - x0), y0 + f * (y1 - y0)
-                    lines.append(
-                        f"  w{li + 1}_{j}_{i} [shape=plaintext, fontsize=9, width=0, height=0, "
-                        f"margin=0.01, style=filled, fillcolor=white, "
-                        f'label="{float(w[j, i]):.3g}", pos="{px:.1f},{py:.1f}!"];'
-                    )
+        w = lin.weight.detach().numpy() if weights and not dense else None
+        lines += _edge_lines(li, shown[li], shown[li + 1], dense, w, where)
     if notes:
         text = "\\l".join(notes) + "\\l"
-        mid = 40 + (len(sizes) - 1) * dx / 2
+        mid = 40 + (len(sizes) - 1) * _DX / 2
         lines.append(f'  note [shape=plaintext, fontsize=10, label="{text}", pos="{mid:.1f},0!"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _unit_lines(li: int, n: int, shown: list, kind: str, act: str, tallest: int, where) -> list:
+    """The DOT nodes of layer ``li``'s ``n`` units (those in ``shown``; a
+    ``None`` there is the "more" marker), a column centred on the tallest
+    layer's; each unit's position goes into ``where``."""
+    lines = []
+    top = (tallest - 1) * _DY / 2 + (len(shown) - 1) * _DY / 2 + 40
+    for k, j in enumerate(shown):
+        x, y = 40 + li * _DX, top - k * _DY
+        if j is None:
+            more = n - len(shown) + 1
+            lines.append(
+                f'  u{li}_more [shape=plaintext, label="⋮ {more} more", pos="{x:.1f},{y:.1f}!"];'
+            )
+            continue
+        where[(li, j)] = (x, y)
+        label = _unit_label(kind, li, j, act, n - 1)
+        lines.append(
+            f'  u{li}_{j} [label={label}, style=filled, fillcolor="{_FILL[kind]}", '
+            f'pos="{x:.1f},{y:.1f}!"];'
+        )
+    return lines
+
+
+def _edge_lines(li: int, sources: list, targets: list, dense: bool, w, where) -> list:
+    """The DOT edges from layer ``li``'s shown units to layer ``li + 1``'s,
+    faded when ``dense``, each with its weight ``w[j, i]`` as a label when
+    ``w`` is given."""
+    lines = []
+    extra = ' [color="#5f636866", penwidth=0.4]' if dense else ""
+    for i in sources:
+        for j in targets:
+            if i is None or j is None:
+                continue
+            lines.append(f"  u{li}_{i} -> u{li + 1}_{j}{extra};")
+            if w is not None:
+                px, py = _weight_position(where[(li, i)], where[(li + 1, j)])
+                lines.append(
+                    f"  w{li + 1}_{j}_{i} [shape=plaintext, fontsize=9, width=0, height=0, "
+                    f"margin=0.01, style=filled, fillcolor=white, "
+                    f'label="{float(w[j, i]):.3g}", pos="{px:.1f},{py:.1f}!"];'
+                )
+    return lines
+
+
+def _weight_position(source, target) -> tuple:
+    """Where a weight's label sits on its edge: 30% of the visible line
+    (between the two circles) from the source, where the edges of one
+    source fan apart."""
+    (x0, y0), (x1, y1) = source, target
+    length = max(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5, 1.0)
+    f = (23 + 0.3 * (length - 46)) / length
+    return x0 + f * (x1 - x0), y0 + f * (y1 - y0)
 
 
 def network_to_graph(model, x=None, target=None, loss=None, scalar: bool | None = None) -> Tensor:
