@@ -122,11 +122,17 @@ def inplace(t: Tensor, outplace, op: str, *args, **kwargs) -> Tensor:
     return assign(t, out._array, op)
 
 
+def _recorded_view(node) -> bool:
+    """Whether ``node`` made a view and still holds its base (a backward
+    pass without ``retain_graph`` lets go of it)."""
+    return node is not None and node.prim.view and node.inputs is not None
+
+
 def _views(t: Tensor):
     """The recorded view nodes from ``t`` up to the tensor whose memory it
     shows: ``t``'s own when a view entry made it, then its base's, ..."""
     node = t.grad_fn
-    while node is not None and node.prim.view:
+    while _recorded_view(node):
         yield node
         node = node.inputs[0].grad_fn
 
@@ -157,7 +163,7 @@ def _take_history(t: Tensor, value: Tensor) -> None:
     owns the memory), and the view's history the view of that, as PyTorch's
     CopySlices; other tensors that share the base see the change too."""
     node = t.grad_fn
-    if node is not None and node.prim.view:
+    if _recorded_view(node):
         base = node.inputs[0]
         before = attached(base._array, base.grad_fn)
         _take_history(base, node.prim.view_put(before, value, **node.params))
@@ -173,7 +179,7 @@ def _refresh_views(t: Tensor) -> None:
     regenerates a view's ``grad_fn`` when its base's version moved."""
     for view in views_of(t):
         node = view.grad_fn
-        if view is not t and node is not None and node.prim.view:
+        if view is not t and _recorded_view(node):
             view.grad_fn = node.prim.apply(node.inputs[0], **node.params).grad_fn
 
 

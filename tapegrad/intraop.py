@@ -55,6 +55,8 @@ IN_USE_S = 0.25
 
 
 def _fresh_state() -> dict:
+    """The module's state that a process starts with (and a forked child
+    again): no worker threads yet, no split running or run."""
     return {
         "pool": None,
         "workers": 0,

@@ -344,7 +344,9 @@ NO_PARAMS: dict = {}  # the params of every node of an op without parameters; ne
 
 # The version counter of a tensor nothing has changed or shared yet: one
 # immutable tuple for all of them (no list per op); ``change`` and
-# ``shared_version`` give a tensor a list of its own first.
+# ``shared_version`` give a tensor a list of its own first,
+# ``[version, creation number of the latest change]``, which a recorded view
+# extends with the list of the views of that memory (``register_view``).
 FRESH = (0, 0)
 
 

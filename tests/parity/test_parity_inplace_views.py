@@ -113,3 +113,16 @@ def test_dead_views_do_not_pile_up_in_the_version_counter():
     for _ in range(1000):
         (w.t() * 2.0).sum()
     assert len(w._vc) < 3 or len(w._vc[2]) <= 32
+
+
+def test_writing_after_a_backward_that_let_go_of_the_graph_does_not_crash():
+    import tapegrad as tg
+
+    a = tg.tensor(A, requires_grad=True)
+    b = a * 2.0
+    v = b[1:]
+    v.sum().backward()
+    v.mul_(2.0)  # v's view node let go of its base: v alone takes the change
+    b.add_(1.0)  # and v, a view of b recorded in a released graph, is left as it is
+    np.testing.assert_allclose(b.detach().numpy()[1:], A[1:] * 4.0 + 1.0)
+    np.testing.assert_allclose(a.grad.numpy(), np.r_[np.zeros((1, 4)), np.full((2, 4), 2.0)])
