@@ -35,6 +35,7 @@ from tapegrad.ops import index as I
 from tapegrad.ops import linalg as L
 from tapegrad.ops import order as O
 from tapegrad.ops import pairwise as PW
+from tapegrad.ops import placement as PL
 from tapegrad.ops import reduce as R
 from tapegrad.ops import sets as ST
 from tapegrad.ops import shape as S
@@ -541,6 +542,8 @@ _METHODS = {
     "repeat_interleave": S.repeat_interleave,
     "diag": S.diag,
     "roll": S.roll,
+    "diag_embed": PL.diag_embed,
+    "unfold": PL.unfold,
     "sort": O.sort,
     "argsort": O.argsort,
     "topk": O.topk,

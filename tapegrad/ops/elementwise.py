@@ -245,6 +245,64 @@ XLOGY = defprim(
 logaddexp, xlogy = LOGADDEXP.function, XLOGY.function
 
 
+# atan2 and hypot: the polar coordinates of the point (b, a), computed in
+# floating point only (public functions below).
+def _inverse_or_zero(d):
+    """``1/d``, and 0 where ``d = 0``: PyTorch's atan2 gradient is 0 at the
+    origin.  (``d`` replaced by 1 there first, so the second order stays finite.)"""
+    origin = d == 0
+    return where(origin, 0.0, 1 / where(origin, 1.0, d))
+
+
+ATAN2 = defprim(
+    "atan2",
+    xp.arctan2,
+    ("g * b * _inverse_or_zero(a * a + b * b)", "g * -a * _inverse_or_zero(a * a + b * b)"),
+    partials=("b/(a**2+b**2)", "-a/(a**2+b**2)"),
+    saves=(0, 1),
+    elementwise=True,
+    doc="out = the angle of the point (b, a) in [-pi, pi]: atan(a/b) in a's and b's quadrant",
+)
+HYPOT = defprim(
+    "hypot",
+    xp.hypot,
+    ("g * a / out", "g * b / out"),
+    partials=("a/out", "b/out"),
+    saves=(0, 1),
+    saves_output=True,
+    elementwise=True,
+    arrays=True,
+    doc="out = sqrt(a^2 + b^2), computed without overflow",
+)
+
+
+@ATAN2.public(methods=("atan2", "arctan2"))
+def atan2(input, other) -> Tensor:
+    """``atan(input / other)`` in the quadrant of the point ``(other, input)``,
+    in ``[-pi, pi]``, with broadcasting; integer and bool inputs give the
+    default float dtype, as in PyTorch.  Gradients ``other / r^2`` and
+    ``-input / r^2`` with ``r^2 = input^2 + other^2`` (0 at the origin)."""
+    a, b = binary_args(input, other)
+    if a._array.dtype.kind != "f":
+        default = dtypes.get_default_dtype()
+        a, b = to_dtype(a, default), to_dtype(b, default)
+    return ATAN2.apply(a, b)
+
+
+arctan2 = atan2
+
+
+@HYPOT.public
+def hypot(input, other) -> Tensor:
+    """``sqrt(input^2 + other^2)`` elementwise, with broadcasting, for
+    floating inputs (integers are refused, as in PyTorch).  Gradients
+    ``input / out`` and ``other / out`` (NaN at the origin, as PyTorch's)."""
+    a, b = binary_args(input, other)
+    if a._array.dtype.kind != "f":
+        raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{a.dtype}'")
+    return HYPOT.apply(a, b)
+
+
 @WHERE.public
 def where(condition, input=None, other=None) -> Tensor:
     """``input`` where ``condition`` holds, else ``other`` (broadcast together).

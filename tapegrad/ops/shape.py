@@ -4,6 +4,7 @@ and the composites built from them (flatten, squeeze, stack, split, ...)."""
 from __future__ import annotations
 
 import builtins
+import operator
 
 from tapegrad import backend as B
 from tapegrad.ops.registry import (
@@ -363,7 +364,7 @@ def select(input, dim: int, index: int) -> Tensor:
 # --------------------------------------------------------------------- flip
 FLIP = defprim(
     "flip",
-    lambda a, dims: xp.flip(a, dims),
+    lambda a, dims: xp.flip(a, dims).copy(),  # (a copy, as PyTorch's: NumPy's flip is a view)
     lambda g, out, a, dims: FLIP.apply(g, dims=dims),
     partials="1",
     doc="out = a reversed along `dims`",
@@ -371,10 +372,33 @@ FLIP = defprim(
 
 
 @FLIP.public
-def flip(input, *dims) -> Tensor:
+def flip(input, *dims_given, dims=None) -> Tensor:
+    """A copy of ``input`` with the order of its elements reversed along each
+    of ``dims``.  PyTorch's forms: ``flip(x, dims)`` and ``flip(x, dims=...)``
+    with a sequence, the method's ``x.flip(0, 1)``, ``x.flip((0, 1))`` and
+    ``x.flip(dims=(0, 1))``; also ``flip(x, 0, 1)``."""
     x = as_tensor_arg(input)
-    dims = tuple(_wrap_dim(d, x.ndim, "flip") for d in _shape_arg(dims))
-    return FLIP.apply(x, dims=dims)
+    wrapped = tuple(_wrap_dim(d, x.ndim, "flip") for d in _flip_dims(dims_given, dims))
+    for d in wrapped:
+        if wrapped.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return FLIP.apply(x, dims=wrapped if x.ndim else ())  # (a 0-d tensor has nothing to reverse)
+
+
+def _flip_dims(dims_given: tuple, dims) -> tuple:
+    """``flip``'s dimensions as a tuple of ints, from the positional form
+    (``0, 1`` or one sequence) or the keyword ``dims`` (a sequence or an int)."""
+    if dims_given and dims is not None:
+        raise TypeError("flip(): dims given both by position and as the keyword dims")
+    if dims is None:
+        if not dims_given:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
+        dims = dims_given[0] if len(dims_given) == 1 else dims_given
+    dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    try:
+        return tuple(operator.index(d) for d in dims)
+    except TypeError:
+        raise TypeError(f"flip(): dims must be ints or one sequence of ints, got {dims}") from None
 
 
 # ----------------------------------------------------------- triangles
