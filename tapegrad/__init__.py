@@ -81,11 +81,13 @@ from tapegrad.layouts import (
 )
 from tapegrad.size import Size
 from tapegrad.ops.activations import (
+    celu,
     elu,
     gelu,
     hardtanh,
     leaky_relu,
     logsigmoid,
+    selu,
     silu,
     softplus,
 )
@@ -109,6 +111,9 @@ from tapegrad.ops.compare import (
 )
 from tapegrad.ops.elementwise import (
     abs,
+    arctan2,
+    atan2,
+    hypot,
     ceil,
     fix,
     floor,
@@ -206,6 +211,7 @@ from tapegrad.ops.reduce import (
 from tapegrad.ops.registry import PRIMITIVES, ShapeError
 from tapegrad.ops.cumulative import cumprod, diff, logcumsumexp
 from tapegrad.ops.pairwise import addmm, baddbmm, cdist, kron
+from tapegrad.ops.placement import diag_embed
 from tapegrad.ops.sets import bucketize, searchsorted, unique, unique_consecutive
 from tapegrad.ops.finite import nan_to_num
 from tapegrad.ops.histogram import histc

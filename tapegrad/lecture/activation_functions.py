@@ -8,7 +8,8 @@ elementwise activation of tapegrad, its value and its derivative on a grid.
 The derivative is tapegrad's own backward pass (``x.requires_grad``,
 ``f(x).sum().backward()``, ``x.grad``), not a formula written again, so at a
 kink it is whatever the backward pass gives: PyTorch's conventions, e.g.
-``relu'(0) = 0``, ``leaky_relu'(0) = 0.01``, ``elu'(0) = 1``,
+``relu'(0) = 0``, ``leaky_relu'(0) = 0.01``, ``elu'(0) = celu'(0) = 1``,
+``selu'(0) = 1.0507 * 1.6733``,
 ``hardtanh'(+-1) = 0``, ``hardsigmoid'(+-3) = 0``, ``hardswish'(-3) = 0`` and
 ``hardswish'(3) = 1``.  The activations along a dimension (softmax,
 log-softmax, softmin, GLU) are not functions of one number and are left out.
@@ -43,6 +44,8 @@ ACTIVATION_FUNCTIONS: dict[str, tuple[Callable, str]] = {
         f"x if x > 0 else a x, a = {PRELU_INIT:g} (learnt)",
     ),
     "elu": (F.elu, "x if x > 0 else e^x - 1"),
+    "selu": (F.selu, "1.0507 (x if x > 0 else 1.6733 (e^x - 1))"),
+    "celu": (F.celu, "max(0, x) + min(0, alpha (e^(x/alpha) - 1)), alpha = 1"),
     "gelu": (F.gelu, "x Phi(x)"),
     "gelu_tanh": (
         lambda x: F.gelu(x, approximate="tanh"),

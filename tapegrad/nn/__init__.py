@@ -4,6 +4,7 @@ residual blocks, ``MLP`` and explicit ``l2_penalty``."""
 
 from tapegrad.nn import functional, init, parallel, utils
 from tapegrad.nn.activations import (
+    CELU,
     ELU,
     CosineSimilarity,
     GELU,
@@ -19,6 +20,7 @@ from tapegrad.nn.activations import (
     PReLU,
     ReLU,
     ReLU6,
+    SELU,
     Sigmoid,
     SiLU,
     Softmax,
@@ -45,6 +47,8 @@ from tapegrad.nn.losses import (
     MSELoss,
     NLLLoss,
     SmoothL1Loss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 from tapegrad.nn.conv import (
     Conv1d,
@@ -123,6 +127,7 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "BatchNorm3d",
+    "CELU",
     "CircularPad1d",
     "CircularPad2d",
     "ConstantPad1d",
@@ -185,6 +190,7 @@ __all__ = [
     "ReplicationPad2d",
     "Residual",
     "ResidualMLPBlock",
+    "SELU",
     "Sequential",
     "SiLU",
     "Sigmoid",
@@ -198,6 +204,8 @@ __all__ = [
     "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
+    "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Unfold",
     "Upsample",

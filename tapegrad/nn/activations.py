@@ -51,6 +51,37 @@ class ELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
+class SELU(Module):
+    """``scale * elu(x, alpha)`` with PyTorch's constants (see ``F.selu``);
+    ``inplace=True`` writes the result into the input, as PyTorch."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.selu(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class CELU(Module):
+    """``max(0, x) + min(0, alpha (e^(x/alpha) - 1))`` (see ``F.celu``);
+    ``inplace=True`` writes the result into the input, as PyTorch."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
 class GELU(Module):
     """``x Phi(x)`` (``approximate='tanh'``: the tanh approximation)."""
 

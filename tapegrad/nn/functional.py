@@ -12,6 +12,7 @@ import math
 
 from tapegrad import backend as B
 from tapegrad.autograd.graph import is_grad_enabled, no_grad
+from tapegrad.nn._reduction import reduction_of
 from tapegrad.nn.functional_norm import (  # noqa: F401  (normalisation, channel dropout)
     batch_norm,
     dropout1d,
@@ -20,6 +21,7 @@ from tapegrad.nn.functional_norm import (  # noqa: F401  (normalisation, channel
     group_norm,
     instance_norm,
 )
+from tapegrad.ops import activations as A
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import index as I
 from tapegrad.ops import nn_ops
@@ -102,6 +104,32 @@ def _check_reduction(reduction: str, op: str) -> None:
 # ------------------------------------------------------------ activations
 def relu6(input) -> Tensor:
     return hardtanh(input, 0.0, 6.0)
+
+
+def _in_place(x: Tensor, activation, op: str, *args) -> Tensor:
+    """PyTorch's ``inplace=True``: ``x`` overwritten by ``activation(x, *args)``
+    and returned, recorded like the out-of-place op.  The activation runs on
+    a copy, since its node keeps its input for the backward pass."""
+    if x.requires_grad and x.is_leaf and is_grad_enabled():
+        raise RuntimeError(
+            f"{op}(inplace=True): a leaf Variable that requires grad is being used in an "
+            "in-place operation."
+        )
+    return x.copy_(activation(x.clone(), *args))
+
+
+def selu(input, inplace: bool = False) -> Tensor:
+    """``scale * elu(x, alpha)`` with PyTorch's constants (``tapegrad.selu``);
+    ``inplace`` writes the result into ``input``."""
+    x = as_tensor_arg(input)
+    return _in_place(x, A.selu, "selu") if inplace else A.selu(x)
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``max(0, x) + min(0, alpha (e^(x/alpha) - 1))`` (``tapegrad.celu``);
+    ``inplace`` writes the result into ``input``."""
+    x = as_tensor_arg(input)
+    return _in_place(x, A.celu, "celu", alpha) if inplace else A.celu(x, alpha)
 
 
 # ------------------------------------------------------------ layers
@@ -233,6 +261,76 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8) -> Tensor:
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """``||x1 - x2 + eps||_p`` along the last dimension, as PyTorch."""
     return R.norm(as_tensor_arg(x1) - as_tensor_arg(x2) + eps, p, -1, keepdim=keepdim)
+
+
+def triplet_margin_loss(
+    anchor,
+    positive,
+    negative,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
+    """``max(d(a, p) - d(a, n) + margin, 0)`` with ``d = pairwise_distance(., ., p,
+    eps)``, the distance over the last dimension: anchors ``(N, D)`` (or ``(D,)``)
+    nearer their positives than their negatives by ``margin``; see
+    ``triplet_margin_with_distance_loss`` for ``swap`` and the shapes."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    return _triplet_loss(
+        (anchor, positive, negative),
+        lambda x1, x2: pairwise_distance(x1, x2, p, eps),
+        margin,
+        swap,
+        reduction,
+        "triplet_margin_loss",
+    )
+
+
+def triplet_margin_with_distance_loss(
+    anchor,
+    positive,
+    negative,
+    *,
+    distance_function=None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """``loss_i = max(d(a_i, p_i) - d(a_i, n_i) + margin, 0)`` for the distance
+    ``d = distance_function(x1, x2)`` (default ``pairwise_distance``).  With
+    ``swap`` the negative's distance is ``min(d(a, n), d(p, n))``: the positive
+    stands in for the anchor where it is nearer the negative (Balntas et al.).
+    The three inputs have one number of dimensions and broadcast; the loss has
+    the shape of the distances."""
+    return _triplet_loss(
+        (anchor, positive, negative),
+        pairwise_distance if distance_function is None else distance_function,
+        margin,
+        swap,
+        reduction,
+        "triplet_margin_with_distance_loss",
+    )
+
+
+def _triplet_loss(triplet, distance, margin: float, swap: bool, reduction: str, op: str):
+    _check_reduction(reduction, op)
+    if margin <= 0:
+        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
+    a, p, n = (as_tensor_arg(t) for t in triplet)
+    if not a.ndim == p.ndim == n.ndim:
+        raise RuntimeError(
+            f"{op}: The anchor, positive, and negative tensors are expected to have the same "
+            f"number of dimensions, but got: anchor {a.ndim}D, positive {p.ndim}D, and "
+            f"negative {n.ndim}D inputs"
+        )
+    d_negative = distance(a, n)
+    if swap:
+        d_negative = E.minimum(d_negative, distance(p, n))
+    return _reduce(E.clamp(distance(a, p) + margin - d_negative, min=0.0), reduction, op)
 
 
 # ------------------------------------------------------------------ losses
@@ -504,6 +602,7 @@ __all__ = [
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
     "conv1d",
     "conv2d",
     "conv3d",
@@ -536,11 +635,14 @@ __all__ = [
     "pad",
     "relu",
     "relu6",
+    "selu",
     "sigmoid",
     "silu",
     "smooth_l1_loss",
     "softmax",
     "softplus",
     "tanh",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
     "unfold",
 ]

@@ -1,7 +1,7 @@
-"""Activations with parameters: ``leaky_relu``, ``elu``, ``hardtanh``,
-``softplus`` (primitives of the table) and the composites ``silu``
-and ``logsigmoid``.  ``relu``, ``tanh`` and ``sigmoid`` are in
-``elementwise``."""
+"""Activations with parameters: ``leaky_relu``, ``elu`` (and ``selu``,
+``celu`` on its formula), ``hardtanh``, ``softplus`` (primitives of the
+table) and the composites ``silu`` and ``logsigmoid``.  ``relu``, ``tanh``
+and ``sigmoid`` are in ``elementwise``."""
 
 from __future__ import annotations
 
@@ -37,12 +37,19 @@ def leaky_relu(input, negative_slope: float = 0.01) -> Tensor:
     return LEAKY_RELU.apply(as_tensor_arg(input), negative_slope=negative_slope)
 
 
-def _elu_fwd(a, alpha):
-    return xp.where(a > 0, a, xp.expm1(xp.minimum(a, 0)) * xp.asarray(alpha, dtype=a.dtype))
+# PyTorch's one ELU kernel, behind the entries elu, selu and celu (each with
+# its own partials): ``scale * a`` above 0, else ``scale * alpha * (e^(input_scale
+# a) - 1)``; elu has ``scale = input_scale = 1``.
+def _elu_fwd(a, alpha, scale=1.0, input_scale=1.0):
+    # (min(a, 0): the exponential of the positive side, unused, cannot overflow)
+    negative = xp.expm1(xp.minimum(a, 0) * xp.asarray(input_scale, dtype=a.dtype))
+    negative *= xp.asarray(alpha * scale, dtype=a.dtype)
+    return xp.where(a > 0, a * xp.asarray(scale, dtype=a.dtype), negative)
 
 
-def _elu_vjp(g, out, a, alpha):
-    return where(a > 0, g, g * (out + alpha))
+def _elu_vjp(g, out, a, alpha, scale=1.0, input_scale=1.0):
+    # below 0: d/da scale alpha (e^(s a) - 1) = s (out + scale alpha)
+    return where(a > 0, g * scale, g * (input_scale * (out + alpha * scale)))
 
 
 ELU = defprim(
@@ -59,6 +66,74 @@ ELU = defprim(
 @ELU.public(methods=())
 def elu(input, alpha: float = 1.0) -> Tensor:
     return ELU.apply(as_tensor_arg(input), alpha=alpha)
+
+
+# Klambauer et al.'s constants, as PyTorch writes them
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _selu_fwd(a):
+    return _elu_fwd(a, SELU_ALPHA, SELU_SCALE)
+
+
+def _selu_vjp(g, out, a):
+    return _elu_vjp(g, out, a, SELU_ALPHA, SELU_SCALE)
+
+
+SELU = defprim(
+    "selu",
+    _selu_fwd,
+    _selu_vjp,
+    partials="scale*[a>0] + (out + scale*alpha)*[a<=0]",
+    saves=(0,),
+    saves_output=True,
+    doc="out = scale * (a if a > 0 else alpha * (e^a - 1)), alpha = 1.6733, scale = 1.0507",
+)
+
+
+def _celu_fwd(a, alpha):
+    return _elu_fwd(a, alpha, 1.0, 1.0 / alpha)
+
+
+def _celu_vjp(g, out, a, alpha):
+    return _elu_vjp(g, out, a, alpha, 1.0, 1.0 / alpha)
+
+
+CELU = defprim(
+    "celu",
+    _celu_fwd,
+    _celu_vjp,
+    partials="[a>0] + (out/alpha + 1)*[a<=0]",
+    saves=(0,),
+    saves_output=True,
+    doc="out = a if a > 0 else alpha * (e^(a/alpha) - 1)",
+)
+
+
+def _floats(input, op: str) -> Tensor:
+    x = as_tensor_arg(input)
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for {x.dtype} tensors (needs floats)")
+    return x
+
+
+@SELU.public(methods=())
+def selu(input) -> Tensor:
+    """``scale * elu(x, alpha)`` with ``alpha = 1.6732632...`` and ``scale =
+    1.0507009...`` (self-normalising units): ``scale * x`` for ``x > 0``, else
+    ``scale * alpha * (e^x - 1)``."""
+    return SELU.apply(_floats(input, "selu"))
+
+
+@CELU.public(methods=())
+def celu(input, alpha: float = 1.0) -> Tensor:
+    """``x`` for ``x > 0``, else ``alpha * (e^(x/alpha) - 1)``: for ``alpha > 0``
+    ``max(0, x) + min(0, alpha (e^(x/alpha) - 1))``; gradient 1 at ``x = 0``."""
+    x = _floats(input, "celu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return CELU.apply(x, alpha=alpha)
 
 
 def _hardtanh_fwd(a, min_val, max_val):

@@ -13,6 +13,7 @@ from tapegrad.lecture.commands import main
 from tapegrad.nn import activations as layers
 
 C = math.sqrt(2.0 / math.pi)
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 
 
 def _sig(x):
@@ -48,6 +49,16 @@ CLOSED = {
         (0,),
     ),
     "elu": (lambda x: np.where(x > 0, x, np.expm1(x)), lambda x: np.where(x > 0, 1, np.exp(x)), ()),
+    "selu": (
+        lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(x)),
+        lambda x: SELU_SCALE * np.where(x > 0, 1, SELU_ALPHA * np.exp(x)),
+        (0,),
+    ),
+    "celu": (
+        lambda x: np.maximum(0, x) + np.minimum(0, np.expm1(x)),
+        lambda x: np.exp(np.minimum(x, 0)),
+        (),
+    ),
     "gelu": (lambda x: x * _PHI(x), lambda x: _PHI(x) + x * _pdf(x), ()),
     "gelu_tanh": (
         lambda x: 0.5 * x * (1 + np.tanh(C * (x + 0.044715 * x**3))),
@@ -120,7 +131,8 @@ def test_the_kinks_follow_pytorch(r):
     at = {n: dict(zip(r.points, r.at_points[n])) for n in r.names}
     assert at["relu"][0.0] == 0.0 and at["relu6"][0.0] == 0.0
     assert at["leaky_relu"][0.0] == 0.01 and at["prelu"][0.0] == 0.25
-    assert at["elu"][0.0] == 1.0
+    assert at["elu"][0.0] == at["celu"][0.0] == 1.0
+    assert at["selu"][0.0] == pytest.approx(SELU_SCALE * SELU_ALPHA, rel=1e-15)
     assert at["hardtanh"][-1.0] == at["hardtanh"][1.0] == 0.0
     assert at["hardsigmoid"][-3.0] == at["hardsigmoid"][3.0] == 0.0
     assert at["hardswish"][-3.0] == 0.0 and at["hardswish"][3.0] == 1.0
@@ -160,6 +172,8 @@ def test_every_elementwise_activation_is_covered(r):
         "LeakyReLU": "leaky_relu",
         "PReLU": "prelu",
         "ELU": "elu",
+        "SELU": "selu",
+        "CELU": "celu",
         "GELU": "gelu",
         "SiLU": "silu",
         "Sigmoid": "sigmoid",

@@ -60,6 +60,8 @@ SAMPLES = {
     ],
     "leaky_relu": unary_cases(negative_slope=0.1),
     "elu": unary_cases(alpha=1.3),
+    "selu": unary_cases(),
+    "celu": unary_cases(alpha=0.7) + unary_cases(alpha=-0.8),
     "hardtanh": unary_cases(min_val=-1.0, max_val=1.0),
     "softplus": unary_cases(beta=1.0, threshold=20.0) + unary_cases(-3, 3, beta=2.0, threshold=1.0),
     "cast": [case(U((3,)), dtype=np.dtype("float64"))],
