@@ -359,6 +359,7 @@ def kl_div(
     log-probabilities; 0 where ``target`` is 0), or with ``log_target``
     ``exp(target) * (target - input)``; ``reduction='batchmean'`` divides the
     sum by the batch size (PyTorch's recommended form of the KL divergence)."""
+    reduction = reduction_of(size_average, reduce, reduction)
     x, t = as_tensor_arg(input), as_tensor_arg(target)
     if reduction not in ("mean", "sum", "none", "batchmean"):
         raise ValueError(
@@ -374,34 +375,61 @@ def kl_div(
     return _reduce(loss, reduction, "kl_div")
 
 
-def mse_loss(input, target, reduction: str = "mean") -> Tensor:
-    """``(input - target)^2`` reduced; the lecture's ``1/2 (y - t)^2`` is
-    ``0.5 * mse_loss(y, t, reduction='sum')``."""
+def mse_loss(
+    input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None
+) -> Tensor:
+    """``weight * (input - target)^2`` reduced (``weight`` of ``input``'s
+    shape, or none); the lecture's ``1/2 (y - t)^2`` is ``0.5 * mse_loss(y,
+    t, reduction='sum')``."""
+    reduction = reduction_of(size_average, reduce, reduction)
     d = as_tensor_arg(input) - as_tensor_arg(target)
-    return _reduce(d * d, reduction, "mse_loss")
+    return _reduce_weighted(d * d, weight, input, reduction, "mse_loss", by_weights=True)
 
 
-def l1_loss(input, target, reduction: str = "mean") -> Tensor:
-    """``|input - target|`` reduced."""
-    return _reduce(E.abs(as_tensor_arg(input) - as_tensor_arg(target)), reduction, "l1_loss")
+def l1_loss(
+    input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None
+) -> Tensor:
+    """``weight * |input - target|`` reduced."""
+    reduction = reduction_of(size_average, reduce, reduction)
+    loss = E.abs(as_tensor_arg(input) - as_tensor_arg(target))
+    return _reduce_weighted(loss, weight, input, reduction, "l1_loss", by_weights=True)
 
 
-def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``."""
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``,
+    times ``weight``, reduced."""
     d = as_tensor_arg(input) - as_tensor_arg(target)
     a = E.abs(d)
     loss = E.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
-    return _reduce(loss, reduction, "huber_loss")
+    return _reduce_weighted(loss, weight, input, reduction, "huber_loss", by_weights=False)
 
 
-def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(
+    input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
     """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    reduction = reduction_of(size_average, reduce, reduction)
     d = as_tensor_arg(input) - as_tensor_arg(target)
     a = E.abs(d)
     if beta == 0:
         return _reduce(a, reduction, "smooth_l1_loss")
     loss = E.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
     return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def _reduce_weighted(loss: Tensor, weight, input, reduction: str, op: str, by_weights: bool):
+    """``loss``, times the per-element ``weight`` (of ``input``'s size) when
+    one is given, reduced.  As in PyTorch, the weighted 'mean' of
+    ``mse_loss`` and ``l1_loss`` divides by the summed weights
+    (``by_weights``), that of ``huber_loss`` by the number of elements."""
+    if weight is None:
+        return _reduce(loss, reduction, op)
+    w = as_tensor_arg(weight)
+    if w.shape != as_tensor_arg(input).shape:
+        raise ValueError("Weights and input must have the same size.")
+    if reduction == "mean" and by_weights:
+        return R.sum(loss * w) / R.sum(w)
+    return _reduce(loss * w, reduction, op)
 
 
 def _class_first(input: Tensor, target: Tensor, op: str):
@@ -460,6 +488,7 @@ def cross_entropy(
     of the kept targets.  One fused node.  With class probabilities (target
     the shape of input): ``loss_i = -sum_c w_c p_ic log_softmax(x_i)_c`` with
     ``p`` smoothed to ``(1 - eps) p + eps/C``; 'mean' divides by N."""
+    reduction = reduction_of(size_average, reduce, reduction)
     if (
         weight is None
         and not label_smoothing
@@ -520,6 +549,7 @@ def nll_loss(
 ) -> Tensor:
     """``loss_i = -w_{t_i} input[i, t_i]`` for log-probabilities ``input (N, C, d...)``;
     'mean' divides by the summed weights of the targets not equal to ``ignore_index``."""
+    reduction = reduction_of(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     x, t = as_tensor_arg(input), as_tensor_arg(target)
     x, t, squeeze = _class_first(x, t, "nll_loss")
@@ -550,6 +580,7 @@ def binary_cross_entropy(
 ) -> Tensor:
     """``-w (t log x + (1 - t) log(1 - x))`` with each log clamped at -100, as PyTorch;
     ``input`` probabilities in [0, 1] of the same shape as ``target``."""
+    reduction = reduction_of(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     x, t = as_tensor_arg(input), as_tensor_arg(target)
     if tuple(x.shape) != tuple(t.shape):
@@ -581,6 +612,7 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """``-w (p t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)))``, computed stably as
     ``(1 - t) x + (1 + (p - 1) t) softplus(-x)`` (``p`` = ``pos_weight``)."""
+    reduction = reduction_of(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x, t = as_tensor_arg(input), as_tensor_arg(target)
     if tuple(x.shape) != tuple(t.shape):
