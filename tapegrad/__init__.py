@@ -153,6 +153,8 @@ from tapegrad.ops.elementwise import (
     xlogy,
 )
 from tapegrad.ops.special import erfc, erfinv
+from tapegrad.ops.division import floor_divide, fmod, remainder
+from tapegrad.ops.bitwise import bitwise_left_shift, bitwise_right_shift
 from tapegrad.ops.conv import (
     conv1d,
     conv2d,
@@ -162,6 +164,7 @@ from tapegrad.ops.conv import (
     conv_transpose3d,
 )
 from tapegrad.ops.order import argsort, sort, topk
+from tapegrad.ops.order_stats import kthvalue, median, mode, nanmedian
 from tapegrad.ops.interpolate import pixel_shuffle, pixel_unshuffle
 from tapegrad.ops.spatial import (
     adaptive_avg_pool1d,
@@ -212,9 +215,9 @@ from tapegrad.ops.registry import PRIMITIVES, ShapeError
 from tapegrad.ops.cumulative import cumprod, diff, logcumsumexp
 from tapegrad.ops.pairwise import addmm, baddbmm, cdist, kron
 from tapegrad.ops.placement import diag_embed
-from tapegrad.ops.sets import bucketize, searchsorted, unique, unique_consecutive
+from tapegrad.ops.sets import bucketize, isin, searchsorted, unique, unique_consecutive
 from tapegrad.ops.finite import nan_to_num
-from tapegrad.ops.histogram import histc
+from tapegrad.ops.histogram import bincount, histc
 from tapegrad.triangle_indices import tril_indices, triu_indices
 from tapegrad.sampling import bernoulli, multinomial, normal, poisson
 from tapegrad.ops.shape import (
@@ -252,6 +255,7 @@ from tapegrad.ops.shape import (
     unsqueeze,
     vstack,
 )
+from tapegrad.ops.splitting import dsplit, hsplit, tensor_split, vsplit
 from tapegrad.tensor import (
     Tensor,
     as_tensor,

@@ -26,19 +26,23 @@ from tapegrad.device import check_device, to_arguments
 from tapegrad.factories import empty, full, ones, zeros
 from tapegrad.legacy import tensor_type
 from tapegrad.ops import activations as A
+from tapegrad.ops import bitwise as BW
 from tapegrad.ops import compare as C
 from tapegrad.ops import cumulative as CU
+from tapegrad.ops import division as DV
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import finite as NF
 from tapegrad.ops import histogram as H
 from tapegrad.ops import index as I
 from tapegrad.ops import linalg as L
 from tapegrad.ops import order as O
+from tapegrad.ops import order_stats as OS
 from tapegrad.ops import pairwise as PW
 from tapegrad.ops import placement as PL
 from tapegrad.ops import reduce as R
 from tapegrad.ops import sets as ST
 from tapegrad.ops import shape as S
+from tapegrad.ops import splitting as SP
 from tapegrad.ops.registry import CLONE, as_tensor_arg, scalar_operand, to_dtype
 from tapegrad.python_map import apply_, map_
 from tapegrad.tensor import (
@@ -525,13 +529,14 @@ def _invert(self):
     return new_tensor(xp.asarray(fn(self._array)))
 
 
-def _floordiv(self, other):
-    return E.div(self, other, rounding_mode="floor")
+def _reflected(op):
+    """The reflected operator of the binary function ``op``: ``other op self``."""
 
+    def method(self, other):
+        return op(other, self)
 
-def _mod(self, other):
-    b = other._array if isinstance(other, Tensor) else other
-    return new_tensor(xp.asarray(xp.mod(self._array, b)))
+    method.__name__ = f"_r{op.__name__}"
+    return method
 
 
 _METHODS = {
@@ -547,6 +552,10 @@ _METHODS = {
     "sort": O.sort,
     "argsort": O.argsort,
     "topk": O.topk,
+    "median": OS.median,
+    "nanmedian": OS.nanmedian,
+    "kthvalue": OS.kthvalue,
+    "mode": OS.mode,
     "square": E.square,
     "where": _where_method,
     "eq": C.eq,
@@ -584,6 +593,10 @@ _METHODS = {
     "reshape_as": _reshape_as,
     "split": S.split,
     "chunk": S.chunk,
+    "tensor_split": SP.tensor_split,
+    "hsplit": SP.hsplit_method,
+    "vsplit": SP.vsplit_method,
+    "dsplit": SP.dsplit_method,
     "narrow": S.narrow,
     "unbind": S.unbind,
     "select": S.select,
@@ -613,6 +626,10 @@ _METHODS = {
     "unique": ST.unique,
     "unique_consecutive": ST.unique_consecutive,
     "histc": H.histc,
+    "bincount": H.bincount,
+    "floor_divide": DV.floor_divide,
+    "bitwise_left_shift": BW.bitwise_left_shift,
+    "bitwise_right_shift": BW.bitwise_right_shift,
     # conversion
     "to": to,
     "float": _caster(dtypes.float32),
@@ -650,6 +667,15 @@ _METHODS = {
     "exp_": _inplace_method(E.exp, "exp_"),
     "relu_": _inplace_method(E.relu, "relu_"),
     "sqrt_": _inplace_method(E.sqrt, "sqrt_"),
+    "fmod_": _inplace_method(DV.fmod, "fmod_"),
+    "remainder_": _inplace_method(DV.remainder, "remainder_"),
+    "floor_divide_": _inplace_method(DV.floor_divide, "floor_divide_"),
+    "bitwise_left_shift_": _inplace_method(BW.bitwise_left_shift, "bitwise_left_shift_"),
+    "bitwise_right_shift_": _inplace_method(BW.bitwise_right_shift, "bitwise_right_shift_"),
+    "__imod__": _inplace_method(DV.remainder, "__imod__"),
+    "__ifloordiv__": _inplace_method(DV.floor_divide, "__ifloordiv__"),
+    "__ilshift__": _inplace_method(BW.bitwise_left_shift, "__ilshift__"),
+    "__irshift__": _inplace_method(BW.bitwise_right_shift, "__irshift__"),
     "lerp_": _increment_(E.lerp, E.lerp_increment, "lerp_", applies=_small_weight),
     "addcmul_": _increment_(_addcmul, _addcmul_term, "addcmul_"),
     "addcdiv_": _increment_(_addcdiv, _addcdiv_term, "addcdiv_"),
@@ -685,8 +711,14 @@ _METHODS = {
     "__or__": _bitwise(xp.bitwise_or, "__or__"),
     "__xor__": _bitwise(xp.bitwise_xor, "__xor__"),
     "__invert__": _invert,
-    "__floordiv__": _floordiv,
-    "__mod__": _mod,
+    "__floordiv__": DV.floor_divide,
+    "__rfloordiv__": _reflected(DV.floor_divide),
+    "__mod__": DV.remainder,
+    "__rmod__": _reflected(DV.remainder),
+    "__lshift__": BW.bitwise_left_shift,
+    "__rlshift__": _reflected(BW.bitwise_left_shift),
+    "__rshift__": BW.bitwise_right_shift,
+    "__rrshift__": _reflected(BW.bitwise_right_shift),
 }
 
 for _name, _fn in _METHODS.items():

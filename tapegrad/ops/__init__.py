@@ -7,6 +7,7 @@ from tapegrad.ops import rnn  # noqa: F401 (the recurrent cells)
 from tapegrad.ops import attention  # noqa: F401 (scaled dot-product attention)
 from tapegrad.ops import cumulative, pairwise, sets  # noqa: F401 (cumprod, cdist, unique, ...)
 from tapegrad.ops import finite  # noqa: F401 (nan_to_num)
+from tapegrad.ops import order_stats  # noqa: F401 (median)
 from tapegrad.ops import linalg_decomp  # noqa: F401 (inv, solve, det, qr, eigh, svd, ...)
 from tapegrad.ops.registry import PRIMITIVES, Primitive, ShapeError, apply, defprim, sum_to_shape
 

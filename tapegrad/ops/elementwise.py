@@ -16,6 +16,7 @@ from builtins import abs as builtins_abs
 
 from tapegrad import backend as B
 from tapegrad import dtypes
+from tapegrad.ops.division import rounded_div  # (div with a rounding mode)
 from tapegrad.ops.registry import as_tensor_arg, binary_args, defprim, to_dtype
 from tapegrad.tensor import Tensor, new_tensor
 
@@ -165,7 +166,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
     'trunc' or 'floor' gives an integer-valued result without gradient, as in
     PyTorch)."""
     if rounding_mode is not None:
-        return _rounded_div(input, other, rounding_mode)
+        return rounded_div(input, other, rounding_mode)
     if (
         input.__class__ is Tensor
         and other.__class__ is Tensor
@@ -191,17 +192,6 @@ def _float_operand(x):
     if isinstance(x, Tensor) and x._array.dtype.kind in "biu":
         return new_tensor(x._array.astype(dtypes.get_default_dtype()))
     return x
-
-
-def _rounded_div(input, other, rounding_mode: str) -> Tensor:
-    if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(
-            f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
-        )
-    a, b = binary_args(input, other)
-    x, y = a._array, b._array
-    q = xp.trunc(x / y) if rounding_mode == "trunc" else xp.floor_divide(x, y)
-    return new_tensor(xp.asarray(q.astype(x.dtype) if x.dtype.kind in "iu" else q))
 
 
 @POW.public(methods=("pow", "__pow__"))

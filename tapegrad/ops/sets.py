@@ -1,11 +1,12 @@
 """Searching sorted sequences and set functions, with no gradient:
-``searchsorted``, ``bucketize``, ``unique``, ``unique_consecutive``
+``searchsorted``, ``bucketize``, ``unique``, ``unique_consecutive``, ``isin``
 (PyTorch's signatures; indices and counts are int64, or int32 with
 ``out_int32``)."""
 
 from __future__ import annotations
 
 from tapegrad import backend as B
+from tapegrad.ops.operands import binary_operands
 from tapegrad.ops.registry import as_tensor_arg
 from tapegrad.tensor import Tensor, _wrap_dim, new_tensor
 
@@ -147,3 +148,21 @@ def unique_consecutive(input, return_inverse: bool = False, return_counts: bool 
         return _results(values, inverse.reshape(a.shape), counts, return_inverse, return_counts)
     d = _wrap_dim(dim, a.ndim, "unique")
     return _results(xp.moveaxis(values, 0, d), inverse, counts, return_inverse, return_counts)
+
+
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each element of ``elements`` occurs among ``test_elements``
+    (whether it does not, with ``invert``): a bool tensor of ``elements``'
+    shape.  Either may be a Python number, not both; the two are compared in
+    their promoted dtype (a number takes the tensor's), and NaN occurs
+    nowhere.  ``assume_unique`` is PyTorch's hint that both hold distinct
+    values; the result is exact either way.  Bool operands are refused, as
+    in PyTorch."""
+    for name, flag in (("assume_unique", assume_unique), ("invert", invert)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"isin(): argument '{name}' must be bool, not {type(flag).__name__}")
+    a, b = binary_operands(elements, test_elements, "isin")
+    for x in (elements, test_elements):
+        if isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype == B.bool_):
+            raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    return new_tensor(xp.asarray(xp.isin(a._array, b._array, invert=invert)))
