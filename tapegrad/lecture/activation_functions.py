@@ -10,9 +10,11 @@ The derivative is tapegrad's own backward pass (``x.requires_grad``,
 kink it is whatever the backward pass gives: PyTorch's conventions, e.g.
 ``relu'(0) = 0``, ``leaky_relu'(0) = 0.01``, ``elu'(0) = celu'(0) = 1``,
 ``selu'(0) = 1.0507 * 1.6733``,
-``hardtanh'(+-1) = 0``, ``hardsigmoid'(+-3) = 0``, ``hardswish'(-3) = 0`` and
-``hardswish'(3) = 1``.  The activations along a dimension (softmax,
-log-softmax, softmin, GLU) are not functions of one number and are left out.
+``hardtanh'(+-1) = 0``, ``hardsigmoid'(+-3) = 0``, ``hardswish'(-3) = 0``,
+``hardswish'(3) = 1``,
+``threshold'(1) = 0`` and ``hardshrink'(+-0.5) = softshrink'(+-0.5) = 0``.
+The activations along a dimension (softmax, log-softmax, softmin, Softmax2d,
+GLU) are not functions of one number and are left out.
 
 (This module is not named ``activations``: importing a submodule sets the
 package's attribute of that name, which would hide the function
@@ -32,6 +34,7 @@ from tapegrad.nn import functional as F
 __all__ = ["ACTIVATION_FUNCTIONS", "Activations", "activations"]
 
 PRELU_INIT = 0.25  # nn.PReLU's default slope
+THRESHOLD, THRESHOLD_VALUE = 1.0, 0.0  # nn.Threshold has no defaults: the picture's choice
 
 # name -> (the function, what it computes), in the order of the picture.
 ACTIVATION_FUNCTIONS: dict[str, tuple[Callable, str]] = {
@@ -43,6 +46,7 @@ ACTIVATION_FUNCTIONS: dict[str, tuple[Callable, str]] = {
         lambda x: F.prelu(x, tg.tensor([PRELU_INIT], dtype=x.dtype)),
         f"x if x > 0 else a x, a = {PRELU_INIT:g} (learnt)",
     ),
+    "rrelu": (F.rrelu, "x if x > 0 else a x, a = (1/8 + 1/3) / 2 (eval; random in training)"),
     "elu": (F.elu, "x if x > 0 else e^x - 1"),
     "selu": (F.selu, "1.0507 (x if x > 0 else 1.6733 (e^x - 1))"),
     "celu": (F.celu, "max(0, x) + min(0, alpha (e^(x/alpha) - 1)), alpha = 1"),
@@ -59,6 +63,14 @@ ACTIVATION_FUNCTIONS: dict[str, tuple[Callable, str]] = {
     "relu6": (F.relu6, "clamp(x, 0, 6)"),
     "hardsigmoid": (F.hardsigmoid, "clamp(x/6 + 1/2, 0, 1)"),
     "hardswish": (F.hardswish, "x hardsigmoid(x)"),
+    "softsign": (F.softsign, "x / (1 + |x|)"),
+    "tanhshrink": (F.tanhshrink, "x - tanh(x)"),
+    "threshold": (
+        lambda x: F.threshold(x, THRESHOLD, THRESHOLD_VALUE),
+        f"x if x > {THRESHOLD:g} else {THRESHOLD_VALUE:g}",
+    ),
+    "hardshrink": (F.hardshrink, "x if |x| > 0.5 else 0"),
+    "softshrink": (F.softshrink, "x - 0.5 sign(x) if |x| > 0.5 else 0"),
 }
 
 

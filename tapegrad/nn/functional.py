@@ -678,3 +678,12 @@ __all__ = [
     "triplet_margin_with_distance_loss",
     "unfold",
 ]
+
+# More activations, normalisations and losses, in their own modules (they
+# build on the helpers above, so they are imported last).
+from tapegrad.nn.functional_losses import *  # noqa: E402, F403
+from tapegrad.nn.functional_losses import __all__ as _losses_all  # noqa: E402
+from tapegrad.nn.functional_more import *  # noqa: E402, F403
+from tapegrad.nn.functional_more import __all__ as _more_all  # noqa: E402
+
+__all__ += _losses_all + _more_all

@@ -14,6 +14,7 @@ from tapegrad.nn import activations as layers
 
 C = math.sqrt(2.0 / math.pi)
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+RRELU_SLOPE = (1 / 8 + 1 / 3) / 2  # nn.RReLU in eval mode
 
 
 def _sig(x):
@@ -59,6 +60,24 @@ CLOSED = {
         lambda x: np.exp(np.minimum(x, 0)),
         (),
     ),
+    "rrelu": (
+        lambda x: np.where(x > 0, x, RRELU_SLOPE * x),
+        lambda x: np.where(x > 0, 1.0, RRELU_SLOPE),
+        (0,),
+    ),
+    "softsign": (lambda x: x / (1 + np.abs(x)), lambda x: 1 / (1 + np.abs(x)) ** 2, ()),
+    "tanhshrink": (lambda x: x - np.tanh(x), lambda x: np.tanh(x) ** 2, ()),
+    "threshold": (lambda x: np.where(x > 1, x, 0.0), lambda x: (x > 1) * 1.0, (1,)),
+    "hardshrink": (
+        lambda x: np.where(np.abs(x) > 0.5, x, 0.0),
+        lambda x: (np.abs(x) > 0.5) * 1.0,
+        (-0.5, 0.5),
+    ),
+    "softshrink": (
+        lambda x: np.where(np.abs(x) > 0.5, x - 0.5 * np.sign(x), 0.0),
+        lambda x: (np.abs(x) > 0.5) * 1.0,
+        (-0.5, 0.5),
+    ),
     "gelu": (lambda x: x * _PHI(x), lambda x: _PHI(x) + x * _pdf(x), ()),
     "gelu_tanh": (
         lambda x: 0.5 * x * (1 + np.tanh(C * (x + 0.044715 * x**3))),
@@ -92,6 +111,7 @@ NOT_ELEMENTWISE = {
     "CosineSimilarity",
     "PairwiseDistance",
     "Softmax",
+    "Softmax2d",
     "LogSoftmax",
     "Softmin",
     "GLU",
@@ -136,6 +156,10 @@ def test_the_kinks_follow_pytorch(r):
     assert at["hardtanh"][-1.0] == at["hardtanh"][1.0] == 0.0
     assert at["hardsigmoid"][-3.0] == at["hardsigmoid"][3.0] == 0.0
     assert at["hardswish"][-3.0] == 0.0 and at["hardswish"][3.0] == 1.0
+    assert at["rrelu"][0.0] == RRELU_SLOPE and at["threshold"][1.0] == 0.0
+    on_grid = {n: dict(zip(r.grid, r.derivative[n])) for n in ("hardshrink", "softshrink")}
+    assert on_grid["hardshrink"][-0.5] == on_grid["hardshrink"][0.5] == 0.0
+    assert on_grid["softshrink"][-0.5] == on_grid["softshrink"][0.5] == 0.0
 
 
 def test_sigmoid_derivative_is_at_most_a_quarter_at_zero(r):
@@ -185,13 +209,23 @@ def test_every_elementwise_activation_is_covered(r):
         "Hardswish": "hardswish",
         "Mish": "mish",
         "LogSigmoid": "logsigmoid",
+        "RReLU": "rrelu",
+        "Softsign": "softsign",
+        "Tanhshrink": "tanhshrink",
+        "Threshold": "threshold",
+        "Hardshrink": "hardshrink",
+        "Softshrink": "softshrink",
     }
     assert set(modules) == set(named), "a new activation layer: add it to the lecture"
     assert set(layers.ACTIVATIONS) <= set(r.names)
     assert set(r.names) == set(named.values()) | {"gelu_tanh"}
     x = tg.tensor(r.grid, dtype=tg.float64)
     for cls, name in named.items():
-        layer = modules[cls](dtype=tg.float64) if cls == "PReLU" else modules[cls]()
+        layer = {
+            "PReLU": lambda: layers.PReLU(dtype=tg.float64),
+            "Threshold": lambda: layers.Threshold(1.0, 0.0),
+            "RReLU": lambda: layers.RReLU().eval(),  # the mean slope; random in training
+        }.get(cls, modules[cls])()
         assert layer(x).tolist() == r.value[name], name
     assert nn.GELU(approximate="tanh")(x).tolist() == r.value["gelu_tanh"]
 
