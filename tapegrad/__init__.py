@@ -64,7 +64,7 @@ from tapegrad.factories import (
     zeros,
     zeros_like,
 )
-from tapegrad._methods import _foreach_add_, _foreach_mul_, clone
+from tapegrad._methods import _foreach_add_, _foreach_mul_, addcdiv, addcmul, clone
 from tapegrad.layouts import (
     channels_last,
     channels_last_3d,
@@ -153,6 +153,43 @@ from tapegrad.ops.elementwise import (
     xlogy,
 )
 from tapegrad.ops.special import erfc, erfinv
+from tapegrad.ops.transcendental import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    cosh,
+    deg2rad,
+    exp2,
+    float_power,
+    log2,
+    log10,
+    logaddexp2,
+    logit,
+    rad2deg,
+    sinc,
+    sinh,
+)
+from tapegrad.ops.gamma import digamma, lgamma, polygamma
+from tapegrad.ops.discrete import (
+    gcd,
+    heaviside,
+    isneginf,
+    isposinf,
+    isreal,
+    lcm,
+    nextafter,
+    sgn,
+    signbit,
+)
 from tapegrad.ops.division import floor_divide, fmod, remainder
 from tapegrad.ops.bitwise import bitwise_left_shift, bitwise_right_shift
 from tapegrad.ops.conv import (
@@ -256,6 +293,44 @@ from tapegrad.ops.shape import (
     vstack,
 )
 from tapegrad.ops.splitting import dsplit, hsplit, tensor_split, vsplit
+from tapegrad.ops.rearrange import (
+    cartesian_prod,
+    column_stack,
+    combinations,
+    diagflat,
+    diagonal,
+    dstack,
+    fliplr,
+    flipud,
+    msort,
+    ravel,
+    rot90,
+    trace,
+    vander,
+)
+from tapegrad.ops.selection import (
+    argwhere,
+    index_copy,
+    masked_scatter,
+    masked_select,
+    scatter_reduce,
+    take,
+)
+from tapegrad.ops.statistics import (
+    aminmax,
+    corrcoef,
+    cov,
+    cummax,
+    cummin,
+    dist,
+    nanmean,
+    nanquantile,
+    nansum,
+    quantile,
+    renorm,
+    trapezoid,
+)
+from tapegrad.ops.products import chain_matmul, clamp_max, clamp_min, pdist, tensordot, vdot
 from tapegrad.tensor import (
     Tensor,
     as_tensor,
@@ -293,8 +368,28 @@ from tapegrad.type_info import finfo, iinfo
 __version__ = "0.1.0"
 
 multiply, subtract, divide, negative = mul, sub, div, neg
+moveaxis, swapdims = movedim, swapaxes
 
 from tapegrad import data, linalg, nn, optim, special, utils
+from tapegrad.nn.functional_losses import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    poisson_nll_loss,
+)
+from tapegrad.nn.functional_more import (
+    alpha_dropout,
+    bilinear,
+    celu_,
+    hardshrink,
+    relu_,
+    rms_norm,
+    rrelu,
+    rrelu_,
+    selu_,
+    threshold,
+    threshold_,
+)
 from tapegrad.serialization import load, save
 from tapegrad import backends, compiler, cuda, jit, onnx
 from tapegrad.compiler import compile

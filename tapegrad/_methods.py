@@ -29,9 +29,11 @@ from tapegrad.ops import activations as A
 from tapegrad.ops import bitwise as BW
 from tapegrad.ops import compare as C
 from tapegrad.ops import cumulative as CU
+from tapegrad.ops import discrete as DS
 from tapegrad.ops import division as DV
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import finite as NF
+from tapegrad.ops import gamma as GA
 from tapegrad.ops import histogram as H
 from tapegrad.ops import index as I
 from tapegrad.ops import linalg as L
@@ -39,10 +41,15 @@ from tapegrad.ops import order as O
 from tapegrad.ops import order_stats as OS
 from tapegrad.ops import pairwise as PW
 from tapegrad.ops import placement as PL
+from tapegrad.ops import products as PR
+from tapegrad.ops import rearrange as RA
 from tapegrad.ops import reduce as R
+from tapegrad.ops import selection as SL
 from tapegrad.ops import sets as ST
 from tapegrad.ops import shape as S
 from tapegrad.ops import splitting as SP
+from tapegrad.ops import statistics as SS
+from tapegrad.ops import transcendental as TR
 from tapegrad.ops.registry import CLONE, as_tensor_arg, scalar_operand, to_dtype
 from tapegrad.python_map import apply_, map_
 from tapegrad.tensor import (
@@ -369,13 +376,18 @@ def _addcdiv_term(input, tensor1, tensor2, *, value=1):
     return value * tensor1 / tensor2
 
 
-def _addcmul(input, tensor1, tensor2, *, value=1):
+def addcmul(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2`` (PyTorch's ``addcmul``)."""
     return input + _addcmul_term(input, tensor1, tensor2, value=value)
 
 
-def _addcdiv(input, tensor1, tensor2, *, value=1):
+def addcdiv(input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 / tensor2`` (PyTorch's ``addcdiv``)."""
+    if all(isinstance(t, Tensor) and t.dtype.kind in "biu" for t in (tensor1, tensor2)):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported; use "
+            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for the old behaviour"
+        )
     return input + _addcdiv_term(input, tensor1, tensor2, value=value)
 
 
@@ -614,8 +626,8 @@ _METHODS = {
     "mm": L.mm,
     "bmm": L.bmm,
     "mv": L.mv,
-    "addcmul": _addcmul,
-    "addcdiv": _addcdiv,
+    "addcmul": addcmul,
+    "addcdiv": addcdiv,
     "softplus": A.softplus,
     # sampling, cumulative and set functions (issue 12)
     "multinomial": SA.multinomial,
@@ -630,6 +642,40 @@ _METHODS = {
     "floor_divide": DV.floor_divide,
     "bitwise_left_shift": BW.bitwise_left_shift,
     "bitwise_right_shift": BW.bitwise_right_shift,
+    # rearranging, selecting and statistics composites
+    "diagonal": RA.diagonal,
+    "trace": RA.trace,
+    "ravel": RA.ravel,
+    "moveaxis": S.movedim,
+    "swapdims": S.transpose,
+    "fliplr": RA.fliplr,
+    "flipud": RA.flipud,
+    "rot90": RA.rot90,
+    "diagflat": RA.diagflat,
+    "msort": RA.msort,
+    "masked_select": SL.masked_select,
+    "take": SL.take,
+    "argwhere": SL.argwhere,
+    "index_copy": SL.index_copy,
+    "masked_scatter": SL.masked_scatter,
+    "scatter_reduce": SL.scatter_reduce,
+    "nansum": SS.nansum,
+    "nanmean": SS.nanmean,
+    "aminmax": SS.aminmax,
+    "cummax": SS.cummax,
+    "cummin": SS.cummin,
+    "quantile": SS.quantile,
+    "nanquantile": SS.nanquantile,
+    "cov": SS.cov,
+    "corrcoef": SS.corrcoef,
+    "dist": SS.dist,
+    "renorm": SS.renorm,
+    "vdot": PR.vdot,
+    "clamp_min": PR.clamp_min,
+    "clamp_max": PR.clamp_max,
+    "index_copy_": _inplace_method(SL.index_copy, "index_copy_"),
+    "masked_scatter_": _inplace_method(SL.masked_scatter, "masked_scatter_"),
+    "scatter_reduce_": _inplace_method(SL.scatter_reduce, "scatter_reduce_"),
     # conversion
     "to": to,
     "float": _caster(dtypes.float32),
@@ -677,8 +723,8 @@ _METHODS = {
     "__ilshift__": _inplace_method(BW.bitwise_left_shift, "__ilshift__"),
     "__irshift__": _inplace_method(BW.bitwise_right_shift, "__irshift__"),
     "lerp_": _increment_(E.lerp, E.lerp_increment, "lerp_", applies=_small_weight),
-    "addcmul_": _increment_(_addcmul, _addcmul_term, "addcmul_"),
-    "addcdiv_": _increment_(_addcdiv, _addcdiv_term, "addcdiv_"),
+    "addcmul_": _increment_(addcmul, _addcmul_term, "addcmul_"),
+    "addcdiv_": _increment_(addcdiv, _addcdiv_term, "addcdiv_"),
     "masked_fill_": _inplace_method(I.masked_fill, "masked_fill_"),
     "scatter_": _inplace_method(I.scatter, "scatter_"),
     "scatter_add_": _inplace_method(I.scatter_add, "scatter_add_"),
@@ -720,6 +766,11 @@ _METHODS = {
     "__rshift__": BW.bitwise_right_shift,
     "__rrshift__": _reflected(BW.bitwise_right_shift),
 }
+
+# the methods and in-place forms declared beside their functions
+for _module in (TR, GA, DS):
+    _METHODS.update(_module.METHODS)
+    _METHODS.update({_op: _inplace_method(_fn, _op) for _op, _fn in _module.INPLACE.items()})
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)

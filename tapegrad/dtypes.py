@@ -132,3 +132,23 @@ def scalar_dtype_for(value, like):
     """The dtype a Python number takes when combined with a tensor of dtype ``like``."""
     cat = _scalar_category(value)
     return like if cat <= _category(like) else _scalar_dtype(cat)
+
+
+#: PyTorch's names of the dtypes in its error messages (``Float``, ``Long``, ...)
+_SCALAR_TYPE_NAMES = {
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+
+
+def scalar_type_name(dtype) -> str:
+    """PyTorch's name of ``dtype`` in its error messages (``Float``, ``Long``, ...)."""
+    name = str(dtype).rsplit(".", 1)[-1]
+    return _SCALAR_TYPE_NAMES.get(name, name)

@@ -1,8 +1,8 @@
 """``tapegrad.special``: PyTorch's ``torch.special`` names.
 
-The error functions are primitives of the table (``erf``, ``erfc``,
-``erfinv``); the rest are the library's own functions under their
-``torch.special`` names, or short composites of them (``logit``, ``ndtr``),
+The error functions and ``logit`` are primitives of the table (``erf``,
+``erfc``, ``erfinv``, ``logit``); the rest are the library's own functions
+under their ``torch.special`` names, or short composites of them (``ndtr``),
 whose gradients follow from the table.
 """
 
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 
-from tapegrad.ops.elementwise import clamp, erf, expm1, log, log1p, xlogy
+from tapegrad.ops.elementwise import erf, expm1, log1p, xlogy
 from tapegrad.ops.elementwise import sigmoid as expit
 from tapegrad.ops.reduce import log_softmax, logsumexp, softmax
 from tapegrad.ops.registry import as_tensor_arg
 from tapegrad.ops.special import erfc, erfinv
+from tapegrad.ops.transcendental import logit
 from tapegrad.tensor import Tensor
 
 __all__ = [
@@ -31,15 +32,6 @@ __all__ = [
     "softmax",
     "xlogy",
 ]
-
-
-def logit(input, eps: float | None = None) -> Tensor:
-    """``log(p / (1 - p))``; with ``eps``, ``p`` clamped to ``[eps, 1 - eps]``
-    first (gradient 0 outside).  Any shape."""
-    p = as_tensor_arg(input)
-    if eps is not None:
-        p = clamp(p, eps, 1.0 - eps)
-    return log(p) - log1p(-p)
 
 
 def ndtr(input) -> Tensor:

@@ -400,15 +400,26 @@ RECIPROCAL = defprim(
     public="float",
     doc="out = 1/a",
 )
+
+
+def _sign_fwd(a):
+    """``xp.sign``, with PyTorch's values where NumPy's differ: 0 at NaN, and
+    booleans unchanged (NumPy has no boolean sign)."""
+    if a.dtype.kind == "b":
+        return a.copy()
+    out = xp.sign(a)
+    return xp.nan_to_num(out, nan=0.0) if a.dtype.kind == "f" else out
+
+
 SIGN = defprim(
     "sign",
-    xp.sign,
+    _sign_fwd,
     "g * 0.0",
     partials="0",
     elementwise=True,
     arrays=True,
     public="unary",
-    doc="out = sign(a)",
+    doc="out = sign(a): -1, 0 or 1 (0 at NaN)",
 )
 ABS = defprim(
     "abs",
