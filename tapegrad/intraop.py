@@ -68,6 +68,11 @@ def _fresh_state() -> dict:
 
 _state = {"blas": None, **_fresh_state()}
 
+#: ``[True]`` from a split on until ``matmul`` finds the last one older than
+#: ``IN_USE_S``: a flag the products' callers read for nothing when no
+#: split ever ran (a network without convolutions)
+THREADS_IN_USE = [False]
+
 
 def _blas_libraries() -> list:
     """The BLAS libraries loaded in this process whose thread count can be
@@ -136,6 +141,7 @@ def split_batch(n: int, work) -> list:
             finally:
                 wait(futures)
                 _state["last_split"] = time.perf_counter()
+                THREADS_IN_USE[0] = True
             return [first] + [f.result() for f in futures]
     finally:
         busy.release()
@@ -149,8 +155,10 @@ def matmul(a, b):
     on, below that on the calling thread with the BLAS at one thread."""
     (m, k), n = a.shape, b.shape[1]
     work = m * k * n
-    in_use = time.perf_counter() - _state["last_split"] < IN_USE_S
-    if work < BLAS_THREADED_WORK or not in_use or not _in_main_thread():
+    if work < BLAS_THREADED_WORK or not _in_main_thread():
+        return a @ b
+    if time.perf_counter() - _state["last_split"] > IN_USE_S:
+        THREADS_IN_USE[0] = False
         return a @ b
     out = xp.empty((m, n), xp.result_type(a, b))
     if work < SPLIT_WORK:
@@ -178,6 +186,7 @@ def _forget_threads() -> None:
     """In a forked child the parent's worker threads do not exist, and a lock
     another thread held at the fork stays held: start afresh."""
     _state.update(_fresh_state())
+    THREADS_IN_USE[0] = False
 
 
 if hasattr(os, "register_at_fork"):

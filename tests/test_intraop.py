@@ -184,3 +184,15 @@ def test_set_num_threads_sets_the_blas_threads():
         assert intraop.blas_threads() == 1 or not intraop._blas_libraries()
     finally:
         tg.set_num_threads(before)
+
+
+@needs_blas
+def test_the_in_use_flag_follows_the_splits(two_threads, monkeypatch):
+    a = np.ones((256, 256))
+    intraop.split_batch(2, lambda lo, hi: None)
+    assert intraop.THREADS_IN_USE[0]
+    x = tg.tensor(a)
+    np.testing.assert_array_equal(tg.nn.functional.linear(x, x).numpy(), a @ a)
+    monkeypatch.setattr(intraop, "IN_USE_S", 0.0)
+    intraop.matmul(a, a)  # the last split is older than IN_USE_S now
+    assert not intraop.THREADS_IN_USE[0]

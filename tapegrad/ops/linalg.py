@@ -293,16 +293,18 @@ def _linear_vjp(g, out, x, w, b=None, *, needs):
 def _rows_matmul(x, m):
     """``x @ m`` for ``x (..., k)`` and a matrix ``m (k, n)``: on arrays, the
     leading dims flattened into rows, one matrix product (NumPy's stacked
-    matmul is about 1.5 times slower on a (16, 64, 128) batch), and a product
-    large enough for the BLAS's threads through ``intraop.matmul`` (which
-    decides the threads it runs on)."""
-    if x.__class__ is not B.ndarray:
-        return x @ m
-    if x.ndim > 2:
-        return _rows_matmul(x.reshape(-1, x.shape[-1]), m).reshape(x.shape[:-1] + (m.shape[-1],))
-    if x.size * m.shape[-1] < intraop.BLAS_THREADED_WORK or x.ndim < 2:
-        return x @ m
-    return intraop.matmul(x, m)
+    matmul is about 1.5 times slower on a (16, 64, 128) batch); while
+    tapegrad's own threads are in use, through ``intraop.matmul`` (which
+    decides the threads a product runs on)."""
+    if x.ndim > 2 and x.__class__ is B.ndarray:
+        rows = _rows_matmul(x.reshape(-1, x.shape[-1]), m)
+        return rows.reshape(x.shape[:-1] + (m.shape[-1],))
+    if _THREADS_IN_USE[0] and x.ndim == 2 and x.__class__ is B.ndarray:
+        return intraop.matmul(x, m)
+    return x @ m
+
+
+_THREADS_IN_USE = intraop.THREADS_IN_USE
 
 
 def _column_sums(g):
