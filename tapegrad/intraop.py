@@ -152,13 +152,14 @@ def matmul(a, b):
     threads are in use (a split ended less than ``IN_USE_S`` ago), a product
     that OpenBLAS would spread over its threads runs on tapegrad's: split
     by rows (or by columns when ``n > m``) from ``SPLIT_WORK`` multiply-adds
-    on, below that on the calling thread with the BLAS at one thread."""
+    on, below that on the calling thread with the BLAS at one thread.  Once
+    the last split is older, it clears ``THREADS_IN_USE``."""
+    if time.perf_counter() - _state["last_split"] > IN_USE_S:
+        THREADS_IN_USE[0] = False
+        return a @ b
     (m, k), n = a.shape, b.shape[1]
     work = m * k * n
     if work < BLAS_THREADED_WORK or not _in_main_thread():
-        return a @ b
-    if time.perf_counter() - _state["last_split"] > IN_USE_S:
-        THREADS_IN_USE[0] = False
         return a @ b
     out = xp.empty((m, n), xp.result_type(a, b))
     if work < SPLIT_WORK:
