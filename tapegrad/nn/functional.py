@@ -152,12 +152,19 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     return E.mul(x, from_numpy(mask))
 
 
+def _shape_tuple(normalized_shape) -> tuple:
+    """A normalisation's ``normalized_shape`` (an int or a sequence) as a tuple."""
+    if isinstance(normalized_shape, int):
+        return (normalized_shape,)
+    return tuple(normalized_shape)
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
     """The lecture's layer norm over the last ``len(normalized_shape)`` dims:
     ``a' = (a - mean a) / sqrt(var a + eps)`` (biased variance), then
     ``weight * a' + bias``.  One fused node."""
     x = as_tensor_arg(input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = _shape_tuple(normalized_shape)
     k = len(shape)
     if tuple(x.shape[x.ndim - k :]) != shape or k > x.ndim:
         raise ValueError(

@@ -12,7 +12,7 @@ import math
 import warnings
 
 from tapegrad import backend as B
-from tapegrad.nn.functional import _in_place
+from tapegrad.nn.functional import _in_place, _shape_tuple
 from tapegrad.ops import activations as A
 from tapegrad.ops import elementwise as E
 from tapegrad.ops import index as I
@@ -167,7 +167,7 @@ def rms_norm(input, normalized_shape, weight=None, eps: float | None = None) -> 
     """``x / sqrt(mean(x^2) + eps) * weight`` with the mean over the last
     ``len(normalized_shape)`` dims; ``eps=None`` is ``finfo(x.dtype).eps``."""
     x = as_tensor_arg(input)
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = _shape_tuple(normalized_shape)
     k = len(shape)
     if k > x.ndim or tuple(x.shape[x.ndim - k :]) != shape:
         raise RuntimeError(
