@@ -84,23 +84,11 @@ def _key(t: Tensor):
     return t.grad_fn if t.grad_fn is not None else t
 
 
-def build_graph(
-    tensor: Tensor, values: bool = True, grads: bool = False, order_hint=None, names=None
-) -> Graph:
-    """Extract the graph behind ``tensor`` (see the module docstring).
-
-    ``grads=True`` computes ``dy/dv`` for every variable that requires grad
-    (for a non-scalar ``tensor`` the seed is all ones: ``d sum(y) / dv``).
-    ``order_hint``: tensors in the order the program computed them; the
-    forward order then follows it wherever the dependencies allow (the graph
-    itself does not record which of two independent ops ran first).
-    ``names``: ``{name: tensor}`` for tensors without ``.name``, e.g.
-    ``dict(model.named_parameters())`` labels the weights ``0.weight``, ...
-    """
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"build_graph expects a Tensor, got {type(tensor).__name__}")
+def _forward_order(tensor: Tensor):
+    """The tensors behind ``tensor`` in forward order (the post-order of an
+    iterative walk of the ``grad_fn`` chains) and each one's position."""
     index: dict = {}
-    order: list = []  # tensors in forward order (post-order of the walk)
+    order: list = []
     stack = [(tensor, False)]
     while stack:
         t, done = stack.pop()
@@ -123,6 +111,36 @@ def build_graph(
             for inp in reversed(node.inputs):
                 if inp is not None and _key(inp) not in index:
                     stack.append((inp, False))
+    return order, index
+
+
+def _variable(i: int, t: Tensor, index: dict) -> Var:
+    """The variable ``i`` of the graph for ``t``: a leaf, or the op that made
+    it with its arguments' positions and the op's symbolic partials."""
+    node = t.grad_fn
+    if node is None:
+        return Var(i, "", None, tensor=t, requires_grad=bool(t.requires_grad))
+    args = [index[_key(inp)] for inp in node.inputs if inp is not None]
+    partials = tuple(getattr(node.prim, "partials", ()) or ())
+    return Var(i, "", node.prim.name, args, partials, t, requires_grad=True, node=node)
+
+
+def build_graph(
+    tensor: Tensor, values: bool = True, grads: bool = False, order_hint=None, names=None
+) -> Graph:
+    """Extract the graph behind ``tensor`` (see the module docstring).
+
+    ``grads=True`` computes ``dy/dv`` for every variable that requires grad
+    (for a non-scalar ``tensor`` the seed is all ones: ``d sum(y) / dv``).
+    ``order_hint``: tensors in the order the program computed them; the
+    forward order then follows it wherever the dependencies allow (the graph
+    itself does not record which of two independent ops ran first).
+    ``names``: ``{name: tensor}`` for tensors without ``.name``, e.g.
+    ``dict(model.named_parameters())`` labels the weights ``0.weight``, ...
+    """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"build_graph expects a Tensor, got {type(tensor).__name__}")
+    order, index = _forward_order(tensor)
     if order_hint:
         order = _follow_hint(order, index, order_hint)
         index = {_key(t): i for i, t in enumerate(order)}
@@ -130,13 +148,7 @@ def build_graph(
     gvars: list = []
     counter = 0
     for i, t in enumerate(order):
-        node = t.grad_fn
-        if node is None:
-            v = Var(i, "", None, tensor=t, requires_grad=bool(t.requires_grad))
-        else:
-            args = [index[_key(inp)] for inp in node.inputs if inp is not None]
-            partials = tuple(getattr(node.prim, "partials", ()) or ())
-            v = Var(i, "", node.prim.name, args, partials, t, requires_grad=True, node=node)
+        v = _variable(i, t, index)
         if t.name:
             v.name = str(t.name)
         elif id(t) in given:
